@@ -1,0 +1,645 @@
+"""One scenario built in ns-3 and driven window by window (runs inside a worker).
+
+:class:`Ns3Network` turns a :class:`sixg.scenario.Scenario` into an LTE/EPC network
+(the wheel has no NR module), applies :mod:`sixg.actions` at window boundaries and
+returns each window's KPIs. Everything that cannot be created once the simulation
+runs (UEs, bearers, surge load, interferers) is provisioned up front, paused.
+
+Slices map to bearers: mMTC rides the default bearer (QCI 9), eMBB a dedicated
+non-GBR bearer (QCI 6), URLLC a dedicated GBR bearer (QCI 3). The managed service
+reaches its server on one port per slice, so switching slice is a change of
+destination port that the bearers' traffic flow templates pick up.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ns3_bridge import runtime
+from sixg.actions import (
+    Action,
+    BackhaulDegradation,
+    CongestionSurge,
+    DegradationOnset,
+    DegradationRecovery,
+    EdgeOffload,
+    EdgeOverload,
+    GracefulDegradation,
+    Handover,
+    InterferenceSurge,
+    ReallocateSlices,
+    SetUavPlan,
+    SwitchSlice,
+    UavDrift,
+)
+from sixg.domain import SLICES, SliceType
+from sixg.errors import InvalidActionError
+from sixg.kinematics import UavMotion, drift_heading
+from sixg.scenario import Scenario
+
+SERVICE_PORT = {SliceType.EMBB: 5001, SliceType.URLLC: 5002, SliceType.MMTC: 5003}
+SLICE_PORTS = {SliceType.EMBB: (6000, 6999), SliceType.URLLC: (7000, 7999), SliceType.MMTC: (8000, 8999)}
+TENANT_PORT = 9000
+GROUP_SERVICE = 0
+GROUP_OF_SLICE = {SliceType.EMBB: 1, SliceType.URLLC: 2, SliceType.MMTC: 3}
+#: Timeout charged as latency when a window delivers no response at all.
+NO_RESPONSE_LATENCY_MS = 1000.0
+TENANT_JOB_BYTES = 100
+#: The mMTC slice admits low-rate devices only: a service moved there is policed to this.
+MMTC_DEVICE_CAP_MBPS = 0.8
+SCHEDULER = "ns3::CqaFfMacScheduler"
+RAN_DESCRIPTION = "LTE/EPC (ns-3 lte module; the installed ns-3 has no NR module)"
+
+
+@dataclass
+class _Flow:
+    app: object
+    slice: SliceType
+    base_rate_bps: float
+    gnb: str | None  # cell of its UE at start (for surge / shaping bookkeeping)
+    shed: bool = False  # paused by graceful degradation
+    shape_factor: float = 1.0
+
+
+class Ns3Network:
+    """A scenario running in this process's ns-3. Build with :meth:`build`, then step."""
+
+    def __init__(self, scenario: Scenario, *, run: int, window_s: float):
+        self.scenario = scenario
+        self.run = run
+        self.window_s = window_s
+        self.rt = runtime.load()
+        self.ns = self.rt.ns
+        self.now = 0.0
+        self.service_slice = scenario.service.initial_slice
+        self.service_host = scenario.service.initial_host
+        self.shares = dict(scenario.slice_shares)
+        self.active: dict[str, object] = {}
+        self.uavs = {u.id: UavMotion.from_spec(u) for u in scenario.uavs}
+        self.last_latency_ms = 0.0
+        self.t0 = 0.0
+
+    # ------------------------------------------------------------------ build
+    def build(self) -> None:
+        ns, sc = self.ns, self.scenario
+        ns.Simulator.Destroy()
+        ns.RngSeedManager.SetSeed(1000 + sc.seed)
+        ns.RngSeedManager.SetRun(self.run)
+        ns.RngSeedManager.ResetNextStreamIndex()
+
+        d = ns.Config.SetDefault
+        d("ns3::LteRlcUm::MaxTxBufferSize", ns.UintegerValue(64 * 1024))
+        d("ns3::LteEnbRrc::SrsPeriodicity", ns.UintegerValue(80))
+        d("ns3::LteUePhy::TxPower", ns.DoubleValue(23.0))
+        d("ns3::LteUePhy::NoiseFigure", ns.DoubleValue(sc.ran.ue_noise_figure_db))
+        d("ns3::LteEnbNetDevice::DlBandwidth", ns.UintegerValue(sc.ran.bandwidth_rb))
+        d("ns3::LteEnbNetDevice::UlBandwidth", ns.UintegerValue(sc.ran.bandwidth_rb))
+        d("ns3::LteEnbNetDevice::DlEarfcn", ns.UintegerValue(sc.ran.earfcn_dl))
+        d("ns3::LteEnbNetDevice::UlEarfcn", ns.UintegerValue(sc.ran.earfcn_dl + 18000))
+
+        lte = ns.CreateObject[ns.LteHelper]()
+        epc = ns.CreateObject[ns.PointToPointEpcHelper]()
+        lte.SetEpcHelper(epc)
+        lte.SetSchedulerType(SCHEDULER)
+        lte.SetHandoverAlgorithmType("ns3::NoOpHandoverAlgorithm")
+        lte.SetPathlossModelType(ns.TypeId.LookupByName("ns3::LogDistancePropagationLossModel"))
+        lte.SetPathlossModelAttribute("Exponent", ns.DoubleValue(sc.ran.pathloss_exponent))
+        lte.SetPathlossModelAttribute("ReferenceLoss", ns.DoubleValue(sc.ran.pathloss_reference_db))
+        self.lte, self.epc = lte, epc
+        pgw = epc.GetPgwNode()
+
+        # Remote hosts: the cloud behind a long backbone, the edge next to the gateway.
+        hosts = ns.NodeContainer()
+        hosts.Create(2)
+        self.cloud_node, self.edge_node = hosts.Get(0), hosts.Get(1)
+        internet = ns.InternetStackHelper()
+        internet.Install(hosts)
+        self.host_addr: dict[str, object] = {}
+        self.host_links: dict[str, object] = {}
+        routing = ns.Ipv4StaticRoutingHelper()
+        for name, node, spec, rate, net in (
+            ("cloud", self.cloud_node, sc.cloud, "1Gbps", "1.0.0.0"),
+            ("edge", self.edge_node, sc.edge, "10Gbps", "2.0.0.0"),
+        ):
+            p2p = ns.PointToPointHelper()
+            p2p.SetDeviceAttribute("DataRate", ns.DataRateValue(ns.DataRate(rate)))
+            p2p.SetDeviceAttribute("Mtu", ns.UintegerValue(1500))
+            p2p.SetChannelAttribute("Delay", ns.TimeValue(ns.Seconds(spec.link_delay_ms / 1000.0)))
+            devs = p2p.Install(pgw, node)
+            ipv4h = ns.Ipv4AddressHelper()
+            ipv4h.SetBase(ns.Ipv4Address(net), ns.Ipv4Mask("255.255.255.0"))
+            ifaces = ipv4h.Assign(devs)
+            self.host_addr[name] = ifaces.GetAddress(1)
+            ipv4 = node.GetObject[ns.Ipv4]()
+            routing.GetStaticRouting(ipv4).AddNetworkRouteTo(ns.Ipv4Address("7.0.0.0"), ns.Ipv4Mask("255.0.0.0"), 1)
+            self.host_links[name] = devs
+
+        # Base stations.
+        enbs = ns.NodeContainer()
+        enbs.Create(len(sc.gnbs))
+        mob = ns.MobilityHelper()
+        mob.SetMobilityModel("ns3::ConstantPositionMobilityModel")
+        mob.Install(enbs)
+        for i, g in enumerate(sc.gnbs):
+            enbs.Get(i).GetObject[ns.MobilityModel]().SetPosition(ns.Vector(g.position.x, g.position.y, g.position.z))
+        enb_devs = lte.InstallEnbDevice(enbs)
+        self.enb_devs = enb_devs
+        self.gnb_index = {g.id: i for i, g in enumerate(sc.gnbs)}
+        self.cell_to_gnb: dict[int, str] = {}
+        for i, g in enumerate(sc.gnbs):
+            dev = ns.DynamicCast[ns.LteEnbNetDevice](enb_devs.Get(i))
+            dev.GetPhy().SetTxPower(g.tx_power_dbm)
+            self.cell_to_gnb[int(dev.GetCellId())] = g.id
+        self.enb_nodes = enbs
+
+        # UEs (UAVs included), all created before the start: ns-3 cannot add one later.
+        ues = ns.NodeContainer()
+        ues.Create(len(sc.ues))
+        self.ue_index = {u.id: i for i, u in enumerate(sc.ues)}
+        for i, u in enumerate(sc.ues):
+            node = ues.Get(i)
+            model = "ns3::ConstantVelocityMobilityModel" if u.kind == "uav" else "ns3::ConstantPositionMobilityModel"
+            mh = ns.MobilityHelper()
+            mh.SetMobilityModel(model)
+            mh.Install(node)
+            node.GetObject[ns.MobilityModel]().SetPosition(ns.Vector(u.position.x, u.position.y, u.position.z))
+        ue_devs = lte.InstallUeDevice(ues)
+        internet.Install(ues)
+        ue_ifaces = epc.AssignUeIpv4Address(ue_devs)
+        self.ue_addr = {u.id: ue_ifaces.GetAddress(i) for i, u in enumerate(sc.ues)}
+        gw = epc.GetUeDefaultGatewayAddress()
+        for i in range(len(sc.ues)):
+            ipv4 = ues.Get(i).GetObject[ns.Ipv4]()
+            routing.GetStaticRouting(ipv4).SetDefaultRoute(gw, 1)
+        lte.Attach(ue_devs)
+        if len(sc.gnbs) > 1:
+            lte.AddX2Interface(enbs)
+        self.ue_nodes, self.ue_devs = ues, ue_devs
+
+        # Bearers: eMBB and URLLC get dedicated bearers matched by port; mMTC stays on the default.
+        service_ue = sc.service.ue
+        for i, u in enumerate(sc.ues):
+            dev = ue_devs.Get(i)
+            wants = set()
+            if u.id == service_ue:
+                wants = {SliceType.EMBB, SliceType.URLLC}
+            elif u.slice in (SliceType.EMBB, SliceType.URLLC):
+                wants = {u.slice}
+            for s in sorted(wants, key=lambda s: s.value):
+                self._dedicated_bearer(dev, s, service=(u.id == service_ue))
+
+        # Servers: the cloud answers on every service port and sinks uplink background;
+        # the edge answers on the service ports and serves its other tenants.
+        self.servers = {}
+        for name, node, spec in (("cloud", self.cloud_node, sc.cloud), ("edge", self.edge_node, sc.edge)):
+            srv = ns.CreateObject[ns.SixgEdgeServer]()
+            srv.SetAttribute("Capacity", ns.DoubleValue(spec.capacity_jobs_s))
+            srv.SetAttribute("QueueLimit", ns.UintegerValue(spec.queue_limit))
+            srv.SetAttribute("ResponseSize", ns.UintegerValue(sc.service.response_bytes))
+            for port in SERVICE_PORT.values():
+                srv.AddListenPort(port)
+            node.AddApplication(srv)
+            srv.SetStartTime(ns.Seconds(0.0))
+            self.servers[name] = srv
+        self.servers["edge"].AddListenPort(TENANT_PORT)
+
+        # Managed service.
+        svc = sc.service
+        app = self._app(
+            ues.Get(self.ue_index[service_ue]),
+            self._remote(self.service_host, SERVICE_PORT[self.service_slice]),
+            rate_bps=self._service_rate_bps(),
+            packet_bytes=svc.request_bytes,
+            response_packets=svc.response_packets,
+        )
+        self.service_app = app
+
+        # Edge tenants (always on) and the extra tenants of an edge overload (paused).
+        loop = ns.SixgSocketAddress(ns.Ipv4Address("127.0.0.1"), TENANT_PORT)
+        self.tenant_app = self._app(self.edge_node, loop, rate_bps=max(1.0, sc.edge.tenant_load_jobs_s) * TENANT_JOB_BYTES * 8, packet_bytes=TENANT_JOB_BYTES, job=True, poisson=True, paused=sc.edge.tenant_load_jobs_s <= 0)
+        self.overload_app = self._app(self.edge_node, loop, rate_bps=TENANT_JOB_BYTES * 8, packet_bytes=TENANT_JOB_BYTES, job=True, poisson=True, paused=True)
+
+        # Background flows.
+        sink_helper_nodes = []
+        self.flows: dict[str, _Flow] = {}
+        start_cell = {u.id: sc.nearest_gnb(u.position).id for u in sc.ues}
+        for f in sc.flows:
+            ue_node = ues.Get(self.ue_index[f.ue])
+            if f.direction == "dl":
+                a = self._app(self.cloud_node, ns.SixgSocketAddress(self.ue_addr[f.ue], f.port), rate_bps=f.rate_bps, packet_bytes=f.packet_bytes)
+                sink_helper_nodes.append((ue_node, f.port))
+            else:
+                self.servers["cloud"].AddListenPort(f.port)
+                a = self._app(ue_node, ns.SixgSocketAddress(self.host_addr["cloud"], f.port), rate_bps=f.rate_bps, packet_bytes=f.packet_bytes)
+            self.flows[f.id] = _Flow(app=a, slice=f.slice, base_rate_bps=f.rate_bps, gnb=start_cell[f.ue])
+
+        # Surge load, provisioned paused: eMBB downlink toward each cell's UEs.
+        self.surges: dict[str, list] = {}
+        port = SLICE_PORTS[SliceType.EMBB][1] - 50
+        for s in sc.surges:
+            apps = []
+            for ue in s.ues:
+                a = self._app(self.cloud_node, ns.SixgSocketAddress(self.ue_addr[ue], port), rate_bps=s.rate_bps / max(1, len(s.ues)), packet_bytes=1200, paused=True)
+                sink_helper_nodes.append((ues.Get(self.ue_index[ue]), port))
+                apps.append(a)
+                port += 1
+            self.surges[s.gnb] = apps
+        for node, p in sink_helper_nodes:
+            sink = ns.PacketSinkHelper("ns3::UdpSocketFactory", ns.SixgSocketAddress(ns.Ipv4Address.GetAny(), p))
+            sink.Install(node).Start(ns.Seconds(0.0))
+
+        # Interferers, one per cell, off until an interference surge.
+        self.interferers = {}
+        channel = lte.GetDownlinkSpectrumChannel()
+        for spec in sc.interferers:
+            node = ns.CreateObject[ns.Node]()
+            mh = ns.MobilityHelper()
+            mh.SetMobilityModel("ns3::ConstantPositionMobilityModel")
+            mh.Install(node)
+            node.GetObject[ns.MobilityModel]().SetPosition(ns.Vector(spec.position.x, spec.position.y, spec.position.z))
+            intf = ns.CreateObject[ns.SixgInterferer]()
+            intf.Install(node, channel, sc.ran.earfcn_dl, sc.ran.bandwidth_rb)
+            intf.SetPowerDbm(spec.power_dbm)
+            self.interferers[spec.gnb] = intf
+
+        # Backhaul: the S1-U link of each eNB, with an error model that starts at zero loss.
+        self.backhaul = {}
+        sgw = epc.GetSgwNode()
+        for gid, i in self.gnb_index.items():
+            node = enbs.Get(i)
+            for k in range(node.GetNDevices()):
+                dev = node.GetDevice(k)
+                p2p = ns.DynamicCast[ns.PointToPointNetDevice](dev)
+                if not p2p:
+                    continue
+                chan = ns.DynamicCast[ns.PointToPointChannel](p2p.GetChannel())
+                other = chan.GetDevice(1) if chan.GetDevice(0) == dev else chan.GetDevice(0)
+                if other.GetNode().GetId() != sgw.GetId():
+                    continue
+                errors = []
+                for end in (p2p, ns.DynamicCast[ns.PointToPointNetDevice](other)):
+                    em = ns.CreateObject[ns.RateErrorModel]()
+                    em.SetAttribute("ErrorRate", ns.DoubleValue(0.0))
+                    em.SetAttribute("ErrorUnit", ns.StringValue("ERROR_UNIT_PACKET"))
+                    end.SetReceiveErrorModel(em)
+                    errors.append(em)
+                base = chan.GetDelay() if hasattr(chan, "GetDelay") else None
+                self.backhaul[gid] = {"channel": chan, "errors": errors, "base_delay_s": 0.001}
+        # KPIs.
+        probe = ns.CreateObject[ns.SixgKpiProbe]()
+        probe.AddPortGroup(GROUP_SERVICE, min(SERVICE_PORT.values()), max(SERVICE_PORT.values()))
+        for s in SLICES:
+            lo, hi = SLICE_PORTS[s]
+            probe.AddPortGroup(GROUP_OF_SLICE[s], lo, hi)
+        monitored = ns.NodeContainer()
+        monitored.Add(ues)
+        monitored.Add(self.cloud_node)
+        monitored.Add(self.edge_node)
+        probe.Install(monitored)
+        self.probe = probe
+        radio = ns.CreateObject[ns.SixgRadioMonitor]()
+        for i in range(len(sc.ues)):
+            radio.AddUe(ue_devs.Get(i))
+        self.radio = radio
+        self._apply_shares()
+        self._place_uavs()
+
+    def _dedicated_bearer(self, dev, slc: SliceType, *, service: bool) -> None:
+        ns = self.ns
+        tft = ns.Create[ns.EpcTft]()
+        pf = ns.EpcTft.PacketFilter()
+        if service:
+            port = SERVICE_PORT[slc]
+            pf.remotePortStart = port
+            pf.remotePortEnd = port
+        else:
+            lo, hi = SLICE_PORTS[slc]
+            pf.localPortStart, pf.localPortEnd = lo, hi
+            tft.Add(pf)
+            pf = ns.EpcTft.PacketFilter()
+            pf.remotePortStart, pf.remotePortEnd = lo, hi
+        tft.Add(pf)
+        if slc is SliceType.URLLC:
+            qos = ns.GbrQosInformation()
+            qos.gbrDl = 8_000_000
+            qos.gbrUl = 500_000
+            qos.mbrDl = 20_000_000
+            qos.mbrUl = 5_000_000
+            bearer = ns.EpsBearer(ns.EpsBearer.GBR_GAMING, qos)
+        else:
+            bearer = ns.EpsBearer(ns.EpsBearer.NGBR_VIDEO_TCP_OPERATOR)
+        self.lte.ActivateDedicatedEpsBearer(dev, bearer, tft)
+
+    def _service_rate_bps(self) -> float:
+        """Request rate of the service in its current slice (mMTC polices it down)."""
+        svc = self.scenario.service
+        nominal = svc.request_rate_hz * svc.request_bytes * 8
+        if self.service_slice is SliceType.MMTC and svc.offered_mbps > MMTC_DEVICE_CAP_MBPS:
+            return nominal * MMTC_DEVICE_CAP_MBPS / svc.offered_mbps
+        return nominal
+
+    def _remote(self, host: str, port: int):
+        return self.ns.SixgSocketAddress(self.host_addr[host], port)
+
+    def _app(self, node, remote, *, rate_bps, packet_bytes, response_packets=0, job=False, poisson=False, paused=False):
+        ns = self.ns
+        app = ns.CreateObject[ns.SixgTrafficApp]()
+        app.SetAttribute("Remote", ns.AddressValue(remote))
+        app.SetAttribute("DataRate", ns.DataRateValue(ns.DataRate(int(max(1.0, rate_bps)))))
+        app.SetAttribute("PacketSize", ns.UintegerValue(int(packet_bytes)))
+        app.SetAttribute("ResponsePackets", ns.UintegerValue(int(response_packets)))
+        app.SetAttribute("Job", ns.BooleanValue(job))
+        app.SetAttribute("Poisson", ns.BooleanValue(poisson))
+        app.SetAttribute("StartPaused", ns.BooleanValue(paused))
+        node.AddApplication(app)
+        app.SetStartTime(ns.Seconds(0.05))
+        return app
+
+    # ------------------------------------------------------------------ actions
+    def _apply_shares(self) -> None:
+        """Rate-limit each slice's background load to its share of the cell capacity.
+
+        Mainline LTE schedulers have no per-slice weights, so a slice's resource share
+        is enforced where an operator would police it: at the sources of its load.
+        """
+        cap = self.scenario.ran.nominal_cell_capacity_mbps * 1e6
+        by_cell: dict[tuple[str | None, SliceType], list[_Flow]] = {}
+        for f in self.flows.values():
+            by_cell.setdefault((f.gnb, f.slice), []).append(f)
+        for (gnb, slc), flows in by_cell.items():
+            budget = self.shares[slc] * cap
+            demand = sum(f.base_rate_bps * f.shape_factor for f in flows if not f.shed)
+            scale = min(1.0, budget / demand) if demand > 0 else 1.0
+            for f in flows:
+                if f.shed:
+                    f.app.Pause()
+                else:
+                    f.app.Resume()
+                    f.app.SetRateBps(max(1.0, f.base_rate_bps * f.shape_factor * scale))
+        # Surge load is eMBB load and is policed by the eMBB share too.
+        if "congestion" in self.active:
+            ev = self.active["congestion"]
+            apps = self.surges[ev.gnb]
+            embb_budget = self.shares[SliceType.EMBB] * cap * 1.6
+            rate = min(ev.rate_mbps * 1e6, embb_budget) * self.surge_factor
+            for a in apps:
+                a.SetRateBps(max(1.0, rate / len(apps)))
+
+    surge_factor = 1.0
+
+    def validate(self, action: Action) -> None:
+        """Raise InvalidActionError if ``action`` cannot apply to this scenario."""
+        sc = self.scenario
+        if isinstance(action, Handover):
+            if action.ue not in self.ue_index:
+                raise InvalidActionError(f"handover: unknown UE {action.ue!r}; this scenario has {list(self.ue_index)}")
+            if action.target_gnb not in self.gnb_index:
+                raise InvalidActionError(f"handover: unknown base station {action.target_gnb!r}; this scenario has {list(self.gnb_index)}")
+        elif isinstance(action, SetUavPlan):
+            if action.uav not in self.uavs:
+                raise InvalidActionError(f"unknown UAV {action.uav!r}; this scenario has {list(self.uavs)}")
+        elif isinstance(action, DegradationOnset):
+            ev = action.degradation
+            gnb = getattr(ev, "gnb", None)
+            if gnb is not None and gnb not in self.gnb_index:
+                raise InvalidActionError(f"{ev.kind}: unknown base station {gnb!r}; this scenario has {list(self.gnb_index)}")
+            if isinstance(ev, UavDrift) and ev.uav not in self.uavs:
+                raise InvalidActionError(f"uav_drift: unknown UAV {ev.uav!r}; this scenario has {list(self.uavs)}")
+        del sc
+
+    def apply(self, action: Action) -> dict:
+        """Apply one action now; return a small result dict for the tool result."""
+        self.validate(action)
+        ns = self.ns
+        if isinstance(action, SwitchSlice):
+            previous = self.service_slice
+            self.service_slice = action.slice
+            self.service_app.SetRemote(self._remote(self.service_host, SERVICE_PORT[action.slice]))
+            self.service_app.SetRateBps(self._service_rate_bps())
+            return {"ok": True, "previous_slice": previous.value, "slice": action.slice.value}
+        if isinstance(action, EdgeOffload):
+            previous = self.service_host
+            self.service_host = action.host
+            self.service_app.SetRemote(self._remote(action.host, SERVICE_PORT[self.service_slice]))
+            return {"ok": True, "previous_host": previous, "host": action.host}
+        if isinstance(action, ReallocateSlices):
+            others = [s for s in SLICES if s is not action.slice]
+            rest = sum(self.shares[s] for s in others)
+            left = 1.0 - action.share
+            for s in others:
+                self.shares[s] = left * (self.shares[s] / rest if rest > 0 else 1.0 / len(others))
+            self.shares[action.slice] = action.share
+            self._apply_shares()
+            return {"ok": True, "shares": {s.value: round(v, 4) for s, v in self.shares.items()}}
+        if isinstance(action, GracefulDegradation):
+            flows = [f for f in self.flows.values() if f.slice is action.slice]
+            if action.mode == "shape":
+                for f in flows:
+                    f.shape_factor = max(0.0, 1.0 - action.fraction)
+                    f.shed = f.shape_factor <= 0.0
+            else:
+                n_shed = math.floor(action.fraction * len(flows) + 0.5)
+                for k, f in enumerate(sorted(flows, key=lambda f: -f.base_rate_bps)):
+                    f.shed = k < n_shed
+            if action.slice is SliceType.EMBB:
+                self.surge_factor = max(0.0, 1.0 - action.fraction)
+            self._apply_shares()
+            return {"ok": True, "slice": action.slice.value, "affected_flows": len(flows)}
+        if isinstance(action, Handover):
+            ue_dev = self.ue_devs.Get(self.ue_index[action.ue])
+            source_cell = int(ns.DynamicCast[ns.LteUeNetDevice](ue_dev).GetRrc().GetCellId())
+            source = self.cell_to_gnb.get(source_cell)
+            if source == action.target_gnb:
+                return {"ok": False, "reason": f"{action.ue} is already served by {action.target_gnb}"}
+            if source is None:
+                return {"ok": False, "reason": f"{action.ue} is not connected to any cell"}
+            if len(self.scenario.gnbs) < 2:
+                return {"ok": False, "reason": "this scenario has a single base station"}
+            self.lte.HandoverRequest(ns.MilliSeconds(0), ue_dev, self.enb_devs.Get(self.gnb_index[source]), self.enb_devs.Get(self.gnb_index[action.target_gnb]))
+            return {"ok": True, "source_gnb": source, "target_gnb": action.target_gnb}
+        if isinstance(action, SetUavPlan):
+            m = self.uavs[action.uav]
+            m.set_plan([(p.x, p.y, p.z) for p in action.waypoints], action.speed_mps, loop=action.loop)
+            return {"ok": True, "uav": action.uav, "waypoints": len(action.waypoints)}
+        if isinstance(action, DegradationOnset):
+            return self._onset(action.degradation)
+        if isinstance(action, DegradationRecovery):
+            return self._recover(action.degradation_kind)
+        raise InvalidActionError(f"unsupported action {action!r}")
+
+    def _onset(self, ev) -> dict:
+        ns = self.ns
+        if ev.kind in self.active:
+            self._recover(ev.kind)
+        self.active[ev.kind] = ev
+        if isinstance(ev, InterferenceSurge):
+            intf = self.interferers[ev.gnb]
+            intf.SetPowerDbm(ev.power_dbm)
+            intf.Start()
+        elif isinstance(ev, BackhaulDegradation):
+            b = self.backhaul[ev.gnb]
+            b["channel"].SetAttribute("Delay", ns.TimeValue(ns.Seconds(b["base_delay_s"] + ev.extra_delay_ms / 1000.0)))
+            for em in b["errors"]:
+                em.SetAttribute("ErrorRate", ns.DoubleValue(ev.loss_rate))
+        elif isinstance(ev, CongestionSurge):
+            for a in self.surges[ev.gnb]:
+                a.Resume()
+            self._apply_shares()
+        elif isinstance(ev, EdgeOverload):
+            rate = ev.extra_load * self.scenario.edge.capacity_jobs_s * TENANT_JOB_BYTES * 8
+            self.overload_app.SetRateBps(rate)
+            self.overload_app.Resume()
+        elif isinstance(ev, UavDrift):
+            m = self.uavs[ev.uav]
+            cell = self._serving_gnb(ev.uav) or self.scenario.nearest_gnb(m.as_position()).id
+            m.start_drift(drift_heading(self.scenario, cell, m.position), ev.speed_mps)
+        return {"ok": True, "onset": ev.kind}
+
+    def _recover(self, kind: str) -> dict:
+        ns = self.ns
+        ev = self.active.pop(kind, None)
+        if ev is None:
+            return {"ok": False, "reason": f"no {kind} degradation is active"}
+        if isinstance(ev, InterferenceSurge):
+            self.interferers[ev.gnb].Stop()
+        elif isinstance(ev, BackhaulDegradation):
+            b = self.backhaul[ev.gnb]
+            b["channel"].SetAttribute("Delay", ns.TimeValue(ns.Seconds(b["base_delay_s"])))
+            for em in b["errors"]:
+                em.SetAttribute("ErrorRate", ns.DoubleValue(0.0))
+        elif isinstance(ev, CongestionSurge):
+            for a in self.surges[ev.gnb]:
+                a.Pause()
+        elif isinstance(ev, EdgeOverload):
+            self.overload_app.Pause()
+        elif isinstance(ev, UavDrift):
+            self.uavs[ev.uav].stop_drift()
+        return {"ok": True, "recovered": kind}
+
+    def _serving_gnb(self, ue: str) -> str | None:
+        dev = self.ns.DynamicCast[self.ns.LteUeNetDevice](self.ue_devs.Get(self.ue_index[ue]))
+        return self.cell_to_gnb.get(int(dev.GetRrc().GetCellId()))
+
+    # ------------------------------------------------------------------ time
+    def _place_uavs(self) -> None:
+        """Set each UAV's ns-3 position and velocity for the coming window."""
+        ns = self.ns
+        for uid, m in self.uavs.items():
+            start = m.position
+            m.advance(self.window_s)
+            end = m.position
+            node = self.ue_nodes.Get(self.ue_index[uid])
+            model = node.GetObject[ns.ConstantVelocityMobilityModel]()
+            model.SetPosition(ns.Vector(*start))
+            model.SetVelocity(ns.Vector(*((e - s) / self.window_s for s, e in zip(start, end))))
+
+    def warm_up(self, seconds: float) -> dict:
+        """Run ``seconds`` before the episode starts (attach, queues filling); episode time 0 is the end."""
+        snap = self.advance(seconds) if seconds > 0 else None
+        self.t0 = self.now
+        if snap is not None:
+            snap["t"] = 0.0
+        return snap
+
+    def advance(self, until_s: float) -> dict:
+        """Run the simulation to episode time ``until_s`` (one window) and return that window's KPIs."""
+        ns = self.ns
+        until_abs = until_s + self.t0
+        if until_abs <= self.now + 1e-9:
+            raise InvalidActionError(
+                f"time must move forward: asked to advance to t={until_s:.3f}s but the episode is at t={self.now - self.t0:.3f}s"
+            )
+        until_s = until_abs
+        ns.Simulator.Stop(ns.Seconds(until_s - self.now))
+        ns.Simulator.Run()
+        window = until_s - self.now
+        self.now = until_s
+        out = self._sample(window)
+        self._place_uavs()
+        return out
+
+    def _sample(self, window: float) -> dict:
+        ns, sc = self.ns, self.scenario
+        svc = self.service_app.TakeWindow()
+        if svc.rxPackets > 0:
+            latency = svc.latencySumMs / svc.rxPackets
+        elif svc.requestsSent > 0:
+            latency = NO_RESPONSE_LATENCY_MS
+        else:
+            latency = self.last_latency_ms
+        self.last_latency_ms = latency
+        jitter = svc.jitterSumMs / svc.jitterSamples if svc.jitterSamples > 0 else 0.0
+        expected = svc.responsePacketsExpected
+        loss = min(1.0, max(0.0, 1.0 - svc.rxPackets / expected)) if expected > 0 else 0.0
+        throughput = svc.rxBytes * 8 / window / 1e6
+        edge = self.servers["edge"].TakeWindow()
+        self.servers["cloud"].TakeWindow()  # keep its window aligned with the others
+        groups = {int(k.group): k for k in self.probe.Sample()}
+
+        def kpi(k):
+            return {
+                "latency_ms": float(k.delayMs),
+                "jitter_ms": float(k.jitterMs),
+                "loss_rate": float(k.lossRate),
+                "throughput_mbps": float(k.throughputMbps),
+                "tx_packets": int(k.txPackets),
+                "rx_packets": int(k.rxPackets),
+            }
+
+        ues = []
+        for uid, i in self.ue_index.items():
+            r = self.radio.TakeWindow(i)
+            node = self.ue_nodes.Get(i)
+            p = node.GetObject[ns.MobilityModel]().GetPosition()
+            ues.append(
+                {
+                    "id": uid,
+                    "gnb": self.cell_to_gnb.get(int(r.cellId)),
+                    "rsrp_dbm": float(r.rsrpDbm),
+                    "sinr_db": float(r.sinrDb),
+                    "position": {"x": float(p.x), "y": float(p.y), "z": max(0.0, float(p.z))},
+                    "handover_in_progress": bool(r.handoverInProgress),
+                    "handovers_ok": int(r.handoversOk),
+                    "handovers_failed": int(r.handoversFailed),
+                }
+            )
+        uavs = {
+            uid: {"battery_wh": m.battery_wh, "battery_fraction": m.battery_fraction, "drifting": m.drifting, "distance_flown_m": m.distance_flown_m}
+            for uid, m in self.uavs.items()
+        }
+        return {
+            "t": round(self.now - self.t0, 9),
+            "window_s": window,
+            "state": {
+                "slice": self.service_slice.value,
+                "latency_ms": latency,
+                "jitter_ms": jitter,
+                "loss_rate": loss,
+                "throughput_mbps": throughput,
+                "edge_load": float(edge.utilisation),
+            },
+            "service": {
+                "host": self.service_host,
+                "requests": int(svc.requestsSent),
+                "responses": int(svc.rxPackets),
+                "latency_max_ms": float(svc.latencyMaxMs),
+                "flow": kpi(groups[GROUP_SERVICE]),
+            },
+            "slices": {s.value: {**kpi(groups[GROUP_OF_SLICE[s]]), "share": self.shares[s]} for s in SLICES},
+            "edge": {
+                "utilisation": float(edge.utilisation),
+                "queue_jobs": float(edge.meanQueueJobs),
+                "arrivals": int(edge.arrivals),
+                "dropped": int(edge.dropped),
+                "capacity_jobs_s": float(self.servers["edge"].GetCapacity()),
+            },
+            "ues": ues,
+            "uavs": uavs,
+            "degradations": sorted(self.active),
+            "ran": RAN_DESCRIPTION if not self.rt.nr_available else "LTE/EPC (an NR module is installed but sixg drives the LTE stack)",
+            "backend": "ns3",
+        }
+
+    def destroy(self) -> None:
+        self.ns.Simulator.Destroy()

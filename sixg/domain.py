@@ -1,0 +1,95 @@
+"""The domain types everything else speaks in: slices, positions, ids, network state.
+
+These are the leaves of the type hierarchy the tool catalog (Table IV of the paper)
+is built from; scenario, backends and tools all use the same ones.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class Frozen(BaseModel):
+    """Base for value types: immutable, and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SliceType(str, Enum):
+    """A network slice: enhanced mobile broadband, ultra-reliable low latency, massive IoT."""
+
+    EMBB = "eMBB"
+    URLLC = "URLLC"
+    MMTC = "mMTC"
+
+    @classmethod
+    def parse(cls, value: str) -> SliceType:
+        """Accept the canonical spelling or any case of it (``urllc`` -> URLLC)."""
+        for member in cls:
+            if value == member.value or value.lower() == member.value.lower():
+                return member
+        raise ValueError(f"unknown slice {value!r}; expected one of {[m.value for m in cls]}")
+
+
+SLICES: tuple[SliceType, ...] = (SliceType.EMBB, SliceType.URLLC, SliceType.MMTC)
+
+GnbId = Annotated[str, StringConstraints(pattern=r"^gnb-\d+$")]
+UeId = Annotated[str, StringConstraints(pattern=r"^(ue|uav)-\d+$")]
+UavId = Annotated[str, StringConstraints(pattern=r"^uav-\d+$")]
+
+
+class Position(Frozen):
+    """A point in the scenario's local frame, metres (z is height above ground)."""
+
+    x: float = Field(description="East, metres.", ge=-1e5, le=1e5)
+    y: float = Field(description="North, metres.", ge=-1e5, le=1e5)
+    z: float = Field(default=1.5, description="Height above ground, metres.", ge=0.0, le=1e4)
+
+    def distance_to(self, other: Position) -> float:
+        return math.dist((self.x, self.y, self.z), (other.x, other.y, other.z))
+
+    def horizontal_distance_to(self, other: Position) -> float:
+        return math.hypot(self.x - other.x, self.y - other.y)
+
+
+class NetworkState(Frozen):
+    """The six dimensions of the managed service's state (paper, Eq. 2)."""
+
+    slice: SliceType = Field(description="Slice the managed service currently runs in.")
+    latency_ms: float = Field(ge=0.0, description="Mean request-to-response latency, ms.")
+    jitter_ms: float = Field(ge=0.0, description="Mean latency variation between responses, ms.")
+    loss_rate: float = Field(ge=0.0, le=1.0, description="Fraction of packets lost, 0-1.")
+    throughput_mbps: float = Field(ge=0.0, description="Service goodput received, Mbit/s.")
+    edge_load: float = Field(ge=0.0, le=1.0, description="Edge server utilisation, 0-1.")
+
+    #: The continuous dimensions, in a fixed order (the slice is categorical).
+    NUMERIC: ClassVar[tuple[str, ...]] = ("latency_ms", "jitter_ms", "loss_rate", "throughput_mbps", "edge_load")
+
+    def numeric(self) -> tuple[float, ...]:
+        return tuple(float(getattr(self, name)) for name in self.NUMERIC)
+
+
+class SLASpec(Frozen):
+    """Service-level targets for the managed service."""
+
+    max_latency_ms: float = Field(gt=0.0, description="Latency must stay at or below this, ms.")
+    max_jitter_ms: float = Field(gt=0.0, description="Jitter must stay at or below this, ms.")
+    max_loss_rate: float = Field(ge=0.0, le=1.0, description="Loss must stay at or below this, 0-1.")
+    min_throughput_mbps: float = Field(ge=0.0, description="Throughput must stay at or above this, Mbit/s.")
+
+    def violations(self, state: NetworkState) -> list[str]:
+        """Names of the targets ``state`` misses (empty when compliant)."""
+        out = []
+        if state.latency_ms > self.max_latency_ms:
+            out.append("latency")
+        if state.jitter_ms > self.max_jitter_ms:
+            out.append("jitter")
+        if state.loss_rate > self.max_loss_rate:
+            out.append("loss")
+        if state.throughput_mbps < self.min_throughput_mbps:
+            out.append("throughput")
+        return out

@@ -1,0 +1,102 @@
+"""One root error for sixg, with subclasses named for the condition.
+
+They are grouped by who has to act:
+
+* :class:`UserError` -- the caller of the library or CLI passed something wrong
+  (a seed from the wrong split, an unknown backend id, a bad flag). The message
+  says what to pass instead.
+* :class:`DataError` -- a file sixg reads (trace, checkpoint, benchmark) is corrupt,
+  truncated or made for another schema. The message names the file.
+* :class:`SimulationError` -- the simulator side failed (ns-3 missing, the module
+  would not build, a worker died). The message says what was running.
+* :class:`ModelBehaviorError` -- an agent's output could not be turned into a tool
+  call. These never escape an episode: the tool boundary turns them into an error
+  result that costs the agent a step.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class SixgError(Exception):
+    """Root of every error sixg raises on purpose."""
+
+
+# --- the caller must fix -------------------------------------------------------------
+
+
+class UserError(SixgError):
+    """A developer or CLI user passed something sixg cannot work with."""
+
+
+class SeedSplitError(UserError, ValueError):
+    """A topology seed was used outside its split (training 1-50, benchmark 51-80)."""
+
+
+class UnknownIdError(UserError, KeyError):
+    """An id (backend, agent, scenario element) is not registered or does not exist."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidActionError(UserError, ValueError):
+    """An action sent to a backend is malformed or impossible in this scenario."""
+
+
+class ResetNeeded(UserError, RuntimeError):
+    """A backend or environment was used before ``reset()`` (or after ``close()``)."""
+
+
+class DependencyNotInstalled(UserError, ImportError):
+    """An optional dependency needed for the requested feature is missing."""
+
+
+# --- a file must be fixed ---------------------------------------------------------------
+
+
+class DataError(SixgError):
+    """A file sixg reads is corrupt, truncated, or made for another schema."""
+
+
+class CorruptTraceError(DataError, ValueError):
+    """A CSV trace cannot be read or does not match the documented schema."""
+
+
+class CheckpointError(DataError, ValueError):
+    """A model checkpoint is corrupt, truncated, or was made for another schema."""
+
+
+# --- the simulator side failed ------------------------------------------------------------
+
+
+class SimulationError(SixgError):
+    """The network simulator failed."""
+
+
+class Ns3BuildError(SimulationError):
+    """sixg's ns-3 module could not be built."""
+
+
+class WorkerCrashed(SimulationError):
+    """An ns-3 worker process died (ns-3 aborts the process on fatal errors)."""
+
+    def __init__(self, message: str, *, action: str | None = None, exitcode: int | None = None):
+        super().__init__(message)
+        self.action = action
+        self.exitcode = exitcode
+
+
+# --- an agent produced something unusable ---------------------------------------------------
+
+
+class ModelBehaviorError(SixgError):
+    """An agent's output could not be parsed or validated as a tool call."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
