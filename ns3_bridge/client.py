@@ -31,7 +31,7 @@ from sixg.scenario import Scenario
 from sixg.snapshot import ActionResult, Snapshot
 
 DEFAULT_WINDOW_S = 0.5
-DEFAULT_WARMUP_S = 1.0
+DEFAULT_WARMUP_S = 1.5
 
 
 class Ns3Worker:

@@ -448,7 +448,11 @@ class Ns3Network:
             return {"ok": True, "slice": action.slice.value, "affected_flows": len(flows)}
         if isinstance(action, Handover):
             ue_dev = self.ue_devs.Get(self.ue_index[action.ue])
-            source_cell = int(ns.DynamicCast[ns.LteUeNetDevice](ue_dev).GetRrc().GetCellId())
+            rrc = ns.DynamicCast[ns.LteUeNetDevice](ue_dev).GetRrc()
+            if int(rrc.GetState()) != int(ns.LteUeRrc.CONNECTED_NORMALLY):
+                # ns-3 aborts on a handover request for a UE that is not connected.
+                return {"ok": False, "reason": f"{action.ue} is not in a connected state (handover or reconnection under way)"}
+            source_cell = int(rrc.GetCellId())
             source = self.cell_to_gnb.get(source_cell)
             if source == action.target_gnb:
                 return {"ok": False, "reason": f"{action.ue} is already served by {action.target_gnb}"}
@@ -535,11 +539,16 @@ class Ns3Network:
             model.SetVelocity(ns.Vector(*((e - s) / self.window_s for s, e in zip(start, end))))
 
     def warm_up(self, seconds: float) -> dict:
-        """Run ``seconds`` before the episode starts (attach, queues filling); episode time 0 is the end."""
-        snap = self.advance(seconds) if seconds > 0 else None
+        """Run ``seconds`` before the episode starts (attach, queues filling).
+
+        Episode time 0 is the end of the warm-up; the snapshot returned covers its
+        last window only, so attach transients do not leak into the initial state.
+        """
+        if seconds > self.window_s:
+            self.advance(seconds - self.window_s)
+        snap = self.advance(self.now + self.window_s)
         self.t0 = self.now
-        if snap is not None:
-            snap["t"] = 0.0
+        snap["t"] = 0.0
         return snap
 
     def advance(self, until_s: float) -> dict:
