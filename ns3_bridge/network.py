@@ -79,6 +79,7 @@ class Ns3Network:
         self.uavs = {u.id: UavMotion.from_spec(u) for u in scenario.uavs}
         self.last_latency_ms = 0.0
         self.t0 = 0.0
+        self.surge_factor = 1.0  # graceful degradation of eMBB also shapes surge load
 
     # ------------------------------------------------------------------ build
     def build(self) -> None:
@@ -358,35 +359,32 @@ class Ns3Network:
 
     # ------------------------------------------------------------------ actions
     def _apply_shares(self) -> None:
-        """Rate-limit each slice's background load to its share of the cell capacity.
+        """Police each slice's background load to its share of the cell's capacity.
 
         Mainline LTE schedulers have no per-slice weights, so a slice's resource share
         is enforced where an operator would police it: at the sources of its load.
+        Surge load is eMBB load and shares the eMBB budget. The managed service is not
+        policed (except by the mMTC slice's per-device cap).
         """
         cap = self.scenario.ran.nominal_cell_capacity_mbps * 1e6
-        by_cell: dict[tuple[str | None, SliceType], list[_Flow]] = {}
+        demand: dict[tuple[str | None, SliceType], list[tuple[object, float]]] = {}
         for f in self.flows.values():
-            by_cell.setdefault((f.gnb, f.slice), []).append(f)
-        for (gnb, slc), flows in by_cell.items():
-            budget = self.shares[slc] * cap
-            demand = sum(f.base_rate_bps * f.shape_factor for f in flows if not f.shed)
-            scale = min(1.0, budget / demand) if demand > 0 else 1.0
-            for f in flows:
-                if f.shed:
-                    f.app.Pause()
-                else:
-                    f.app.Resume()
-                    f.app.SetRateBps(max(1.0, f.base_rate_bps * f.shape_factor * scale))
-        # Surge load is eMBB load and is policed by the eMBB share too.
-        if "congestion" in self.active:
-            ev = self.active["congestion"]
+            if f.shed:
+                f.app.Pause()
+                continue
+            f.app.Resume()
+            demand.setdefault((f.gnb, f.slice), []).append((f.app, f.base_rate_bps * f.shape_factor))
+        ev = self.active.get("congestion")
+        if ev is not None:
             apps = self.surges[ev.gnb]
-            embb_budget = self.shares[SliceType.EMBB] * cap * 1.6
-            rate = min(ev.rate_mbps * 1e6, embb_budget) * self.surge_factor
             for a in apps:
-                a.SetRateBps(max(1.0, rate / len(apps)))
-
-    surge_factor = 1.0
+                demand.setdefault((ev.gnb, SliceType.EMBB), []).append((a, ev.rate_mbps * 1e6 * self.surge_factor / len(apps)))
+        for (_, slc), sources in demand.items():
+            budget = self.shares[slc] * cap
+            total = sum(rate for _, rate in sources)
+            scale = min(1.0, budget / total) if total > 0 else 1.0
+            for app, rate in sources:
+                app.SetRateBps(max(1.0, rate * scale))
 
     def validate(self, action: Action) -> None:
         """Raise InvalidActionError if ``action`` cannot apply to this scenario."""

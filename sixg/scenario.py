@@ -56,10 +56,11 @@ def check_split(seeds: list[int] | range, split: Split | str) -> Split:
     split = Split(split)
     wrong = [s for s in seeds if split_of(s) is not split]
     if wrong:
-        other = split_of(wrong[0]).value
+        name = {Split.TRAIN: "training", Split.BENCHMARK: "benchmark"}
+        other = name[split_of(wrong[0])]
         raise SeedSplitError(
-            f"seed {wrong[0]} is a {other} seed, not a {split.value} seed "
-            f"({split.value} seeds are {SPLIT_SEEDS[split].start}-{SPLIT_SEEDS[split].stop - 1}); "
+            f"seed {wrong[0]} is a {other} seed, not a {name[split]} seed "
+            f"({name[split]} seeds are {SPLIT_SEEDS[split].start}-{SPLIT_SEEDS[split].stop - 1}); "
             "training and benchmark seeds must not be mixed"
         )
     return split
@@ -109,7 +110,7 @@ class RanSpec(Frozen):
     pathloss_exponent: float = 3.0
     pathloss_reference_db: float = 46.6777  # Friis loss at 1 m, 2.12 GHz
     ue_noise_figure_db: float = 9.0
-    nominal_cell_capacity_mbps: float = 30.0
+    nominal_cell_capacity_mbps: float = 16.0
 
 
 class GnbSpec(Frozen):
