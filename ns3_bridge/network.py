@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ns3_bridge import runtime
 from sixg.actions import (
     Action,
+    reallocated_shares,
     BackhaulDegradation,
     CongestionSurge,
     DegradationOnset,
@@ -422,12 +423,7 @@ class Ns3Network:
             self.service_app.SetRemote(self._remote(action.host, SERVICE_PORT[self.service_slice]))
             return {"ok": True, "previous_host": previous, "host": action.host}
         if isinstance(action, ReallocateSlices):
-            others = [s for s in SLICES if s is not action.slice]
-            rest = sum(self.shares[s] for s in others)
-            left = 1.0 - action.share
-            for s in others:
-                self.shares[s] = left * (self.shares[s] / rest if rest > 0 else 1.0 / len(others))
-            self.shares[action.slice] = action.share
+            self.shares = reallocated_shares(self.shares, action)
             self._apply_shares()
             return {"ok": True, "shares": {s.value: round(v, 4) for s, v in self.shares.items()}}
         if isinstance(action, GracefulDegradation):

@@ -157,3 +157,13 @@ def describe(action: Action) -> str:
     if isinstance(action, SetUavPlan):
         return f"uav_plan({action.uav}, {len(action.waypoints)} waypoint(s), {action.speed_mps} m/s)"
     return f"{action.kind}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
+
+
+def reallocated_shares(shares: dict[SliceType, float], action: ReallocateSlices) -> dict[SliceType, float]:
+    """Shares after giving ``action.slice`` its new share; the others keep their proportions."""
+    others = [s for s in shares if s is not action.slice]
+    rest = sum(shares[s] for s in others)
+    left = 1.0 - action.share
+    out = {s: left * (shares[s] / rest if rest > 0 else 1.0 / len(others)) for s in others}
+    out[action.slice] = action.share
+    return {s: out[s] for s in shares}

@@ -1,0 +1,395 @@
+"""The surrogate backend: the Experiment Model stands in for ns-3, window by window.
+
+What is geometry or bookkeeping is computed exactly as the ns-3 side does it (UAV
+flight and battery, which cell serves whom, slice shares, which degradations are
+active, signal strength from positions); what is learned is how the network behaves:
+the service's six-dimensional state, per-slice KPIs, the edge queue and whether an
+action is accepted. Each window the model predicts a distribution and the backend
+draws from it with the episode's seeded generator (or takes the median).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from sixg.actions import (
+    Action,
+    DegradationOnset,
+    DegradationRecovery,
+    EdgeOffload,
+    GracefulDegradation,
+    Handover,
+    ReallocateSlices,
+    SetUavPlan,
+    SwitchSlice,
+    UavDrift,
+    describe,
+    reallocated_shares,
+)
+from sixg.backends.base import Backend, StepOutput
+from sixg.domain import SLICES, NetworkState, Position, SliceType
+from sixg.errors import InvalidActionError, ResetNeeded
+from sixg.kinematics import UavMotion, drift_heading
+from sixg.radio import cell_signals, re_power_dbm, pathloss_db
+from sixg.scenario import Scenario
+from sixg.snapshot import ActionResult, EdgeDetail, FlowKpi, ServiceDetail, SliceKpi, Snapshot, UavStatus, UeRadio
+from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, encode_inputs, from_model_space
+from sixg.surrogate.model import QUANTILES, ExperimentModel, Prediction
+
+RAN = "LTE/EPC behaviour learned from ns-3 traces (Experiment Model); geometry computed"
+WARMUP_WINDOWS = 6
+MMTC_DEVICE_CAP_MBPS = 0.8
+
+
+def sample_quantiles(q: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Draw from piecewise-linear inverse CDFs through the quantile knots (tails extrapolated).
+
+    q: (..., len(QUANTILES)) knots; u: (...) uniforms in (0, 1).
+    """
+    levels = np.asarray(QUANTILES)
+    idx = np.clip(np.searchsorted(levels, u) - 1, 0, len(levels) - 2)
+    lo_l, hi_l = levels[idx], levels[idx + 1]
+    lo_v = np.take_along_axis(q, idx[..., None], -1)[..., 0]
+    hi_v = np.take_along_axis(q, (idx + 1)[..., None], -1)[..., 0]
+    return lo_v + (hi_v - lo_v) * (u - lo_l) / (hi_l - lo_l)
+
+
+class SurrogateBackend(Backend):
+    """Runs episodes on the learned Experiment Model.
+
+    Args:
+        checkpoint: A trained checkpoint (.safetensors with its .json); default: the one
+            shipped with sixg.
+        window_s: Window length; the model was trained on 0.5 s windows.
+        sample: Draw each window from the predicted distribution (default) or take the
+            median (deterministic given the inputs).
+        model: An already loaded :class:`ExperimentModel` (shared between backends).
+    """
+
+    id = "surrogate"
+
+    def __init__(self, *, checkpoint: str | Path | None = None, window_s: float = 0.5, sample: bool = True, model: ExperimentModel | None = None):
+        self.window_s = window_s
+        self.sample = sample
+        self._checkpoint = checkpoint
+        self._model = model
+        self._scenario: Scenario | None = None
+        self.last_prediction: Prediction | None = None
+
+    # --- model --------------------------------------------------------------------------------
+    @property
+    def model(self) -> ExperimentModel:
+        if self._model is None:
+            from sixg.surrogate.model import default_checkpoint, load
+
+            self._model = load(Path(self._checkpoint) if self._checkpoint else default_checkpoint())
+        return self._model
+
+    # --- contract -------------------------------------------------------------------------------
+    def reset(self, scenario: Scenario, *, seed: int) -> Snapshot:
+        sc = scenario
+        self._scenario = sc
+        self._sf = ScenarioFeatures.of(sc)
+        self._rng = np.random.default_rng([seed, sc.seed, 7])
+        self._t = 0.0
+        self._slice = sc.service.initial_slice
+        self._host = sc.service.initial_host
+        self._shares = dict(sc.slice_shares)
+        self._shaped: dict[str, float] = {}
+        self._active: dict[str, object] = {}
+        self._uavs = {u.id: UavMotion.from_spec(u) for u in sc.uavs}
+        self._positions = {u.id: (u.position.x, u.position.y, u.position.z) for u in sc.ues}
+        self._serving = {uid: cell_signals(sc, Position(x=p[0], y=p[1], z=p[2]))[0].gnb for uid, p in self._positions.items()}
+        self._handovers = {uid: 0 for uid in self._positions}
+        self._geo_prev = self._service_geo()[0]
+        guess = (self._slice.value, 2 * sc.cloud.link_delay_ms + 15.0, 1.5, 0.0, self._sf.offered_mbps, self._sf.tenant_fraction)
+        self._history = [guess]
+        # Like ns-3's warm-up: let the model settle from a rough guess to its steady state.
+        for _ in range(WARMUP_WINDOWS):
+            self._predict_and_advance(None, [], [], sample=False, move=False)
+        snap = self._snapshot(self.last_prediction, t=0.0)
+        self._last = snap
+        return snap
+
+    def step(self, actions: Sequence[Action] = ()) -> StepOutput:
+        if self._scenario is None:
+            raise ResetNeeded("call reset(scenario, seed=...) before step()")
+        results: list[ActionResult] = []
+        model_action: Action | None = None
+        onsets, recoveries = [], []
+        for a in actions:
+            self._validate(a)
+        for a in actions:
+            res, for_model = self._apply(a)
+            results.append(res)
+            if isinstance(a, DegradationOnset):
+                onsets.append(a.degradation.kind)
+            elif isinstance(a, DegradationRecovery) and res.ok:
+                recoveries.append(a.degradation_kind)
+            elif for_model and model_action is None:
+                model_action = a  # the model was trained on one action per window
+        pred = self._predict_and_advance(model_action, onsets, recoveries, sample=self.sample, move=True)
+        # The tool result of a handover is learned (ns-3 may still refuse or fail it).
+        for i, a in enumerate(actions):
+            if isinstance(a, Handover) and results[i].ok and a is model_action:
+                if pred.ok_prob[0] < 0.5:
+                    results[i] = ActionResult(action=describe(a), ok=False, reason="the handover did not complete", details={})
+                else:
+                    self._serving[a.ue] = a.target_gnb
+                    self._handovers[a.ue] += 1
+            elif isinstance(a, Handover) and results[i].ok:
+                self._serving[a.ue] = a.target_gnb
+                self._handovers[a.ue] += 1
+        self._t = round(self._t + self.window_s, 9)
+        snap = self._snapshot(pred, t=self._t)
+        self._last = snap
+        return StepOutput(snapshot=snap, results=tuple(results))
+
+    @property
+    def now(self) -> float:
+        if self._scenario is None:
+            raise ResetNeeded("call reset() first")
+        return self._t
+
+    def close(self) -> None:
+        self._scenario = None
+
+    def describe(self) -> dict[str, object]:
+        cfg = self.model.config
+        return {"backend": self.id, "window_s": self.window_s, "ran": RAN, "checkpoint": str(self._checkpoint or "shipped default"), "trained_on": cfg.get("corpus_fingerprint"), "sample": self.sample}
+
+    def resync(self, snapshot: Snapshot) -> None:
+        """Continue from another backend's window (used when ns-3 answers a step in dual mode)."""
+        s = snapshot.state
+        self._history = [(s.slice.value, s.latency_ms, s.jitter_ms, s.loss_rate, s.throughput_mbps, s.edge_load), *self._history][: HISTORY + 1]
+        self._slice = s.slice
+
+    # --- bookkeeping --------------------------------------------------------------------------------
+    def _validate(self, a: Action) -> None:
+        sc = self._scenario
+        if isinstance(a, Handover):
+            if a.ue not in self._positions:
+                raise InvalidActionError(f"unknown UE {a.ue!r}; this scenario has {list(sc.ue_ids)}")
+            if a.target_gnb not in sc.gnb_ids:
+                raise InvalidActionError(f"unknown base station {a.target_gnb!r}; this scenario has {list(sc.gnb_ids)}")
+        elif isinstance(a, SetUavPlan) and a.uav not in self._uavs:
+            raise InvalidActionError(f"unknown UAV {a.uav!r}; this scenario has {list(sc.uav_ids)}")
+        elif isinstance(a, DegradationOnset):
+            gnb = getattr(a.degradation, "gnb", None)
+            if gnb is not None and gnb not in sc.gnb_ids:
+                raise InvalidActionError(f"{a.degradation.kind}: unknown base station {gnb!r}")
+            if isinstance(a.degradation, UavDrift) and a.degradation.uav not in self._uavs:
+                raise InvalidActionError(f"uav_drift: unknown UAV {a.degradation.uav!r}")
+
+    def _apply(self, a: Action) -> tuple[ActionResult, bool]:
+        """Apply ``a`` to the bookkeeping; return its result and whether the model should see it."""
+        name = describe(a)
+        if isinstance(a, SwitchSlice):
+            prev, self._slice = self._slice, a.slice
+            return ActionResult(action=name, ok=True, details={"previous_slice": prev.value, "slice": a.slice.value}), True
+        if isinstance(a, EdgeOffload):
+            prev, self._host = self._host, a.host
+            return ActionResult(action=name, ok=True, details={"previous_host": prev, "host": a.host}), True
+        if isinstance(a, ReallocateSlices):
+            self._shares = reallocated_shares(self._shares, a)
+            return ActionResult(action=name, ok=True, details={"shares": {s.value: round(v, 4) for s, v in self._shares.items()}}), True
+        if isinstance(a, GracefulDegradation):
+            self._shaped[a.slice.value] = a.fraction
+            n = sum(1 for f in self._scenario.flows if f.slice is a.slice)
+            return ActionResult(action=name, ok=True, details={"slice": a.slice.value, "affected_flows": n}), True
+        if isinstance(a, Handover):
+            source = self._serving.get(a.ue)
+            if source == a.target_gnb:
+                return ActionResult(action=name, ok=False, reason=f"{a.ue} is already served by {a.target_gnb}"), False
+            if len(self._scenario.gnbs) < 2:
+                return ActionResult(action=name, ok=False, reason="this scenario has a single base station"), False
+            return ActionResult(action=name, ok=True, details={"source_gnb": source, "target_gnb": a.target_gnb}), True
+        if isinstance(a, SetUavPlan):
+            self._uavs[a.uav].set_plan([(p.x, p.y, p.z) for p in a.waypoints], a.speed_mps, loop=a.loop)
+            return ActionResult(action=name, ok=True, details={"uav": a.uav, "waypoints": len(a.waypoints)}), True
+        if isinstance(a, DegradationOnset):
+            ev = a.degradation
+            if ev.kind in self._active:
+                self._recover(ev.kind)
+            self._active[ev.kind] = ev
+            if isinstance(ev, UavDrift):
+                m = self._uavs[ev.uav]
+                m.start_drift(drift_heading(self._scenario, self._serving[ev.uav], m.position), ev.speed_mps)
+            return ActionResult(action=name, ok=True, details={"onset": ev.kind}), False
+        if isinstance(a, DegradationRecovery):
+            if a.degradation_kind not in self._active:
+                return ActionResult(action=name, ok=False, reason=f"no {a.degradation_kind} degradation is active"), False
+            self._recover(a.degradation_kind)
+            return ActionResult(action=name, ok=True, details={"recovered": a.degradation_kind}), False
+        raise InvalidActionError(f"unsupported action {a!r}")
+
+    def _recover(self, kind: str) -> None:
+        ev = self._active.pop(kind)
+        if isinstance(ev, UavDrift):
+            self._uavs[ev.uav].stop_drift()
+
+    def _service_geo(self) -> tuple[float, float]:
+        sc = self._scenario
+        ue = sc.service.ue
+        p = self._positions[ue]
+        return self._geo(ue, p)
+
+    def _geo(self, ue: str, p) -> tuple[float, float]:
+        cells = cell_signals(self._scenario, Position(x=p[0], y=p[1], z=max(p[2], 0.0)), extra_interference_dbm=self._interference_at(p))
+        for c in cells:
+            if c.gnb == self._serving.get(ue):
+                return c.sinr_db, c.rsrp_dbm
+        return -10.0, -140.0
+
+    def _interference_at(self, p) -> float | None:
+        """Power per resource element an active interferer puts at position ``p`` (geometry)."""
+        ev = self._active.get("interference")
+        if ev is None:
+            return None
+        spec = next(i for i in self._scenario.interferers if i.gnb == ev.gnb)
+        d = spec.position.distance_to(Position(x=p[0], y=p[1], z=max(p[2], 0.0)))
+        return re_power_dbm(self._scenario.ran, ev.power_dbm) - pathloss_db(self._scenario.ran, d)
+
+    # --- the model ------------------------------------------------------------------------------------
+    def _context(self, action: Action | None, onsets, recoveries) -> Context:
+        sc = self._scenario
+        service = sc.service.ue
+        cell = self._serving.get(service)
+        here: dict[str, float] = {}
+        other: dict[str, float] = {}
+        for kind, ev in self._active.items():
+            if kind not in ("interference", "backhaul", "congestion"):
+                continue
+            d = here if ev.gnb == cell else other
+            if kind == "interference":
+                d["interference_dbm"] = ev.power_dbm
+            elif kind == "backhaul":
+                d["backhaul_delay"] = ev.extra_delay_ms
+                d["backhaul_loss"] = ev.loss_rate
+            else:
+                d["congestion"] = ev.rate_mbps
+        drift = self._active.get("uav_drift")
+        kind, args, gain, ho_service, plan_service = "none", {}, 0.0, False, False
+        if action is not None:
+            kind = action.kind
+            args = action.model_dump(mode="json", exclude={"kind"})
+            if isinstance(action, Handover) and action.ue == service:
+                ho_service = True
+                p = self._positions[service]
+                cells = {c.gnb: c.sinr_db for c in cell_signals(sc, Position(x=p[0], y=p[1], z=max(p[2], 0.0)))}
+                gain = cells.get(action.target_gnb, -10.0) - cells.get(cell, -10.0)
+            elif isinstance(action, SetUavPlan):
+                plan_service = action.uav == service
+        geo_sinr, geo_rsrp = self._service_geo()
+        return Context(
+            states=list(self._history),
+            action=kind,
+            action_args=args,
+            handover_gain_db=gain,
+            handover_service=ho_service,
+            uav_plan_service=plan_service,
+            onsets=tuple(onsets),
+            recoveries=tuple(recoveries),
+            here=here,
+            other=other,
+            edge_overload=float(self._active["edge_overload"].extra_load) if "edge_overload" in self._active else 0.0,
+            drift_service=float(drift.speed_mps) if drift is not None and drift.uav == service else 0.0,
+            drift_other=float(drift.speed_mps) if drift is not None and drift.uav != service else 0.0,
+            host_edge=self._host == "edge",
+            shares={s.value: self._shares[s] for s in SLICES},
+            shaped=dict(self._shaped),
+            geo_sinr_db=geo_sinr,
+            geo_rsrp_dbm=geo_rsrp,
+            geo_sinr_prev_db=self._geo_prev,
+        )
+
+    def _predict_and_advance(self, action, onsets, recoveries, *, sample: bool, move: bool) -> Prediction:
+        if move:
+            for uid, m in self._uavs.items():
+                m.advance(self.window_s)
+                self._positions[uid] = m.position
+        ctx = self._context(action, onsets, recoveries)
+        X = encode_inputs([ctx], self._sf)
+        pred = self.model.predict(X)
+        self.last_prediction = pred
+        self.last_inputs = X
+        q = pred.quantiles[0]  # (dims, q) model space
+        if sample:
+            u = self._rng.uniform(0.0, 1.0, size=len(DIMENSIONS))
+            values = sample_quantiles(q, u)
+        else:
+            values = q[:, len(QUANTILES) // 2]
+        natural = [float(from_model_space(d, v, self._sf.offered_mbps)) for d, v in zip(DIMENSIONS, values)]
+        slice_name = SLICE_NAMES[int(pred.slice_probs[0].argmax())]
+        self._slice = SliceType(slice_name)
+        self._history = [(slice_name, *natural), *self._history][: HISTORY + 1]
+        self._geo_prev = ctx.geo_sinr_db
+        return pred
+
+    # --- the snapshot -------------------------------------------------------------------------------------
+    def _snapshot(self, pred: Prediction, *, t: float) -> Snapshot:
+        sc = self._scenario
+        slice_name, lat, jit, loss, thr, edge = self._history[0]
+        state = NetworkState(slice=SliceType(slice_name), latency_ms=lat, jitter_ms=jit, loss_rate=loss, throughput_mbps=thr, edge_load=edge)
+        ex = {name: float(from_model_space(name, v, self._sf.offered_mbps)) for name, v in zip(EXTRAS, pred.extras[0])}
+        slices = {
+            s: SliceKpi(
+                latency_ms=ex[f"{s.value.lower()}_latency_ms"],
+                jitter_ms=0.0,
+                loss_rate=ex[f"{s.value.lower()}_loss_rate"],
+                throughput_mbps=ex[f"{s.value.lower()}_throughput_mbps"],
+                share=self._shares[s],
+            )
+            for s in SLICES
+        }
+        svc = sc.service
+        rate = svc.request_rate_hz
+        if self._slice is SliceType.MMTC and svc.offered_mbps > MMTC_DEVICE_CAP_MBPS:
+            rate *= MMTC_DEVICE_CAP_MBPS / svc.offered_mbps
+        requests = int(round(rate * self.window_s))
+        responses = int(round(requests * svc.response_packets * (1.0 - loss)))
+        # Expected job arrivals at the edge: other tenants, an overload's extra tenants, the service if offloaded.
+        arrivals_rate = sc.edge.tenant_load_jobs_s + (float(self._active["edge_overload"].extra_load) * sc.edge.capacity_jobs_s if "edge_overload" in self._active else 0.0) + (rate if self._host == "edge" else 0.0)
+        ues = []
+        for u in sc.ues:
+            p = self._positions[u.id]
+            sinr, rsrp = self._geo(u.id, p)
+            ues.append(
+                UeRadio(
+                    id=u.id,
+                    gnb=self._serving.get(u.id),
+                    rsrp_dbm=rsrp,
+                    sinr_db=sinr,
+                    position=Position(x=p[0], y=p[1], z=max(p[2], 0.0)),
+                    handover_in_progress=False,
+                    handovers_ok=self._handovers[u.id],
+                )
+            )
+        return Snapshot(
+            t=t,
+            window_s=self.window_s,
+            state=state,
+            service=ServiceDetail(
+                host=self._host,
+                requests=requests,
+                responses=responses,
+                latency_max_ms=max(ex["service_latency_max_ms"], lat),
+                flow=FlowKpi(latency_ms=ex["service_oneway_ms"], jitter_ms=jit, loss_rate=loss, throughput_mbps=thr),
+            ),
+            slices=slices,
+            edge=EdgeDetail(
+                utilisation=edge,
+                queue_jobs=ex["edge_queue_jobs"],
+                arrivals=int(round(arrivals_rate * self.window_s)),
+                dropped=int(round(ex["edge_dropped"])),
+                capacity_jobs_s=sc.edge.capacity_jobs_s,
+            ),
+            ues=tuple(ues),
+            uavs={uid: UavStatus(battery_wh=m.battery_wh, battery_fraction=min(1.0, m.battery_fraction), drifting=m.drifting, distance_flown_m=m.distance_flown_m) for uid, m in self._uavs.items()},
+            degradations=tuple(sorted(self._active)),
+            ran=RAN,
+            backend=self.id,
+        )

@@ -1,0 +1,424 @@
+"""Feature and target encoding of transitions, shared by training and the live backend.
+
+A transition is (what the network looked like up to window i, what happened at the
+start of window i+1) -> (window i+1). Training reads it from trace rows; the
+surrogate backend builds the same columns from its own bookkeeping and calls the same
+:func:`encode_inputs`, so the two can never drift apart.
+
+Inputs are plain numbers in a fixed order (:data:`INPUT_NAMES`); the schema's hash is
+stored in every checkpoint and a checkpoint made for another schema is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sixg.domain import SLICES, Position, SliceType
+from sixg.radio import cell_signals
+from sixg.scenario import Scenario, generate
+from sixg.scenario import split_of
+
+FEATURE_SCHEMA_VERSION = 1
+HISTORY = 2  # previous windows fed to the model besides the current one
+
+SLICE_NAMES = tuple(s.value for s in SLICES)
+ACTION_KINDS = ("none", "switch_slice", "reallocate", "offload", "degrade", "handover", "uav_plan")
+DEGRADATION_KINDS = ("interference", "backhaul", "congestion", "edge_overload", "uav_drift")
+CELL_KINDS = ("interference", "backhaul", "congestion")
+
+#: The five continuous dimensions, each in the space the model predicts it in.
+DIMENSIONS = ("latency_ms", "jitter_ms", "loss_rate", "throughput_mbps", "edge_load")
+#: Extra detail the model predicts (median only), for the snapshot's per-slice and edge parts.
+EXTRAS = (
+    "service_oneway_ms",
+    "service_latency_max_ms",
+    "edge_queue_jobs",
+    "edge_dropped",
+    *(f"{s}_{k}" for s in ("embb", "urllc", "mmtc") for k in ("latency_ms", "loss_rate", "throughput_mbps")),
+)
+
+
+def _transform(name: str) -> str:
+    """How a quantity is mapped to model space: "log" (log1p), "ratio" (of offered load) or "unit"."""
+    if name == "throughput_mbps":
+        return "ratio"
+    if name in ("loss_rate", "edge_load") or name.endswith("_loss_rate"):
+        return "unit"
+    return "log"  # latencies, jitter, queue, drops, per-slice throughput: positive and skewed
+
+
+def to_model_space(name: str, values: np.ndarray, offered: np.ndarray | float) -> np.ndarray:
+    """Map a dimension (or extra) from its unit to the space the model predicts it in."""
+    v = np.asarray(values, dtype=np.float64)
+    kind = _transform(name)
+    if kind == "log":
+        return np.log1p(np.maximum(v, 0.0))
+    if kind == "ratio":
+        return v / offered
+    return v
+
+
+def from_model_space(name: str, values: np.ndarray, offered: np.ndarray | float) -> np.ndarray:
+    """Inverse of :func:`to_model_space`, clipped to the quantity's valid range."""
+    v = np.asarray(values, dtype=np.float64)
+    kind = _transform(name)
+    if kind == "log":
+        return np.maximum(np.expm1(v), 0.0)
+    if kind == "ratio":
+        return np.maximum(v * offered, 0.0)
+    return np.clip(v, 0.0, 1.0)
+
+
+# --- per-scenario constants -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioFeatures:
+    """What the model knows about a scenario that never changes during an episode."""
+
+    offered_mbps: float
+    cloud_delay_ms: float
+    edge_capacity: float
+    tenant_fraction: float
+    service_edge_load: float  # the service's jobs as a fraction of edge capacity
+    n_gnbs: int
+    n_ues: int
+    service_on_uav: bool
+    mmtc_cap_ratio: float
+
+    @classmethod
+    def of(cls, sc: Scenario) -> ScenarioFeatures:
+        return cls(
+            offered_mbps=sc.service.offered_mbps,
+            cloud_delay_ms=sc.cloud.link_delay_ms,
+            edge_capacity=sc.edge.capacity_jobs_s,
+            tenant_fraction=sc.edge.tenant_load_jobs_s / sc.edge.capacity_jobs_s,
+            service_edge_load=sc.service.request_rate_hz / sc.edge.capacity_jobs_s,
+            n_gnbs=len(sc.gnbs),
+            n_ues=len(sc.ues),
+            service_on_uav=sc.service.ue.startswith("uav"),
+            mmtc_cap_ratio=min(1.0, 0.8 / sc.service.offered_mbps),
+        )
+
+
+def geometric_signal(sc: Scenario, x: float, y: float, z: float, gnb: str | None, *, interferer_dbm: float | None = None) -> tuple[float, float]:
+    """(SINR dB, RSRP dBm) the service UE would get from ``gnb`` at (x, y, z), by geometry."""
+    cells = cell_signals(sc, Position(x=x, y=y, z=max(z, 0.0)), extra_interference_dbm=interferer_dbm)
+    for c in cells:
+        if c.gnb == gnb:
+            return c.sinr_db, c.rsrp_dbm
+    return -10.0, -140.0  # detached
+
+
+# --- the input columns ---------------------------------------------------------------------
+
+_STATE = ("log_latency", "log_jitter", "loss", "thr_ratio", "edge_load")
+INPUT_NAMES: tuple[str, ...] = (
+    *(f"slice_{s}" for s in SLICE_NAMES),
+    *_STATE,
+    *(f"d{k}_{n}" for k in range(1, HISTORY + 1) for n in _STATE),
+    *(f"act_{a}" for a in ACTION_KINDS),
+    *(f"switch_to_{s}" for s in SLICE_NAMES),
+    *(f"realloc_{s}" for s in SLICE_NAMES),
+    "realloc_share",
+    "offload_dir",
+    *(f"degrade_{s}" for s in SLICE_NAMES),
+    "degrade_fraction",
+    "degrade_shed",
+    "handover_gain_db",
+    "handover_service",
+    "uav_plan_service",
+    *(f"onset_{k}" for k in DEGRADATION_KINDS),
+    *(f"recovery_{k}" for k in DEGRADATION_KINDS),
+    *(f"{k}_here" for k in ("interference_dbm", "backhaul_delay", "backhaul_loss", "congestion")),
+    *(f"{k}_other" for k in ("interference_dbm", "backhaul_delay", "backhaul_loss", "congestion")),
+    "edge_overload",
+    "drift_service",
+    "drift_other",
+    "host_edge",
+    *(f"share_{s}" for s in SLICE_NAMES),
+    *(f"shaped_{s}" for s in SLICE_NAMES),
+    "geo_sinr",
+    "geo_rsrp",
+    "geo_sinr_change",
+    "offered",
+    "cloud_delay",
+    "edge_capacity",
+    "tenant_fraction",
+    "service_edge_load",
+    "n_gnbs",
+    "n_ues",
+    "service_on_uav",
+    "mmtc_cap_ratio",
+)
+
+
+def schema_fingerprint() -> str:
+    """Hash of everything that defines the encoding; checkpoints carry it."""
+    blob = json.dumps({"v": FEATURE_SCHEMA_VERSION, "inputs": INPUT_NAMES, "dims": DIMENSIONS, "extras": EXTRAS, "slices": SLICE_NAMES, "actions": ACTION_KINDS})
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Context:
+    """The model's view of one transition, in plain numbers (one row of features).
+
+    The trace reader fills it from rows; the surrogate backend from its bookkeeping.
+    ``states`` holds the current state first, then up to :data:`HISTORY` earlier ones,
+    each as (slice, latency, jitter, loss, throughput, edge_load) in natural units.
+    """
+
+    states: list[tuple[str, float, float, float, float, float]]
+    action: str
+    action_args: dict
+    handover_gain_db: float
+    handover_service: bool
+    uav_plan_service: bool
+    onsets: tuple[str, ...]
+    recoveries: tuple[str, ...]
+    here: dict[str, float]  # interference_dbm, backhaul_delay, backhaul_loss, congestion on the service's cell
+    other: dict[str, float]
+    edge_overload: float
+    drift_service: float
+    drift_other: float
+    host_edge: bool
+    shares: dict[str, float]
+    shaped: dict[str, float]
+    geo_sinr_db: float
+    geo_rsrp_dbm: float
+    geo_sinr_prev_db: float
+
+
+def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
+    """Encode contexts of one scenario as a float32 matrix with columns :data:`INPUT_NAMES`."""
+    out = np.zeros((len(ctxs), len(INPUT_NAMES)), dtype=np.float32)
+    col = {n: i for i, n in enumerate(INPUT_NAMES)}
+
+    def state_vec(s):
+        _, lat, jit, loss, thr, edge = s
+        return (math.log1p(max(lat, 0.0)), math.log1p(max(jit, 0.0)), loss, thr / sf.offered_mbps, edge)
+
+    for r, c in enumerate(ctxs):
+        row = out[r]
+        cur = c.states[0]
+        row[col[f"slice_{cur[0]}"]] = 1.0
+        v0 = state_vec(cur)
+        for n, v in zip(_STATE, v0):
+            row[col[n]] = v
+        prev = v0
+        for k in range(1, HISTORY + 1):
+            s = c.states[k] if k < len(c.states) else c.states[-1]
+            vk = state_vec(s)
+            for n, a, b in zip(_STATE, prev, vk):
+                row[col[f"d{k}_{n}"]] = a - b
+            prev = vk
+        row[col[f"act_{c.action}"]] = 1.0
+        a = c.action_args
+        if c.action == "switch_slice":
+            row[col[f"switch_to_{a['slice']}"]] = 1.0
+        elif c.action == "reallocate":
+            row[col[f"realloc_{a['slice']}"]] = 1.0
+            row[col["realloc_share"]] = a["share"]
+        elif c.action == "offload":
+            row[col["offload_dir"]] = 1.0 if a["host"] == "edge" else -1.0
+        elif c.action == "degrade":
+            row[col[f"degrade_{a['slice']}"]] = 1.0
+            row[col["degrade_fraction"]] = a["fraction"]
+            row[col["degrade_shed"]] = 1.0 if a.get("mode") == "shed" else 0.0
+        elif c.action == "handover":
+            row[col["handover_gain_db"]] = np.clip(c.handover_gain_db, -30, 30) / 10.0
+            row[col["handover_service"]] = float(c.handover_service)
+        elif c.action == "uav_plan":
+            row[col["uav_plan_service"]] = float(c.uav_plan_service)
+        for k in c.onsets:
+            row[col[f"onset_{k}"]] = 1.0
+        for k in c.recoveries:
+            row[col[f"recovery_{k}"]] = 1.0
+        for where, d in (("here", c.here), ("other", c.other)):
+            row[col[f"interference_dbm_{where}"]] = (d.get("interference_dbm", 0.0) - 10.0) / 20.0 if d.get("interference_dbm", 0.0) > 0 else 0.0
+            row[col[f"backhaul_delay_{where}"]] = d.get("backhaul_delay", 0.0) / 50.0
+            row[col[f"backhaul_loss_{where}"]] = d.get("backhaul_loss", 0.0) * 10.0
+            row[col[f"congestion_{where}"]] = d.get("congestion", 0.0) / 15.0
+        row[col["edge_overload"]] = c.edge_overload
+        row[col["drift_service"]] = c.drift_service / 20.0
+        row[col["drift_other"]] = c.drift_other / 20.0
+        row[col["host_edge"]] = float(c.host_edge)
+        for s in SLICE_NAMES:
+            row[col[f"share_{s}"]] = c.shares[s]
+            row[col[f"shaped_{s}"]] = c.shaped.get(s, 0.0)
+        row[col["geo_sinr"]] = np.clip(c.geo_sinr_db, -15, 40) / 10.0
+        row[col["geo_rsrp"]] = (np.clip(c.geo_rsrp_dbm, -140, -60) + 100.0) / 20.0
+        row[col["geo_sinr_change"]] = np.clip(c.geo_sinr_db - c.geo_sinr_prev_db, -20, 20) / 10.0
+        row[col["offered"]] = sf.offered_mbps / 5.0
+        row[col["cloud_delay"]] = sf.cloud_delay_ms / 30.0
+        row[col["edge_capacity"]] = sf.edge_capacity / 300.0
+        row[col["tenant_fraction"]] = sf.tenant_fraction
+        row[col["service_edge_load"]] = sf.service_edge_load
+        row[col["n_gnbs"]] = sf.n_gnbs / 3.0
+        row[col["n_ues"]] = sf.n_ues / 15.0
+        row[col["service_on_uav"]] = float(sf.service_on_uav)
+        row[col["mmtc_cap_ratio"]] = sf.mmtc_cap_ratio
+    return out
+
+
+# --- from traces -------------------------------------------------------------------------------
+
+
+@dataclass
+class TransitionSet:
+    """Encoded transitions of a corpus, ready for training or evaluation."""
+
+    X: np.ndarray  # inputs (n, len(INPUT_NAMES))
+    Y: np.ndarray  # continuous targets in model space (n, len(DIMENSIONS))
+    E: np.ndarray  # extras in model space (n, len(EXTRAS))
+    slice_next: np.ndarray  # int (n,)
+    ok: np.ndarray  # 1/0, or -1 where no action was taken (n,)
+    offered: np.ndarray  # (n,) offered Mbit/s of the scenario, to map throughput back
+    current: np.ndarray  # current state in natural units (n, 5), for persistence
+    slice_current: np.ndarray  # int (n,)
+    tool: np.ndarray  # object (n,): action kind, else the event, else "none" (for the per-tool table)
+    seed: np.ndarray
+    episode: np.ndarray
+    t: np.ndarray
+    target: np.ndarray  # next state in natural units (n, 5)
+
+
+def _cell_of(args: dict) -> str | None:
+    return args.get("gnb")
+
+
+def episode_contexts(df: pd.DataFrame, sc: Scenario) -> list[Context]:
+    """Contexts for every transition (row i -> row i+1) of one episode's window rows."""
+    rows = df.to_dict("records")
+    ctxs: list[Context] = []
+    active: dict[str, dict] = {}
+    shaped: dict[str, float] = {}
+    prev_geo = None
+    states = [(r["slice"], r["latency_ms"], r["jitter_ms"], r["loss_rate"], r["throughput_mbps"], r["edge_load"]) for r in rows]
+    service_ue = sc.service.ue
+    for i in range(len(rows) - 1):
+        nxt = rows[i + 1]
+        onsets, recoveries = [], []
+        if nxt["event"]:
+            args_list = json.loads(nxt["event_args"]) if nxt["event_args"] else []
+            for name, args in zip(nxt["event"].split(";"), args_list):
+                what, _, kind = name.partition(":")
+                if what == "onset":
+                    active[kind] = args
+                    onsets.append(kind)
+                elif what == "recovery":
+                    active.pop(kind, None)
+                    recoveries.append(kind)
+        action = nxt["action"]
+        args = json.loads(nxt["action_args"]) if nxt["action_args"] else {}
+        if action == "degrade":
+            shaped[args["slice"]] = args["fraction"]
+        cell = nxt["service_gnb"] or None
+        interferer = None
+        here: dict[str, float] = {}
+        other: dict[str, float] = {}
+        for kind, ev in active.items():
+            if kind not in CELL_KINDS:
+                continue
+            d = here if _cell_of(ev) == cell else other
+            if kind == "interference":
+                d["interference_dbm"] = ev["power_dbm"]
+                interferer = ev
+            elif kind == "backhaul":
+                d["backhaul_delay"] = ev["extra_delay_ms"]
+                d["backhaul_loss"] = ev["loss_rate"]
+            else:
+                d["congestion"] = ev["rate_mbps"]
+        del interferer  # the interferer's effect is learned from its severity, not computed
+        drift = active.get("uav_drift")
+        geo_sinr, geo_rsrp = geometric_signal(sc, nxt["service_x"], nxt["service_y"], nxt["service_z"], cell)
+        if prev_geo is None:
+            cur = rows[i]
+            prev_geo = geometric_signal(sc, cur["service_x"], cur["service_y"], cur["service_z"], cur["service_gnb"] or None)[0]
+        gain, ho_service, plan_service = 0.0, False, False
+        if action == "handover":
+            ho_service = args["ue"] == service_ue
+            if ho_service:
+                cur = rows[i]
+                target = geometric_signal(sc, cur["service_x"], cur["service_y"], cur["service_z"], args["target_gnb"])[0]
+                gain = target - geometric_signal(sc, cur["service_x"], cur["service_y"], cur["service_z"], cur["service_gnb"] or None)[0]
+        elif action == "uav_plan":
+            plan_service = args["uav"] == service_ue
+        ctxs.append(
+            Context(
+                states=[states[i - k] for k in range(0, HISTORY + 1) if i - k >= 0],
+                action=action,
+                action_args=args,
+                handover_gain_db=gain,
+                handover_service=ho_service,
+                uav_plan_service=plan_service,
+                onsets=tuple(onsets),
+                recoveries=tuple(recoveries),
+                here=here,
+                other=other,
+                edge_overload=float(active["edge_overload"]["extra_load"]) if "edge_overload" in active else 0.0,
+                drift_service=float(drift["speed_mps"]) if drift and drift["uav"] == service_ue else 0.0,
+                drift_other=float(drift["speed_mps"]) if drift and drift["uav"] != service_ue else 0.0,
+                host_edge=nxt["service_host"] == "edge",
+                shares={s: nxt[f"{s.lower()}_share"] for s in SLICE_NAMES},
+                shaped=dict(shaped),
+                geo_sinr_db=geo_sinr,
+                geo_rsrp_dbm=geo_rsrp,
+                geo_sinr_prev_db=prev_geo,
+            )
+        )
+        prev_geo = geo_sinr
+    return ctxs
+
+
+def encode_corpus(df: pd.DataFrame, *, progress=None) -> TransitionSet:
+    """Encode every transition of a corpus's window rows (grouped by seed and episode)."""
+    parts = []
+    groups = list(df.groupby(["seed", "episode"], sort=True))
+    for (seed, episode), ep in groups:
+        ep = ep.sort_values("t")
+        sc = generate(int(seed), split=split_of(int(seed)))
+        sf = ScenarioFeatures.of(sc)
+        ctxs = episode_contexts(ep, sc)
+        if not ctxs:
+            continue
+        X = encode_inputs(ctxs, sf)
+        nxt = ep.iloc[1:]
+        cur = ep.iloc[:-1]
+        offered = np.full(len(nxt), sf.offered_mbps)
+        Y = np.stack([to_model_space(d, nxt[d].to_numpy(), offered) for d in DIMENSIONS], axis=1)
+        E = np.stack([to_model_space(e, nxt[e].to_numpy(), offered) for e in EXTRAS], axis=1)
+        ok = np.where(nxt["action"].to_numpy() == "none", -1, nxt["action_ok"].to_numpy())
+        tool = np.where(nxt["action"].to_numpy() != "none", nxt["action"].to_numpy(), np.where(nxt["event"].to_numpy() != "", nxt["event"].to_numpy(), "none"))
+        parts.append(
+            dict(
+                X=X,
+                Y=Y,
+                E=E,
+                slice_next=nxt["slice"].map(SLICE_NAMES.index).to_numpy(),
+                ok=ok,
+                offered=offered,
+                current=cur[list(DIMENSIONS)].to_numpy(dtype=np.float64),
+                slice_current=cur["slice"].map(SLICE_NAMES.index).to_numpy(),
+                tool=tool.astype(object),
+                seed=nxt["seed"].to_numpy(),
+                episode=nxt["episode"].to_numpy(),
+                t=nxt["t"].to_numpy(),
+                target=nxt[list(DIMENSIONS)].to_numpy(dtype=np.float64),
+            )
+        )
+        if progress is not None:
+            progress()
+    if not parts:
+        raise ValueError("no transitions in the traces")
+    return TransitionSet(**{k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+
+
+def slice_index(s: SliceType | str) -> int:
+    return SLICE_NAMES.index(s.value if isinstance(s, SliceType) else s)

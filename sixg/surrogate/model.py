@@ -1,0 +1,244 @@
+"""The Experiment Model: a small ensemble of MLPs predicting the network's next window.
+
+For each of the five continuous dimensions it predicts quantiles (5 % ... 95 %), so it
+knows how unsure it is; the slice is a categorical prediction; the tool result is the
+probability that the network accepts the action; extra detail (per-slice KPIs, edge
+queue) is predicted as a median. The members of the ensemble are trained on bootstrap
+resamples, so their disagreement measures what the data did not pin down, and a
+Mahalanobis distance to the training inputs gives an out-of-distribution score.
+
+Checkpoints are a safetensors file (tensors only: loading never unpickles) plus a JSON
+config naming the feature schema; :func:`load` refuses one made for another schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from sixg.errors import CheckpointError
+from sixg.surrogate.features import DIMENSIONS, EXTRAS, INPUT_NAMES, SLICE_NAMES, schema_fingerprint
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+MEDIAN = QUANTILES.index(0.5)
+CHECKPOINT_FORMAT = "sixg-experiment-model"
+CHECKPOINT_VERSION = 1
+#: Logit bonus for the current slice: a slice only changes when the inputs say so.
+SLICE_PRIOR = 4.0
+#: Columns of the inputs holding the current state in target (model) space, in DIMENSIONS order.
+STATE_COLUMNS = tuple(INPUT_NAMES.index(n) for n in ("log_latency", "log_jitter", "loss", "thr_ratio", "edge_load"))
+SLICE_COLUMNS = tuple(INPUT_NAMES.index(f"slice_{s}") for s in SLICE_NAMES)
+
+
+def base_inputs(X: np.ndarray, y_mean: np.ndarray, y_std: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """(current state in normalised target space, current slice one-hot) from raw inputs."""
+    base = (X[:, STATE_COLUMNS] - y_mean) / y_std
+    return torch.as_tensor(base, dtype=torch.float32), torch.as_tensor(X[:, SLICE_COLUMNS], dtype=torch.float32)
+
+
+class EnsembleNet(nn.Module):
+    """``members`` MLPs evaluated together with batched weights (one forward for all)."""
+
+    def __init__(self, n_in: int, *, hidden: int = 192, layers: int = 2, members: int = 5, n_dims: int = len(DIMENSIONS), n_extra: int = len(EXTRAS)):
+        super().__init__()
+        self.members, self.n_dims, self.n_q, self.n_extra = members, n_dims, len(QUANTILES), n_extra
+        sizes = [n_in] + [hidden] * layers
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            w = torch.empty(members, a, b)
+            for m in range(members):
+                nn.init.kaiming_uniform_(w[m].T, a=math.sqrt(5))
+            self.weights.append(nn.Parameter(w))
+            self.biases.append(nn.Parameter(torch.zeros(members, 1, b)))
+        self.n_out = n_dims * self.n_q + len(SLICE_NAMES) + 1 + n_extra
+        w = torch.empty(members, hidden, self.n_out)
+        for m in range(members):
+            nn.init.xavier_uniform_(w[m].T, gain=0.5)
+        self.head_w = nn.Parameter(w)
+        self.head_b = nn.Parameter(torch.zeros(members, 1, self.n_out))
+
+    def forward(self, x: torch.Tensor, base: torch.Tensor, current_slice: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Predict the next window around persistence.
+
+        Args:
+            x: (B, n_in) normalised inputs.
+            base: (B, dims) the current state in normalised target space: the network
+                predicts the change from it, so "nothing happens" is the easy answer.
+            current_slice: (B, 3) one-hot of the current slice, a prior for staying in it.
+
+        Returns per member: quantiles (M, B, dims, q) sorted, slice logits, ok logit, extras.
+        """
+        h = x.unsqueeze(0).expand(self.members, -1, -1)
+        for w, b in zip(self.weights, self.biases):
+            h = torch.nn.functional.silu(torch.baddbmm(b, h, w))
+        out = torch.baddbmm(self.head_b, h, self.head_w)
+        d, q = self.n_dims, self.n_q
+        raw = out[..., : d * q].reshape(self.members, -1, d, q)
+        # Median plus cumulative positive gaps either side: quantiles never cross.
+        med = raw[..., MEDIAN : MEDIAN + 1]
+        gaps = torch.nn.functional.softplus(raw) + 1e-4
+        lower = med - torch.flip(torch.cumsum(torch.flip(gaps[..., :MEDIAN], [-1]), -1), [-1])
+        upper = med + torch.cumsum(gaps[..., MEDIAN + 1 :], -1)
+        quant = torch.cat([lower, med, upper], dim=-1) + base.unsqueeze(0).unsqueeze(-1)
+        k = d * q
+        return {
+            "quantiles": quant,
+            "slice_logits": out[..., k : k + len(SLICE_NAMES)] + SLICE_PRIOR * current_slice.unsqueeze(0),
+            "ok_logit": out[..., k + len(SLICE_NAMES)],
+            "extras": out[..., k + len(SLICE_NAMES) + 1 :],
+        }
+
+
+@dataclass
+class Prediction:
+    """What the model says about a batch of transitions (continuous values in model space)."""
+
+    quantiles: np.ndarray  # (B, dims, q), calibrated
+    slice_probs: np.ndarray  # (B, 3)
+    ok_prob: np.ndarray  # (B,)
+    extras: np.ndarray  # (B, extras)
+    spread: np.ndarray  # (B, dims) disagreement between members, model space
+    ood: np.ndarray  # (B,) 0..1: share of training inputs closer to the training mean
+
+    @property
+    def median(self) -> np.ndarray:
+        return self.quantiles[..., MEDIAN]
+
+
+class ExperimentModel:
+    """A trained ensemble with its normalisation, calibration and OOD statistics."""
+
+    def __init__(self, net: EnsembleNet, stats: dict[str, np.ndarray], config: dict):
+        self.net = net.eval()
+        self.stats = stats
+        self.config = config
+        s = stats
+        self._x_mean = torch.as_tensor(s["x_mean"], dtype=torch.float32)
+        self._x_std = torch.as_tensor(s["x_std"], dtype=torch.float32)
+        self._y_mean, self._y_std = s["y_mean"], s["y_std"]
+        self._e_mean, self._e_std = s["e_mean"], s["e_std"]
+
+    # --- prediction -------------------------------------------------------------------------
+    def normalise(self, X: np.ndarray) -> torch.Tensor:
+        return (torch.as_tensor(X, dtype=torch.float32) - self._x_mean) / self._x_std
+
+    @torch.no_grad()
+    def predict(self, X: np.ndarray) -> Prediction:
+        xn = self.normalise(X)
+        out = self.net(xn, *base_inputs(np.asarray(X, dtype=np.float64), self._y_mean, self._y_std))
+        q = out["quantiles"].numpy()  # (M, B, d, q) normalised
+        q = q * self._y_std[None, None, :, None] + self._y_mean[None, None, :, None]
+        mean_q = q.mean(axis=0)
+        spread = q[..., MEDIAN].std(axis=0)
+        # Conformal widening, calibrated on held-out training seeds: the outer quantiles
+        # move out by c, the inner ones in proportion.
+        c = self.stats["calibration"][None, :, None] * np.array([-1.0, -0.5, 0.0, 0.5, 1.0])[None, None, :]
+        mean_q = mean_q + c
+        slice_p = torch.softmax(out["slice_logits"], -1).mean(0).numpy()
+        ok = torch.sigmoid(out["ok_logit"]).mean(0).numpy()
+        extras = out["extras"].mean(0).numpy() * self._e_std + self._e_mean
+        return Prediction(quantiles=mean_q, slice_probs=slice_p, ok_prob=ok, extras=extras, spread=spread, ood=self.ood_score(xn))
+
+    def ood_score(self, xn: torch.Tensor) -> np.ndarray:
+        """Share of training inputs whose Mahalanobis distance is below each input's (0..1)."""
+        z = xn.numpy().astype(np.float64)
+        d2 = np.einsum("bi,ij,bj->b", z, self.stats["precision"], z)
+        ref = self.stats["train_d2_quantiles"]
+        return np.interp(d2, ref, np.linspace(0.0, 1.0, len(ref)), left=0.0, right=1.0)
+
+    # --- persistence ------------------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        save_checkpoint(path, self.net, self.stats, self.config)
+
+
+def tensors_of(net: EnsembleNet, stats: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    t = {f"net.{k}": v.detach().contiguous() for k, v in net.state_dict().items()}
+    t.update({f"stats.{k}": torch.as_tensor(np.ascontiguousarray(v)) for k, v in stats.items()})
+    return t
+
+
+def save_checkpoint(path: Path, net: EnsembleNet, stats: dict[str, np.ndarray], config: dict, *, extra_tensors: dict[str, torch.Tensor] | None = None) -> None:
+    """Write ``path`` (.safetensors) and its JSON config next to it, atomically."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = tensors_of(net, stats)
+    if extra_tensors:
+        tensors.update(extra_tensors)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp))
+    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    cfg = dict(config, format=CHECKPOINT_FORMAT, checkpoint_version=CHECKPOINT_VERSION, feature_schema=schema_fingerprint(), tensors_sha256=digest)
+    cfg_path = config_path(path)
+    cfg_tmp = cfg_path.with_name(cfg_path.name + ".tmp")
+    cfg_tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    import os
+
+    os.replace(tmp, path)
+    os.replace(cfg_tmp, cfg_path)
+
+
+def config_path(path: Path) -> Path:
+    return Path(path).with_suffix(".json")
+
+
+def read_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
+    """Read and check a checkpoint's tensors and config (never unpickles anything)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    cfg_path = config_path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    if not cfg_path.is_file():
+        raise CheckpointError(f"checkpoint {path} has no config {cfg_path.name} beside it; a checkpoint is the pair <name>.safetensors + <name>.json")
+    try:
+        cfg = json.loads(cfg_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{cfg_path} is not valid JSON ({exc}); the checkpoint is corrupt") from None
+    if not isinstance(cfg, dict) or cfg.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{cfg_path} is not a sixg Experiment Model config")
+    if cfg.get("feature_schema") != schema_fingerprint():
+        raise CheckpointError(
+            f"checkpoint {path} was made for feature schema {cfg.get('feature_schema')}, this sixg encodes features as "
+            f"{schema_fingerprint()}; retrain it with `python -m sixg.surrogate train`"
+        )
+    blob = path.read_bytes()
+    if cfg.get("tensors_sha256") and hashlib.sha256(blob).hexdigest() != cfg["tensors_sha256"]:
+        raise CheckpointError(f"{path} does not match the hash recorded in {cfg_path.name}: it is truncated or was changed")
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path} cannot be read as safetensors ({exc}); the checkpoint is corrupt") from None
+    return tensors, cfg
+
+
+def load(path: Path) -> ExperimentModel:
+    """Load a trained model; CheckpointError if it is corrupt, truncated or for another schema."""
+    tensors, cfg = read_checkpoint(path)
+    arch = cfg.get("architecture", {})
+    try:
+        net = EnsembleNet(len(INPUT_NAMES), hidden=int(arch["hidden"]), layers=int(arch["layers"]), members=int(arch["members"]))
+        net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path} does not hold the network its config describes ({exc})") from None
+    stats = {k[6:]: v.numpy().astype(np.float64) for k, v in tensors.items() if k.startswith("stats.")}
+    needed = {"x_mean", "x_std", "y_mean", "y_std", "e_mean", "e_std", "calibration", "precision", "train_d2_quantiles"}
+    if not needed <= set(stats):
+        raise CheckpointError(f"{path} lacks statistics {sorted(needed - set(stats))}")
+    return ExperimentModel(net, stats, cfg)
+
+
+def default_checkpoint() -> Path:
+    """The trained checkpoint shipped inside the package."""
+    return Path(__file__).resolve().parent.parent / "data" / "surrogate" / "experiment_model.safetensors"
