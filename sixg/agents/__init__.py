@@ -1,0 +1,13 @@
+"""Agents that take episodes: LLMs in a ReAct loop, rule-based and RL baselines.
+
+Looked up by id and imported lazily (importing sixg loads no model)::
+
+    agent = make_agent("threshold")
+"""
+
+from sixg.agents.base import Agent, Observation, ToolCall, agent_ids, make_agent, register_agent
+
+register_agent("react-hf", "sixg.agents.llm:HFReActAgent")
+register_agent("react-openai", "sixg.agents.llm:OpenAIReActAgent")
+
+__all__ = ["Agent", "Observation", "ToolCall", "agent_ids", "make_agent", "register_agent"]

@@ -1,0 +1,90 @@
+"""The agent contract: whatever decides the next tool call (an LLM, a rule, an RL policy).
+
+An agent sees an :class:`Observation` after every step and answers with a raw
+:class:`ToolCall` -- exactly what a model would emit: a tool name and its arguments as
+JSON text, unvalidated. The tool boundary validates it; a malformed call is a failed
+step that costs the agent one step, never a crash. Returning ``None`` means the agent
+has nothing more to do and ends its episode.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sixg.domain import NetworkState
+from sixg.errors import UnknownIdError, did_you_mean
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call as an agent emitted it (arguments are JSON text, possibly malformed)."""
+
+    name: str
+    arguments: str = "{}"
+    id: str | None = None
+    #: Free text the agent produced with the call (a ReAct "thought"), for the trajectory.
+    thought: str | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What an agent gets back after each step (and at the start of an episode).
+
+    ``text`` is what a language model reads; ``state``/``tool_result`` are the same
+    information in structured form for rule-based and RL policies.
+    """
+
+    text: str
+    step: int
+    t: float
+    state: NetworkState | None = None
+    tool_name: str | None = None
+    tool_result: Any = None
+    error: str | None = None
+    info: dict = field(default_factory=dict)
+
+
+class Agent(abc.ABC):
+    """Decides the next tool call. Constructors are cheap; models load in :meth:`reset`."""
+
+    id: ClassVar[str]
+
+    @abc.abstractmethod
+    def reset(self, *, intent: str, tools: Sequence[dict], seed: int | None = None) -> None:
+        """Start an episode: the operator's intent and the tools' JSON schemas (OpenAI function format)."""
+
+    @abc.abstractmethod
+    def act(self, observation: Observation) -> ToolCall | None:
+        """The next call, or None to stop."""
+
+    def close(self) -> None:
+        """Release models, connections and processes."""
+
+    def describe(self) -> dict[str, object]:
+        return {"agent": self.id}
+
+
+_REGISTRY: dict[str, str] = {}
+
+
+def register_agent(agent_id: str, entry_point: str) -> None:
+    """Register ``"module:Class"`` under ``agent_id`` (imported on first use)."""
+    _REGISTRY[agent_id] = entry_point
+
+
+def agent_ids() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def make_agent(agent_id: str, **kwargs) -> Agent:
+    """Construct the agent registered as ``agent_id``."""
+    try:
+        entry = _REGISTRY[agent_id]
+    except KeyError:
+        raise UnknownIdError(f"no agent {agent_id!r}; registered agents are {agent_ids()}." + did_you_mean(agent_id, _REGISTRY)) from None
+    module, _, name = entry.partition(":")
+    return getattr(importlib.import_module(module), name)(**kwargs)
