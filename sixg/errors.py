@@ -96,6 +96,36 @@ class ModelBehaviorError(SixgError):
     """An agent's output could not be parsed or validated as a tool call."""
 
 
+class UnknownToolError(ModelBehaviorError, KeyError):
+    """The agent called a tool that is not in the catalog."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class MalformedCallError(ModelBehaviorError, ValueError):
+    """The call (``whole_call``) or its arguments are not a JSON object the boundary can read."""
+
+    def __init__(self, message: str, *, whole_call: bool = False):
+        super().__init__(message)
+        self.whole_call = whole_call
+
+
+class InvalidArgumentsError(ModelBehaviorError, ValueError):
+    """The arguments do not fit the tool's signature (missing, extra, mistyped, out of range, unknown id)."""
+
+    def __init__(self, message: str, *, problems: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.problems = problems
+
+
+class ToolRefusedError(ModelBehaviorError):
+    """A well-formed call that the current situation rules out (e.g. a handover to the serving cell).
+
+    Raised by a tool before it changes anything, so a refused call leaves the world as it was.
+    """
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

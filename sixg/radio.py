@@ -1,0 +1,140 @@
+"""Downlink link budget from geometry, computed the way ns-3 computes it for sixg scenarios.
+
+The ns-3 backend builds every scenario with a log-distance path loss model, isotropic
+antennas, and each base station spreading its transmit power over all resource
+elements of its bandwidth. So the reference-signal power a UE receives anywhere, and
+its SINR against the other cells, follow from the scenario alone: tools use this for
+positions where no UE is measuring (where should a UAV fly, which cell would serve
+it there), and compare it with what UEs measure to spot interference nobody
+modelled.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sixg.domain import Position, SliceType
+from sixg.scenario import GnbSpec, RanSpec, Scenario
+
+SUBCARRIERS_PER_RB = 12
+SUBCARRIER_HZ = 15_000.0
+THERMAL_NOISE_DBM_PER_HZ = -174.0
+#: Below this RSRP a UE cannot find the cell (LTE cell search sensitivity, roughly).
+DETECTABLE_RSRP_DBM = -124.0
+#: Below this SINR the control channels fail and the link drops.
+LINK_SINR_FLOOR_DB = -6.0
+
+#: SINR a slice's traffic needs to meet its targets (URLLC wants robust modulation with
+#: margin; mMTC devices get by with very little).
+SLICE_MIN_SINR_DB: dict[SliceType, float] = {SliceType.URLLC: 6.0, SliceType.EMBB: 3.0, SliceType.MMTC: -3.0}
+
+# 3GPP TS 36.213 Table 7.2.3-1 (4-bit CQI): the SINR at which each CQI reaches 10 % BLER
+# (the usual AWGN thresholds) and its spectral efficiency in bit/s/Hz.
+_CQI_SINR_DB = (-6.7, -4.7, -2.3, 0.2, 2.4, 4.3, 5.9, 8.1, 10.3, 11.7, 14.1, 16.3, 18.7, 21.0, 22.7)
+_CQI_EFFICIENCY = (0.1523, 0.2344, 0.3770, 0.6016, 0.8770, 1.1758, 1.4766, 1.9141, 2.4063, 2.7305, 3.3223, 3.9023, 4.5234, 5.1152, 5.5547)
+
+
+def _mw(dbm: float) -> float:
+    return 10.0 ** (dbm / 10.0)
+
+
+def _dbm(mw: float) -> float:
+    return 10.0 * math.log10(mw) if mw > 0 else -math.inf
+
+
+def pathloss_db(ran: RanSpec, distance_m: float) -> float:
+    """Log-distance path loss with a 1 m reference, as ns-3's LogDistancePropagationLossModel."""
+    return ran.pathloss_reference_db + 10.0 * ran.pathloss_exponent * math.log10(max(distance_m, 1.0))
+
+
+def re_power_dbm(ran: RanSpec, tx_power_dbm: float) -> float:
+    """Power per resource element when ``tx_power_dbm`` is spread over the whole band."""
+    return tx_power_dbm - 10.0 * math.log10(SUBCARRIERS_PER_RB * ran.bandwidth_rb)
+
+
+def noise_per_re_dbm(ran: RanSpec) -> float:
+    """Thermal noise in one 15 kHz subcarrier, plus the UE's noise figure."""
+    return THERMAL_NOISE_DBM_PER_HZ + 10.0 * math.log10(SUBCARRIER_HZ) + ran.ue_noise_figure_db
+
+
+def rsrp_dbm(ran: RanSpec, gnb: GnbSpec, position: Position) -> float:
+    """Reference signal received power from ``gnb`` at ``position``."""
+    return re_power_dbm(ran, gnb.tx_power_dbm) - pathloss_db(ran, gnb.position.distance_to(position))
+
+
+@dataclass(frozen=True)
+class CellSignal:
+    """What a UE at a position would receive from one cell."""
+
+    gnb: str
+    distance_m: float
+    rsrp_dbm: float
+    #: SINR if this cell served the UE, with every other cell as interference.
+    sinr_db: float
+    interference_dbm: float
+
+    @property
+    def detectable(self) -> bool:
+        return self.rsrp_dbm >= DETECTABLE_RSRP_DBM
+
+
+def cell_signals(scenario: Scenario, position: Position, *, extra_interference_dbm: float | None = None) -> list[CellSignal]:
+    """Every cell's signal at ``position``, strongest first.
+
+    Args:
+        scenario: Supplies the radio settings and the base stations.
+        position: Where the (possibly hypothetical) UE is.
+        extra_interference_dbm: Interference per resource element on top of the other
+            cells (an interferer measured elsewhere), if any.
+    """
+    ran = scenario.ran
+    noise = _mw(noise_per_re_dbm(ran))
+    extra = _mw(extra_interference_dbm) if extra_interference_dbm is not None else 0.0
+    powers = [(g, rsrp_dbm(ran, g, position)) for g in scenario.gnbs]
+    total = sum(_mw(p) for _, p in powers)
+    out = []
+    for g, p in powers:
+        interference = total - _mw(p) + extra
+        out.append(
+            CellSignal(
+                gnb=g.id,
+                distance_m=g.position.distance_to(position),
+                rsrp_dbm=p,
+                sinr_db=p - _dbm(noise + interference),
+                interference_dbm=_dbm(interference) if interference > 0 else -math.inf,
+            )
+        )
+    out.sort(key=lambda c: c.rsrp_dbm, reverse=True)
+    return out
+
+
+def signal_from(scenario: Scenario, position: Position, gnb: str) -> CellSignal:
+    """The signal of one named cell at ``position`` (as if it served the UE there)."""
+    for c in cell_signals(scenario, position):
+        if c.gnb == gnb:
+            return c
+    raise KeyError(gnb)
+
+
+def best_cell(scenario: Scenario, position: Position) -> CellSignal:
+    """The strongest cell at ``position`` (the one an idle UE would camp on)."""
+    return cell_signals(scenario, position)[0]
+
+
+def cqi(sinr_db: float) -> int:
+    """Channel quality indicator 0-15 a UE would report at ``sinr_db`` (0: out of range)."""
+    return sum(1 for threshold in _CQI_SINR_DB if sinr_db >= threshold)
+
+
+def spectral_efficiency(sinr_db: float) -> float:
+    """Bit/s/Hz of the CQI reached at ``sinr_db`` (0 when out of range)."""
+    level = cqi(sinr_db)
+    return _CQI_EFFICIENCY[level - 1] if level > 0 else 0.0
+
+
+def cell_rate_mbps(ran: RanSpec, sinr_db: float) -> float:
+    """Downlink rate one UE would get with the whole cell to itself at ``sinr_db``."""
+    bandwidth_hz = ran.bandwidth_rb * SUBCARRIERS_PER_RB * SUBCARRIER_HZ
+    # About a quarter of the resource elements carry reference signals and control.
+    return spectral_efficiency(sinr_db) * bandwidth_hz * 0.75 / 1e6
