@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.special import expit
 from torch import nn
 
 from sixg.errors import CheckpointError
@@ -28,6 +29,8 @@ from sixg.surrogate.features import DIMENSIONS, EXTRAS, INPUT_NAMES, SLICE_NAMES
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MEDIAN = QUANTILES.index(0.5)
+#: How the conformal correction moves each quantile (outer ones fully, inner ones half).
+_WIDEN = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
 CHECKPOINT_FORMAT = "sixg-experiment-model"
 CHECKPOINT_VERSION = 1
 #: Logit bonus for the current slice: a slice only changes when the inputs say so.
@@ -121,36 +124,65 @@ class ExperimentModel:
         self.stats = stats
         self.config = config
         s = stats
-        self._x_mean = torch.as_tensor(s["x_mean"], dtype=torch.float32)
-        self._x_std = torch.as_tensor(s["x_std"], dtype=torch.float32)
+        self._x_mean = s["x_mean"].astype(np.float32)
+        self._x_std = s["x_std"].astype(np.float32)
         self._y_mean, self._y_std = s["y_mean"], s["y_std"]
         self._e_mean, self._e_std = s["e_mean"], s["e_std"]
+        # Inference runs in NumPy: for one window at a time it is several times faster
+        # than torch's per-op overhead, and it needs no autograd. The forward below
+        # mirrors EnsembleNet.forward (a test checks they agree).
+        self._layers = [(w.detach().numpy().copy(), b.detach().numpy().copy()) for w, b in zip(net.weights, net.biases)]
+        self._head = (net.head_w.detach().numpy().copy(), net.head_b.detach().numpy().copy())
 
     # --- prediction -------------------------------------------------------------------------
-    def normalise(self, X: np.ndarray) -> torch.Tensor:
-        return (torch.as_tensor(X, dtype=torch.float32) - self._x_mean) / self._x_std
+    def normalise(self, X: np.ndarray) -> np.ndarray:
+        return (np.asarray(X, dtype=np.float32) - self._x_mean) / self._x_std
 
-    @torch.no_grad()
+    def forward(self, xn: np.ndarray, base: np.ndarray, current_slice: np.ndarray) -> dict[str, np.ndarray]:
+        """NumPy twin of :meth:`EnsembleNet.forward` (same inputs, same outputs)."""
+        h = xn[None]
+        for w, b in self._layers:
+            h = h @ w + b
+            h = h * expit(h)  # SiLU
+        out = h @ self._head[0] + self._head[1]
+        m, bsz = out.shape[0], out.shape[1]
+        d, q = self.net.n_dims, self.net.n_q
+        raw = out[..., : d * q].reshape(m, bsz, d, q)
+        med = raw[..., MEDIAN : MEDIAN + 1]
+        gaps = np.logaddexp(0.0, raw) + 1e-4
+        lower = med - np.flip(np.cumsum(np.flip(gaps[..., :MEDIAN], -1), -1), -1)
+        upper = med + np.cumsum(gaps[..., MEDIAN + 1 :], -1)
+        quant = np.concatenate([lower, med, upper], -1) + base[None, :, :, None]
+        k = d * q
+        return {
+            "quantiles": quant,
+            "slice_logits": out[..., k : k + len(SLICE_NAMES)] + SLICE_PRIOR * current_slice[None],
+            "ok_logit": out[..., k + len(SLICE_NAMES)],
+            "extras": out[..., k + len(SLICE_NAMES) + 1 :],
+        }
+
     def predict(self, X: np.ndarray) -> Prediction:
+        X = np.asarray(X, dtype=np.float32)
         xn = self.normalise(X)
-        out = self.net(xn, *base_inputs(np.asarray(X, dtype=np.float64), self._y_mean, self._y_std))
-        q = out["quantiles"].numpy()  # (M, B, d, q) normalised
-        q = q * self._y_std[None, None, :, None] + self._y_mean[None, None, :, None]
+        base = ((X[:, STATE_COLUMNS] - self._y_mean) / self._y_std).astype(np.float32)
+        out = self.forward(xn, base, X[:, SLICE_COLUMNS])
+        q = out["quantiles"] * self._y_std[None, None, :, None] + self._y_mean[None, None, :, None]
         mean_q = q.mean(axis=0)
         spread = q[..., MEDIAN].std(axis=0)
         # Conformal widening, calibrated on held-out training seeds: the outer quantiles
         # move out by c, the inner ones in proportion.
-        c = self.stats["calibration"][None, :, None] * np.array([-1.0, -0.5, 0.0, 0.5, 1.0])[None, None, :]
-        mean_q = mean_q + c
-        slice_p = torch.softmax(out["slice_logits"], -1).mean(0).numpy()
-        ok = torch.sigmoid(out["ok_logit"]).mean(0).numpy()
-        extras = out["extras"].mean(0).numpy() * self._e_std + self._e_mean
+        mean_q = mean_q + self.stats["calibration"][None, :, None] * _WIDEN[None, None, :]
+        logits = out["slice_logits"]
+        e = np.exp(logits - logits.max(-1, keepdims=True))
+        slice_p = (e / e.sum(-1, keepdims=True)).mean(0)
+        ok = expit(out["ok_logit"]).mean(0)
+        extras = out["extras"].mean(0) * self._e_std + self._e_mean
         return Prediction(quantiles=mean_q, slice_probs=slice_p, ok_prob=ok, extras=extras, spread=spread, ood=self.ood_score(xn))
 
-    def ood_score(self, xn: torch.Tensor) -> np.ndarray:
+    def ood_score(self, xn: np.ndarray) -> np.ndarray:
         """Share of training inputs whose Mahalanobis distance is below each input's (0..1)."""
-        z = xn.numpy().astype(np.float64)
-        d2 = np.einsum("bi,ij,bj->b", z, self.stats["precision"], z)
+        z = np.asarray(xn, dtype=np.float64)
+        d2 = ((z @ self.stats["precision"]) * z).sum(1)
         ref = self.stats["train_d2_quantiles"]
         return np.interp(d2, ref, np.linspace(0.0, 1.0, len(ref)), left=0.0, right=1.0)
 

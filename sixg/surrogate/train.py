@@ -29,8 +29,8 @@ CALIBRATION_SEEDS = range(41, 51)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    members: int = 5
-    hidden: int = 192
+    members: int = 4
+    hidden: int = 128
     layers: int = 2
     epochs: int = 60
     batch: int = 256
