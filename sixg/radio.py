@@ -2,11 +2,17 @@
 
 The ns-3 backend builds every scenario with a log-distance path loss model, isotropic
 antennas, and each base station spreading its transmit power over all resource
-elements of its bandwidth. So the reference-signal power a UE receives anywhere, and
-its SINR against the other cells, follow from the scenario alone: tools use this for
-positions where no UE is measuring (where should a UAV fly, which cell would serve
-it there), and compare it with what UEs measure to spot interference nobody
+elements of its bandwidth. So the reference-signal power a UE receives anywhere
+follows from the scenario alone (it matches ns-3's measured RSRP to 0.2 dB). Tools use
+this for positions where no UE is measuring (where should a UAV fly, which cell would
+serve it there), and compare it with what UEs measure to spot interference nobody
 modelled.
+
+Two SINRs are given. ``sinr_db`` is what a UE reports: in these scenarios ns-3's
+reference-signal SINR is the RSRP over thermal noise (plus any interferer switched on),
+without the other cells, which do not collide with the serving cell's reference
+signals. ``loaded_sinr_db`` counts every other cell at full power: the SINR data sees
+at a cell edge when the neighbours are busy.
 """
 
 from __future__ import annotations
@@ -70,8 +76,11 @@ class CellSignal:
     gnb: str
     distance_m: float
     rsrp_dbm: float
-    #: SINR if this cell served the UE, with every other cell as interference.
+    #: SINR a UE served by this cell would report (noise and any extra interference).
     sinr_db: float
+    #: SINR with every other cell transmitting at full power as well.
+    loaded_sinr_db: float
+    #: The other cells' power per resource element, dBm.
     interference_dbm: float
 
     @property
@@ -95,14 +104,15 @@ def cell_signals(scenario: Scenario, position: Position, *, extra_interference_d
     total = sum(_mw(p) for _, p in powers)
     out = []
     for g, p in powers:
-        interference = total - _mw(p) + extra
+        others = total - _mw(p)
         out.append(
             CellSignal(
                 gnb=g.id,
                 distance_m=g.position.distance_to(position),
                 rsrp_dbm=p,
-                sinr_db=p - _dbm(noise + interference),
-                interference_dbm=_dbm(interference) if interference > 0 else -math.inf,
+                sinr_db=p - _dbm(noise + extra),
+                loaded_sinr_db=p - _dbm(noise + extra + others),
+                interference_dbm=_dbm(others) if others > 0 else -math.inf,
             )
         )
     out.sort(key=lambda c: c.rsrp_dbm, reverse=True)

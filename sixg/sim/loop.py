@@ -25,7 +25,7 @@ from typing import Any
 
 import simpy
 from pydantic import Field
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL, URGENT, Event
 
 from sixg.actions import Action
 from sixg.backends.base import Backend
@@ -39,21 +39,24 @@ from sixg.tools.catalog import Catalog, default_catalog
 from sixg.tools.registry import Effect, ToolContext, ToolSpec
 from sixg.world import World
 
-#: Priority of window boundaries: after every ordinary event due at the same instant, so
-#: whatever is queued *at* a boundary (a degradation due then, a call landing then) is
-#: applied at that boundary, whichever process happened to be scheduled first.
+#: A window boundary is two moments of one instant. First (URGENT) the window that just
+#: ended is measured and published, so anything else happening at that instant reads it;
+#: last (LATE) the actions queued so far are taken for the next window, so whatever is
+#: queued at that instant (a degradation due then, a call landing then, an agent acting
+#: on the fresh measurement without thinking) is applied at this boundary, whichever
+#: process SimPy happened to schedule first.
 LATE = NORMAL + 1
 DEFAULT_THINK_TIME_S = 0.5
 
 
-class _Boundary(Event):
-    """A timeout that fires after the ordinary events due at the same time (see :data:`LATE`)."""
+class _At(Event):
+    """A timeout with a priority among the events due at the same time (see :data:`LATE`)."""
 
-    def __init__(self, env: simpy.Environment, delay: float):
+    def __init__(self, env: simpy.Environment, delay: float, priority: int):
         super().__init__(env)
         self._ok = True
         self._value = None
-        env.schedule(self, LATE, delay)
+        env.schedule(self, priority, delay)
 
 
 class ToolResult(Frozen):
@@ -152,13 +155,12 @@ class CoSimulation:
 
     def _network(self):
         env, backend = self.env, self.backend
-        # Let everything due at time 0 queue before the first boundary is taken.
-        yield _Boundary(env, 0.0)
         k = 0
         while True:
+            yield _At(env, 0.0, LATE)
             batch, self._queue = self._queue, []
             k += 1
-            yield _Boundary(env, max(0.0, round(k * backend.window_s, 9) - env.now))
+            yield _At(env, max(0.0, round(k * backend.window_s, 9) - env.now), URGENT)
             out = backend.step([a for a, _ in batch])
             if len(out.results) != len(batch):
                 raise SimulationError(f"backend {backend.id!r} returned {len(out.results)} result(s) for {len(batch)} action(s)")
@@ -190,8 +192,8 @@ class CoSimulation:
         return self.env.run(until=process)
 
     def wait(self, seconds: float) -> None:
-        """Let ``seconds`` of simulated time pass without a call."""
-        self.env.run(until=self.env.now + seconds)
+        """Let ``seconds`` of simulated time pass without a call (a boundary at the end instant included)."""
+        self.env.run(until=_At(self.env, seconds, LATE + 1))
 
     def _turn(self, raw, think: float):
         env = self.env

@@ -127,9 +127,10 @@ def check_geofence(ctx: ToolContext, position: Position, fence: GeofenceSpec) ->
 @tool(Effect.REASONING, latency_s=0.3)
 def path_planning(ctx: ToolContext, start: AreaPosition, goal: AreaPosition, state: NetworkState) -> Waypoints:
     """Plan a UAV route from start to goal that keeps radio coverage: a grid over the area is
-    weighted by distance, made costlier where the predicted SINR falls below what the active slice
-    needs (3 dB more while the service is losing packets), and searched with A*. The route flies at
-    the goal's height and comes back simplified to its turning points. Fly it with set_waypoint.
+    weighted by distance, made costlier where the predicted SINR (with busy neighbour cells) falls
+    below what the active slice needs (3 dB more while the service is losing packets), and searched
+    with A*. The route flies at the goal's height and comes back simplified to its turning points.
+    Fly it with set_waypoint.
 
     Args:
         start: Where the UAV starts (usually read_uav_position).
@@ -141,7 +142,8 @@ def path_planning(ctx: ToolContext, start: AreaPosition, goal: AreaPosition, sta
     cruise = goal.z
 
     def sinr(x: float, y: float, z: float) -> float:
-        return radio.best_cell(sc, Position(x=x, y=y, z=z)).sinr_db
+        # Plan for busy neighbours: the cell edges are where a loaded network fails first.
+        return radio.best_cell(sc, Position(x=x, y=y, z=z)).loaded_sinr_db
 
     def cost(length: float, s: float) -> float:
         factor = 1.0 + COVERAGE_PENALTY * max(0.0, need - s) / 10.0
@@ -424,9 +426,9 @@ def adjust_speed(ctx: ToolContext, uav: UavRef, speed: Speed) -> Generator[Actio
 
 @tool(Effect.REASONING)
 def request_handover(ctx: ToolContext, ue: UeRef, gnb: GnbRef) -> Generator[Action, ActionResult, HandoverCmd]:
-    """Hand a UAV (or a ground UE) over to another base station. The network executes the
-    handover from the next window boundary on; the answer comes once that window has passed, with
-    the cell serving the UE then.
+    """Hand a UAV (or a ground UE) over to another base station. The network simulation executes
+    the handover from the next window boundary on; the answer comes once that window has passed,
+    with the cell serving the UE then.
 
     Args:
         ue: The UAV or UE to move, e.g. "uav-0" or "ue-0".

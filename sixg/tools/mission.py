@@ -222,8 +222,9 @@ def log_decision(ctx: ToolContext, record: DecisionRecord) -> LogAck:
 def update_mission_plan(ctx: ToolContext, mission: MissionSpec, state: NetworkState) -> MissionPlan:
     """Plan a mission: assign its targets to its UAVs (cheapest next hop first, from where each UAV
     is), order each UAV's targets, and check each leg's energy against the mission's battery floor.
-    Targets where the link would be too weak for the active slice (given the state's slice and
-    loss) are flagged. The plan is recorded in the mission log; fly it with set_waypoint.
+    Targets where the link would be too weak for the active slice with busy neighbour cells (given
+    the state's slice and loss) are flagged. The plan is recorded in the mission log; fly it with
+    set_waypoint.
 
     Args:
         mission: The mission.
@@ -265,7 +266,7 @@ def update_mission_plan(ctx: ToolContext, mission: MissionSpec, state: NetworkSt
     out = []
     for uav, leg in legs.items():
         weak = tuple(
-            i for i, p in zip(leg["order"], leg["points"]) if radio.best_cell(world.scenario, Position(x=p[0], y=p[1], z=p[2])).sinr_db < need
+            i for i, p in zip(leg["order"], leg["points"]) if radio.best_cell(world.scenario, Position(x=p[0], y=p[1], z=p[2])).loaded_sinr_db < need
         )
         after = (leg["wh"] - leg["energy"]) / leg["spec"].battery_capacity_wh
         out.append(

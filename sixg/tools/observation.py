@@ -92,7 +92,8 @@ def get_signal_strength(ctx: ToolContext, position: AreaPosition) -> SignalStren
         sinr_db=best.sinr_db,
         cqi=radio.cqi(best.sinr_db),
         coverage=coverage,
-        cells=tuple(CellReading(gnb=c.gnb, distance_m=c.distance_m, rsrp_dbm=c.rsrp_dbm, sinr_db=c.sinr_db) for c in cells),
+        loaded_sinr_db=best.loaded_sinr_db,
+        cells=tuple(CellReading(gnb=c.gnb, distance_m=c.distance_m, rsrp_dbm=c.rsrp_dbm, sinr_db=c.sinr_db, loaded_sinr_db=c.loaded_sinr_db) for c in cells),
     )
 
 
@@ -298,9 +299,10 @@ def get_traffic_pattern(ctx: ToolContext, slice: SliceType) -> TrafficPattern:
 
 @tool(Effect.OBSERVATION, latency_s=0.05)
 def monitor_interference(ctx: ToolContext, position: AreaPosition) -> InterferenceLevel:
-    """Measure interference near a position: the other cells' interference power, the SINR the
-    cells alone would give, and, when a UE is within 150 m, how much worse that UE actually
-    measures (excess interference from a source nobody planned, such as a jammer).
+    """Measure interference near a position: the other cells' interference power, the SINR a UE
+    there should report and the SINR with busy neighbour cells, and, when a UE is within 150 m,
+    how much worse that UE actually measures (excess interference from a source nobody planned,
+    such as a jammer).
 
     Args:
         position: Where to look, metres in the scenario frame.
@@ -318,8 +320,8 @@ def monitor_interference(ctx: ToolContext, position: AreaPosition) -> Interferen
         else:
             ref = None
     worst = max(excess or 0.0, 0.0)
-    if best.sinr_db < 3.0:
-        worst = max(worst, 3.0)
+    if best.loaded_sinr_db < 0.0:
+        worst = max(worst, 3.0)  # a cell edge: busy neighbours would drown the data channel
     level = Level.LOW if worst < 3 else Level.MEDIUM if worst < 8 else Level.HIGH if worst < 15 else Level.CRITICAL
     return InterferenceLevel(
         position=position,
@@ -327,6 +329,7 @@ def monitor_interference(ctx: ToolContext, position: AreaPosition) -> Interferen
         level=level,
         inter_cell_interference_dbm=max(best.interference_dbm, -300.0),
         predicted_sinr_db=best.sinr_db,
+        loaded_sinr_db=best.loaded_sinr_db,
         reference_ue=ref,
         measured_sinr_db=measured,
         excess_db=excess,
@@ -414,7 +417,8 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
                     "the service UE moves to the stronger cell; SINR and loss improve",
                 )
             )
-    if {"latency", "jitter"} & trouble and host == "cloud" and edge.utilisation < 0.7:
+    # Delay without loss is the backbone or the server; with loss it is the radio, which offloading cannot fix.
+    if {"latency", "jitter"} & trouble and not {"loss", "throughput"} & trouble and host == "cloud" and edge.utilisation < 0.7:
         options.append(
             (
                 "offload_to_edge",

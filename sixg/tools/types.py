@@ -192,7 +192,8 @@ class CellReading(Frozen):
     gnb: GnbId
     distance_m: float = Field(ge=0.0)
     rsrp_dbm: float
-    sinr_db: float = Field(description="SINR if this cell served the point, the others interfering.")
+    sinr_db: float = Field(description="SINR a UE there would report if this cell served it.")
+    loaded_sinr_db: float = Field(description="SINR with every other cell transmitting at full power.")
 
 
 class SignalStrength(Frozen):
@@ -201,7 +202,8 @@ class SignalStrength(Frozen):
     position: Position
     gnb: GnbId = Field(description="Strongest cell.")
     rsrp_dbm: float
-    sinr_db: float
+    sinr_db: float = Field(description="SINR a UE there would report.")
+    loaded_sinr_db: float = Field(description="SINR with every other cell transmitting at full power.")
     cqi: int = Field(ge=0, le=15)
     coverage: Literal["good", "fair", "poor", "none"]
     cells: tuple[CellReading, ...]
@@ -232,7 +234,8 @@ class InterferenceLevel(Frozen):
     gnb: GnbId = Field(description="Cell that would serve the position.")
     level: Level
     inter_cell_interference_dbm: float = Field(description="Other cells' power per resource element, dBm.")
-    predicted_sinr_db: float = Field(description="SINR from the cells alone.")
+    predicted_sinr_db: float = Field(description="SINR a UE there would report with no interferer about.")
+    loaded_sinr_db: float = Field(description="SINR with every other cell transmitting at full power.")
     reference_ue: UeId | None = Field(description="Nearby UE whose measurement was compared, if any.")
     measured_sinr_db: float | None
     excess_db: float | None = Field(description="How much worse the UE measures than the cells alone explain.")
