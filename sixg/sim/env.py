@@ -102,7 +102,7 @@ class NetOpsEnv(gymnasium.Env):
             but the step.
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi"], "render_fps": 2}
 
     def __init__(
         self,
@@ -138,7 +138,9 @@ class NetOpsEnv(gymnasium.Env):
     # --- episode -----------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         if seed is None:
-            seed = secrets.randbelow(2**31 - 1)
+            # Continue the seeded sequence when there is one (Gymnasium's determinism contract);
+            # a fresh environment draws one. Either way the episode records a seed it can replay.
+            seed = int(self.np_random.integers(0, 2**31 - 1)) if self._np_random is not None else secrets.randbelow(2**31 - 1)
         super().reset(seed=seed)
         opts, scenario = self._parse_options(options or {})
         backend = self._backend_for(opts.backend)

@@ -150,12 +150,19 @@ def _describe(spec: ToolSpec, errors: list[dict[str, Any]]) -> list[str]:
         if kind == "missing":
             problems.append(f"missing argument {where!r}")
         elif kind == "extra_forbidden":
-            problems.append(f"unexpected argument {where!r}" + did_you_mean(str(loc[-1]), spec.parameters if len(loc) == 1 else ()))
+            hint = did_you_mean(str(loc[-1]), spec.parameters if len(loc) == 1 else ()).strip()
+            problems.append(f"unexpected argument {where!r}" + (f" ({hint[0].lower()}{hint[1:]})" if hint else ""))
+        elif kind in _SELF_EXPLAINED:
+            problems.append(f"argument {where!r}: {e.get('msg')}")
         else:
             got = e.get("input")
             shown = json.dumps(got)[:60] if isinstance(got, (int, float, str, bool, type(None))) else type(got).__name__
             problems.append(f"argument {where!r}: {e.get('msg')} (got {shown})" if where else f"{e.get('msg')} (got {shown})")
     return problems
+
+
+#: Errors raised by sixg's own checks, whose message already shows the value.
+_SELF_EXPLAINED = frozenset({"unknown_id", "unknown_tool", "outside_area", "altitude_out_of_range"})
 
 
 def signature(spec: ToolSpec) -> str:
@@ -198,8 +205,9 @@ class Boundary:
             args = spec.arguments.model_validate_json(text, strict=True, context=self._context)
         except ValidationError as exc:
             problems = _describe(spec, exc.errors(include_url=False))
+            listing = "; ".join(problems)
             raise InvalidArgumentsError(
-                f"{len(problems)} problem(s) with the arguments of {spec.name}: " + "; ".join(problems) + f". Expected {signature(spec)}.",
+                f"{len(problems)} problem(s) with the arguments of {spec.name}: {listing}{'' if listing.endswith('?') else '.'} Expected {signature(spec)}.",
                 problems=tuple(problems),
             ) from None
         return BoundCall(call=call, spec=spec, args=args)
