@@ -349,11 +349,16 @@ def check_link_quality(ctx: ToolContext, ue: UeRef, gnb: GnbRef) -> LinkQuality:
     return link_quality(ctx.world, ue, gnb)
 
 
+#: Risk factors that stand for an SLA dimension heading for trouble.
+_RISK_DIMENSION = {"latency": "latency", "latency_trend": "latency", "jitter": "jitter", "loss": "loss", "throughput": "throughput"}
+
+
 @tool(Effect.OBSERVATION, latency_s=0.2)
 def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskScore) -> RecoveryStrategy:
     """Diagnose the network's trouble from the state, the risk assessment and current telemetry
     (service host, edge load, radio links, slice loads, UAVs off course) and recommend a remedy as
-    a sequence of ready-to-send tool calls, with the other remedies that would also apply.
+    a sequence of ready-to-send tool calls, with the other remedies that would also apply. Acts
+    early: a dimension the risk assessment sees heading for its bound counts as trouble.
 
     Args:
         state: The network state to remedy (as check_network_state returned it).
@@ -363,32 +368,31 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
     sc = world.scenario
     checks = {c.dimension: c for c in sla_checks(state, sc.sla)}
     trouble = {d for d, c in checks.items() if not c.ok or c.margin < 0.15 * abs(c.bound)}
+    # The risk assessment may have seen a later window, or a trend: trust its strong signals too.
+    trouble |= {_RISK_DIMENSION[f.name] for f in risk.factors if f.name in _RISK_DIMENSION and f.contribution >= 0.5}
     options: list[tuple[str, str, list[RecommendedCall], str]] = []
 
     def call(tool: str, **arguments) -> RecommendedCall:
         return RecommendedCall(tool=tool, arguments=json.dumps(arguments, separators=(",", ":")))
 
+    def offload(host: str, reason: str) -> RecommendedCall:
+        task = {"name": "service", "kind": "compute", "target": None, "compute_jobs_s": sc.service.request_rate_hz, "max_latency_ms": sc.sla.max_latency_ms, "priority": "high"}
+        return call("edge_offload", task=task, target={"host": host, "expected_latency_ms": None, "expected_utilisation": None, "reason": reason})
+
     edge = world.snapshot.edge
     host = world.snapshot.service.host
     svc = world.ue(sc.service.ue)
-    service_task = {
-        "name": "service",
-        "kind": "compute",
-        "target": None,
-        "compute_jobs_s": sc.service.request_rate_hz,
-        "max_latency_ms": sc.sla.max_latency_ms,
-        "priority": "high",
-    }
+    slice_now = state.slice
+    k = world.snapshot.slices[slice_now]
+    cap = slice_capacity_mbps(world, slice_now, k.share)
+    busy = cap > 0 and k.throughput_mbps / cap > 0.8
+    embb = world.snapshot.slices[SliceType.EMBB]
+    embb_cap = slice_capacity_mbps(world, SliceType.EMBB, embb.share)
 
+    # 1. Compute: an overloaded edge hosting the service.
     if host == "edge" and edge.utilisation > 0.85:
-        options.append(
-            (
-                "offload_to_cloud",
-                f"the edge server is {edge.utilisation:.0%} busy and the service runs there",
-                [call("edge_offload", task=service_task, target={"host": "cloud", "expected_latency_ms": None, "expected_utilisation": None, "reason": "edge overloaded"})],
-                "latency and loss recover once the service's jobs leave the overloaded edge",
-            )
-        )
+        options.append(("offload_to_cloud", f"the edge server is {edge.utilisation:.0%} busy and the service runs there", [offload("cloud", "edge overloaded")], "latency and loss recover once the service's jobs leave the overloaded edge"))
+    # 2. Flight: a UAV off course (worst when it carries the service).
     for uav in sorted(world.snapshot.uavs):
         if world.uav(uav).drifting:
             plan = world.plans[uav]
@@ -401,47 +405,26 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
                     f"{uav} flies back toward its planned route",
                 )
             )
+    # 3. Radio: the service UE's link is weak and a clearly stronger cell is there.
     need = required_sinr_db(state)
     if svc.gnb is None or svc.sinr_db < need or ({"loss", "throughput"} & trouble and svc.sinr_db < 10.0):
         here = svc.rsrp_dbm
-        others = [c for c in radio.cell_signals(sc, svc.position) if c.gnb != svc.gnb and c.detectable]
-        better = [c for c in others if c.rsrp_dbm > here + 3.0 or svc.gnb is None]
+        better = [c for c in radio.cell_signals(sc, svc.position) if c.gnb != svc.gnb and c.detectable and (svc.gnb is None or c.rsrp_dbm > here + 3.0)]
         if better:
             target = max(better, key=lambda c: c.sinr_db)
             options.append(
                 (
                     "handover",
                     f"the service UE's link is weak (SINR {svc.sinr_db:.1f} dB, needs {need:.0f} dB) and {target.gnb} is {target.rsrp_dbm - here:.1f} dB stronger",
-                    ([call("check_migration_feasibility", uav=svc.id, gnb=target.gnb)] if svc.id in sc.uav_ids else [])
-                    + [call("request_handover", ue=svc.id, gnb=target.gnb)],
+                    ([call("check_migration_feasibility", uav=svc.id, gnb=target.gnb)] if svc.id in sc.uav_ids else []) + [call("request_handover", ue=svc.id, gnb=target.gnb)],
                     "the service UE moves to the stronger cell; SINR and loss improve",
                 )
             )
-    # Delay without loss is the backbone or the server; with loss it is the radio, which offloading cannot fix.
-    if {"latency", "jitter"} & trouble and not {"loss", "throughput"} & trouble and host == "cloud" and edge.utilisation < 0.7:
-        options.append(
-            (
-                "offload_to_edge",
-                f"latency is near or over its bound and the edge is only {edge.utilisation:.0%} busy, {2 * (sc.cloud.link_delay_ms - sc.edge.link_delay_ms):.0f} ms closer than the cloud",
-                [call("edge_offload", task=service_task, target={"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": "cut backbone delay"})],
-                "latency drops by the backbone round trip",
-            )
-        )
-    slice_now = state.slice
-    k = world.snapshot.slices[slice_now]
-    cap = slice_capacity_mbps(world, slice_now, k.share)
-    busy = cap > 0 and k.throughput_mbps / cap > 0.8
     if trouble:
+        # 4. Congestion: the service shares a full slice, or sits on the device-rate slice.
         if slice_now is SliceType.MMTC and {"throughput", "latency"} & trouble:
-            options.append(
-                (
-                    "switch_slice",
-                    "mMTC admits only low-rate devices; the service needs a broadband or low-latency slice",
-                    [call("switch_network_slice", from_slice="mMTC", to_slice="eMBB")],
-                    "throughput returns to what the service offers",
-                )
-            )
-        elif slice_now is SliceType.EMBB:
+            options.append(("switch_slice", "mMTC admits only low-rate devices; the service needs a broadband or low-latency slice", [call("switch_network_slice", from_slice="mMTC", to_slice="eMBB")], "throughput returns to what the service offers"))
+        elif slice_now is SliceType.EMBB and (busy or {"loss", "throughput"} & trouble):
             options.append(
                 (
                     "switch_slice",
@@ -451,29 +434,19 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
                 )
             )
         if slice_now is SliceType.URLLC and busy:
-            options.append(
-                (
-                    "reallocate_slices",
-                    f"the URLLC slice carries {k.throughput_mbps:.1f} of its {cap:.1f} Mbit/s",
-                    [call("trigger_slice_reallocation", slice="URLLC", resources={"share": round(min(0.9, k.share + 0.2), 2)})],
-                    "the URLLC slice gets more of each cell",
-                )
-            )
-        embb = world.snapshot.slices[SliceType.EMBB]
-        embb_cap = slice_capacity_mbps(world, SliceType.EMBB, embb.share)
+            options.append(("reallocate_slices", f"the URLLC slice carries {k.throughput_mbps:.1f} of its {cap:.1f} Mbit/s", [call("trigger_slice_reallocation", slice="URLLC", resources={"share": round(min(0.9, k.share + 0.2), 2)})], "the URLLC slice gets more of each cell"))
+        # 5. Distance: delay without loss is the backbone or the server, which the edge cuts.
+        if {"latency", "jitter"} & trouble and not {"loss", "throughput"} & trouble and not busy and host == "cloud" and edge.utilisation < 0.7:
+            saved = 2 * (sc.cloud.link_delay_ms - sc.edge.link_delay_ms)
+            options.append(("offload_to_edge", f"latency is near or over its bound, the radio is not congested, and the edge is only {edge.utilisation:.0%} busy and {saved:.0f} ms closer than the cloud", [offload("edge", "cut backbone delay")], "latency drops by the backbone round trip"))
+        # 6. Relief: heavy eMBB background load.
         if embb_cap > 0 and embb.throughput_mbps / embb_cap > 0.6:
-            options.append(
-                (
-                    "shed_load",
-                    f"eMBB background traffic runs at {embb.throughput_mbps:.1f} Mbit/s",
-                    [call("graceful_degradation", spec={"slice": "eMBB", "fraction": 0.5, "mode": "shape"})],
-                    "halving eMBB background load frees radio resources for the service",
-                )
-            )
+            options.append(("shed_load", f"eMBB background traffic runs at {embb.throughput_mbps:.1f} Mbit/s", [call("graceful_degradation", spec={"slice": "eMBB", "fraction": 0.5, "mode": "shape"})], "halving eMBB background load frees radio resources for the service"))
     if not options or (risk.level is Level.LOW and not trouble):
+        rationale = f"risk is {risk.level.value} and every SLA dimension has margin" if not trouble else f"risk is {risk.level.value}; {', '.join(sorted(trouble))} near the bound, but no remedy applies here yet"
         return RecoveryStrategy(
             strategy="monitor",
-            rationale=f"risk is {risk.level.value} and every SLA dimension has margin",
+            rationale=rationale,
             steps=(call("check_network_state"),),
             alternatives=tuple(dict.fromkeys(o[0] for o in options)),
             expected_effect="no change; observe again after the next window",
