@@ -1,0 +1,519 @@
+"""LLM agents: parsing replies, the ReAct history, a local HF model, and an OpenAI-compatible server.
+
+A tiny Qwen2 model (~2.5M parameters, byte-level BPE tokenizer trained here, the Qwen2.5
+tool-calling chat template) is built once per session and fine-tuned on four fixed
+transcripts until it replays them: a correct two-call episode ending in a final answer, a
+call with broken JSON, a call of an unknown tool, and plain text without a call. The same
+weights are then driven directly (``react-hf``) and through ``transformers serve`` on
+loopback (``react-openai``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sixg.agents import Observation, ToolCall, make_agent
+from sixg.agents.llm import EndpointError, ModelReply, ReActAgent, is_final_answer, parse_reply
+from sixg.errors import ResetNeeded, UserError
+
+TEMPLATE = Path(__file__).parent / "data" / "chat_templates" / "qwen2_5.jinja"
+SLICES = ["eMBB", "URLLC", "mMTC"]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "check_network_state",
+            "description": "Read the managed service's current network state: slice, latency, jitter, loss rate, throughput and edge load.",
+            "parameters": {"type": "object", "properties": {}, "required": [], "additionalProperties": False},
+            "strict": True,
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "get_slice_status",
+            "description": "Read one network slice's share of cell capacity, its background traffic and how full it is.",
+            "parameters": {
+                "type": "object",
+                "properties": {"slice": {"type": "string", "enum": SLICES, "description": "The slice to read."}},
+                "required": ["slice"],
+                "additionalProperties": False,
+            },
+            "strict": True,
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "switch_network_slice",
+            "description": "Move the managed service from one network slice to another; returns the state on the new slice.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "from_slice": {"type": "string", "enum": SLICES, "description": "The slice the service is on now."},
+                    "to_slice": {"type": "string", "enum": SLICES, "description": "The slice to move it to."},
+                },
+                "required": ["from_slice", "to_slice"],
+                "additionalProperties": False,
+            },
+            "strict": True,
+        },
+    },
+]
+
+STATE_EMBB = '{"slice": "eMBB", "latency_ms": 34.2, "jitter_ms": 4.1, "loss_rate": 0.002, "throughput_mbps": 18.5, "edge_load": 0.41}'
+STATE_URLLC = '{"slice": "URLLC", "latency_ms": 8.1, "jitter_ms": 0.9, "loss_rate": 0.0, "throughput_mbps": 19.7, "edge_load": 0.43}'
+START = "t=0.0 s. The managed service is a video call on the eMBB slice."
+FIX = "Bring the video call's latency under 20 ms."
+CALL_STATE = '<tool_call>\n{"name": "check_network_state", "arguments": {}}\n</tool_call>'
+CALL_SWITCH = '<tool_call>\n{"name": "switch_network_slice", "arguments": {"from_slice": "eMBB", "to_slice": "URLLC"}}\n</tool_call>'
+FINAL = "Final Answer: the video call now runs on URLLC with 8.1 ms latency."
+UNKNOWN = '<tool_call>\n{"name": "reboot_gnb", "arguments": {"gnb": "gnb-1"}}\n</tool_call>'
+PROSE = "The eMBB slice is congested; moving the call to URLLC should cut its latency."
+BROKEN = '<tool_call>\n{"name": "get_slice_status", "arguments": {"slice": "URLLC"\n</tool_call>'
+ERR_UNKNOWN = "error (unknown_tool): no tool 'reboot_gnb'. The tools are check_network_state, get_slice_status, switch_network_slice."
+ERR_NO_CALL = 'error (malformed_call): no tool call found; call one of the tools, or reply "Final Answer: ..." when done.'
+ERR_JSON = "error (malformed_call): the call is not valid JSON; send a JSON object."
+#: What the tiny model is taught to say, turn by turn: (observation text, model reply). Along
+#: the way it fails three ways -- an unknown tool, prose without a call, broken JSON.
+TURNS = [
+    (START, CALL_STATE),
+    (STATE_EMBB, UNKNOWN),
+    (ERR_UNKNOWN, PROSE),
+    (ERR_NO_CALL, CALL_SWITCH),
+    (STATE_URLLC, BROKEN),
+    (ERR_JSON, FINAL),
+]
+
+
+def observation(text: str, step: int = 0) -> Observation:
+    """An observation as the episode runner builds it."""
+    return Observation(text=text, step=step, t=float(step))
+
+
+def schema_problems(call: ToolCall, tools=TOOLS) -> list[str]:
+    """What a strict schema check finds wrong with ``call`` (empty: the call would run)."""
+    import jsonschema
+
+    specs = {t["function"]["name"]: t["function"]["parameters"] for t in tools}
+    if call.name not in specs:
+        return [f"unknown tool {call.name!r}"]
+    try:
+        args = json.loads(call.arguments)
+    except ValueError:
+        return ["arguments are not JSON"]
+    return [e.message for e in jsonschema.Draft202012Validator(specs[call.name]).iter_errors(args)]
+
+
+class Scripted(ReActAgent):
+    """A ReAct agent whose replies are given in advance (to write the training transcripts)."""
+
+    id = "scripted"
+
+    def __init__(self, replies):
+        super().__init__()
+        self.replies = list(replies)
+
+    def _complete(self, messages, tools, *, seed, turn):
+        reply = self.replies[turn]
+        return reply if isinstance(reply, ModelReply) else ModelReply(text=reply)
+
+
+def transcript() -> list[dict]:
+    """The chat history the agent records when the model says the lines of :data:`TURNS`."""
+    agent = Scripted([reply for _, reply in TURNS])
+    agent.reset(intent=FIX, tools=TOOLS, seed=0)
+    for step, (text, _) in enumerate(TURNS):
+        agent.act(observation(text, step))
+    return agent.messages
+
+
+def build_tiny_model(root: Path, *, hidden: int = 128, max_steps: int = 200, target_loss: float = 3e-3) -> Path:
+    """Build the tiny tool-calling model under ``root``, fine-tuned until it replays :data:`TURNS`.
+
+    Returns:
+        The model directory (weights, config, tokenizer with the Qwen2.5 tool template).
+    """
+    import torch
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    from transformers import GenerationConfig, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+    from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
+
+    from sixg.agents.llm import _template_messages
+
+    torch.manual_seed(0)
+    template = TEMPLATE.read_text()
+    chat = _template_messages(transcript())
+    # Qwen2's normalizer and pre-tokenizer, so that AutoTokenizer (which rebuilds a Qwen2Tokenizer
+    # around the vocabulary, as the agent and `transformers serve` do) yields the same ids.
+    bpe = Tokenizer(models.BPE())
+    bpe.normalizer = normalizers.NFC()
+    bpe.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Split(Regex(PRETOKENIZE_REGEX), behavior="isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
+    )
+    bpe.decoder = decoders.ByteLevel()
+    corpus = [template, json.dumps(TOOLS), json.dumps(chat)] + [m["content"] for m in chat]
+    bpe.train_from_iterator(
+        corpus * 4,
+        trainers.BpeTrainer(
+            vocab_size=1200,
+            special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+            show_progress=False,
+        ),
+    )
+    bpe.add_tokens([AddedToken(t, special=False, normalized=False) for t in ("<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>")])
+    tok = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>")
+    tok.chat_template = template
+    im_end, eot = tok.convert_tokens_to_ids("<|im_end|>"), tok.convert_tokens_to_ids("<|endoftext|>")
+
+    # The transcript, with the loss on what the assistant says (its text and its <|im_end|>).
+    ids = tok.apply_chat_template(chat, tools=TOOLS, return_dict=False)
+    labels = [-100] * len(ids)
+    for i, m in enumerate(chat):
+        if m["role"] == "assistant":
+            start = len(tok.apply_chat_template(chat[:i], tools=TOOLS, add_generation_prompt=True, return_dict=False))
+            end = len(tok.apply_chat_template(chat[: i + 1], tools=TOOLS, return_dict=False)) - 1  # not the "\n" after <|im_end|>
+            assert ids[end - 1] == im_end, "the prompt and the transcript tokenize differently"
+            labels[start:end] = ids[start:end]
+
+    config = Qwen2Config(
+        vocab_size=len(tok),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        # A short RoPE period: with Qwen2's default (1e6) a model this small learns positions far slower.
+        rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
+        tie_word_embeddings=True,
+        bos_token_id=eot,
+        eos_token_id=[im_end, eot],
+        pad_token_id=eot,
+    )
+    model = Qwen2ForCausalLM(config)
+    optim = torch.optim.AdamW(model.parameters(), lr=5e-3, betas=(0.9, 0.95), weight_decay=0.0)
+    # Warm-up, then cosine decay: a constant rate this high keeps the loss from settling.
+    sched = torch.optim.lr_scheduler.LambdaLR(optim, lambda k: min(1.0, (k + 1) / 10) * 0.5 * (1 + math.cos(math.pi * k / max_steps)))
+    inputs, targets = torch.tensor([ids]), torch.tensor([labels])
+    model.train()
+    for _ in range(max_steps):
+        loss = model(input_ids=inputs, labels=targets).loss
+        if loss.item() < target_loss:
+            break
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optim.step()
+        sched.step()
+        optim.zero_grad()
+    model.eval()
+    model.generation_config = GenerationConfig(eos_token_id=[im_end, eot], pad_token_id=eot, bos_token_id=eot)
+    out = root / "tiny-qwen2-tools"
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """The tiny tool-calling model, built once per session (~20-40 s on one thread)."""
+    import torch
+
+    torch.set_num_threads(1)
+    return build_tiny_model(tmp_path_factory.mktemp("models"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def served_model(tiny_model, tmp_path_factory):
+    """``transformers serve`` serving the tiny model on a loopback port: ``(base_url, model name)``."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    cmd = [sys.executable, "-c", "from transformers.cli.transformers import main; main()", "serve", str(tiny_model)]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--device", "cpu", "--log-level", "warning"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"transformers serve exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"transformers serve did not answer /health within 120 s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/v1", str(tiny_model)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_turns(agent, n: int) -> list[ToolCall | None]:
+    """Reset ``agent`` on the taught episode and feed it the first ``n`` observations of :data:`TURNS`."""
+    agent.reset(intent=FIX, tools=TOOLS, seed=7)
+    return [agent.act(observation(text, step)) for step, (text, _) in enumerate(TURNS[:n])]
+
+
+# --- reading replies -------------------------------------------------------------------------
+
+
+def test_parse_reply_reads_a_qwen_tool_call_block():
+    """A <tool_call> block gives the call, and the text around it is the thought."""
+    calls, thought, ok = parse_reply('Latency is high; check the slice.\n<tool_call>\n{"name": "get_slice_status", "arguments": {"slice": "eMBB"}}\n</tool_call>')
+    assert ok and thought == "Latency is high; check the slice."
+    assert [(c.name, json.loads(c.arguments)) for c in calls] == [("get_slice_status", {"slice": "eMBB"})]
+    assert schema_problems(calls[0]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"name": "get_slice_status", "parameters": {"slice": "URLLC"}}',  # Llama 3
+        '[{"name": "get_slice_status", "arguments": {"slice": "URLLC"}}]',  # Mistral
+        '```json\n{"name": "get_slice_status", "arguments": {"slice": "URLLC"}}\n```',  # fenced
+        '{"type": "function", "function": {"name": "get_slice_status", "arguments": "{\\"slice\\": \\"URLLC\\"}"}}',  # OpenAI, JSON text
+        '<tool_call>{"name": "get_slice_status", "arguments": {"slice": "URLLC"}}',  # cut before </tool_call>
+    ],
+)
+def test_parse_reply_reads_other_call_styles(text):
+    """Bare JSON calls in the common styles parse to the same call."""
+    calls, _, ok = parse_reply(text)
+    assert ok and calls[0].name == "get_slice_status" and json.loads(calls[0].arguments) == {"slice": "URLLC"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (BROKEN, "get_slice_status"),
+        ('<tool_call>\n{"name": "switch_network_slice", "arguments": "to URLLC"}\n</tool_call>', "switch_network_slice"),
+        ("<tool_call>\nswitch to URLLC\n</tool_call>", ""),
+        ('{"name": "get_slice_status", "arguments": {"slice": ', "get_slice_status"),
+    ],
+)
+def test_parse_reply_keeps_the_raw_text_of_a_broken_call(text, name):
+    """An unreadable call keeps the recovered name and the raw text, which a schema check rejects."""
+    calls, thought, ok = parse_reply(text)
+    assert not ok and thought is None
+    assert calls[0].name == name and calls[0].arguments == text
+    assert schema_problems(calls[0])
+
+
+def test_final_answer_needs_the_marker():
+    """Only text with a 'Final Answer:' line ends an episode; other prose does not."""
+    assert is_final_answer(FINAL)
+    assert is_final_answer("Done.\n**Final Answer:** latency is 8 ms.")
+    assert not is_final_answer(PROSE)
+    assert not is_final_answer("I will give the final answer later.")
+
+
+def test_an_endpoint_call_with_broken_arguments_is_kept_as_text():
+    """A structured call whose arguments are not JSON is returned raw and recorded as text, answered by a user message."""
+    broken = ToolCall(name="get_slice_status", arguments='{"slice": "URLLC"', id="c1")
+    agent = Scripted([ModelReply(text="", tool_calls=(broken,)), ModelReply(text=FINAL)])
+    agent.reset(intent=FIX, tools=TOOLS)
+    call = agent.act(observation(START))
+    assert call == ToolCall(name="get_slice_status", arguments='{"slice": "URLLC"')
+    assert schema_problems(call) == ["arguments are not JSON"]
+    assert agent.act(observation(ERR_JSON, 1)) is None
+    history = agent.messages
+    assert [m["role"] for m in history] == ["system", "user", "assistant", "user", "assistant"]
+    assert "tool_calls" not in history[2] and '"get_slice_status"' in history[2]["content"]
+
+
+def test_a_cut_off_final_answer_does_not_end_the_episode():
+    """A 'Final Answer' cut off by the token limit is a failed step, not the end."""
+    agent = Scripted([ModelReply(text="Final Answer: the latency is", truncated=True)])
+    agent.reset(intent=FIX, tools=TOOLS)
+    assert agent.act(observation(START)) == ToolCall(name="", arguments="Final Answer: the latency is")
+    assert agent.final_answer is None
+
+
+def test_act_before_reset_raises():
+    """act() before reset() is a usage error that says what to call first."""
+    agent = make_agent("react-openai", model="m", base_url="http://127.0.0.1:9/v1")
+    with pytest.raises(ResetNeeded, match=r"before reset"):
+        agent.act(observation(START))
+
+
+def test_reset_rejects_tools_that_are_not_function_schemas():
+    """Tools must be OpenAI function schemas; anything else is refused with the expected shape."""
+    agent = make_agent("react-openai", model="m", base_url="http://127.0.0.1:9/v1")
+    with pytest.raises(UserError, match=r'tools\[1\] is not an OpenAI function schema'):
+        agent.reset(intent=FIX, tools=[TOOLS[0], {"name": "check_network_state"}])
+
+
+def test_importing_the_agents_loads_no_model_library():
+    """Importing sixg.agents.llm and constructing both agents imports neither torch, transformers nor openai."""
+    code = (
+        "import sys, sixg, sixg.agents\n"
+        "from sixg.agents import make_agent\n"
+        "make_agent('react-hf', model='/nonexistent'); make_agent('react-openai', model='m')\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'openai', 'tokenizers') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# --- a local Hugging Face model --------------------------------------------------------------
+
+
+@pytest.mark.llm
+def test_hf_agent_emits_the_parsed_call_deterministically(tiny_model):
+    """The HF agent turns the model's reply into a parsed ToolCall, the same one every time at temperature 0."""
+    agent = make_agent("react-hf", model=str(tiny_model), max_new_tokens=48)
+    first = run_turns(agent, 2)
+    again = run_turns(agent, 2)
+    assert first == again
+    assert first[0] == ToolCall(name="check_network_state", arguments="{}", id="call_0")
+    assert first[1].name == "reboot_gnb" and json.loads(first[1].arguments) == {"gnb": "gnb-1"}
+    assert schema_problems(first[0]) == []
+    info = agent.describe()
+    assert info["model"] == str(tiny_model) and info["temperature"] == 0.0 and info["seed"] == 7
+
+
+@pytest.mark.llm
+def test_hf_agent_keeps_the_history_over_an_episode(tiny_model):
+    """Over a whole episode the history holds each reply and each result, tool results as tool messages in order."""
+    agent = make_agent("react-hf", model=str(tiny_model), max_new_tokens=48)
+    calls = run_turns(agent, len(TURNS))
+    assert calls[3] is not None and calls[3].name == "switch_network_slice"
+    assert json.loads(calls[3].arguments) == {"from_slice": "eMBB", "to_slice": "URLLC"}
+    assert calls[-1] is None and agent.final_answer == FINAL
+    history = agent.messages
+    assert [m["role"] for m in history] == ["system", "user"] + ["assistant", "tool", "assistant", "tool", "assistant", "user"] + ["assistant", "tool", "assistant", "user", "assistant"]
+    assert history[0]["content"] == agent.system_prompt
+    assert FIX in history[1]["content"] and START in history[1]["content"]
+    tool_messages = [m for m in history if m["role"] == "tool"]
+    assert [m["content"] for m in tool_messages] == [STATE_EMBB, ERR_UNKNOWN, STATE_URLLC]
+    asked = [m["tool_calls"][0]["id"] for m in history if m.get("tool_calls")]
+    assert [m["tool_call_id"] for m in tool_messages] == asked == ["call_0", "call_1", "call_3"]
+    assert [m["content"] for m in history if m["role"] == "user"][1:] == [ERR_NO_CALL, ERR_JSON]
+    assert history[-1] == {"role": "assistant", "content": FINAL}
+
+
+@pytest.mark.llm
+def test_hf_agent_turns_malformed_output_into_rejected_calls(tiny_model):
+    """Prose, broken JSON and an unknown tool come back as ToolCalls a schema check rejects, never as errors."""
+    agent = make_agent("react-hf", model=str(tiny_model), max_new_tokens=48)
+    calls = run_turns(agent, 5)
+    unknown, prose, broken = calls[1], calls[2], calls[4]
+    assert schema_problems(unknown) == ["unknown tool 'reboot_gnb'"]
+    assert prose == ToolCall(name="", arguments=PROSE)
+    assert broken == ToolCall(name="get_slice_status", arguments=BROKEN)
+    assert all(schema_problems(c) for c in (unknown, prose, broken))
+
+
+@pytest.mark.llm
+def test_hf_agent_samples_reproducibly_from_the_seed(tiny_model):
+    """Above temperature 0 the episode seed fixes the sample, seeds differ, and the caller's RNG is left alone."""
+    import torch
+
+    agent = make_agent("react-hf", model=str(tiny_model), max_new_tokens=24, temperature=2.0)
+
+    def first_call(seed):
+        agent.reset(intent=FIX, tools=TOOLS, seed=seed)
+        return agent.act(observation(START))
+
+    torch.manual_seed(123)
+    expected = torch.rand(1)
+    torch.manual_seed(123)
+    samples = [first_call(seed) for seed in range(4)]
+    assert torch.rand(1) == expected
+    assert [first_call(seed) for seed in range(4)] == samples
+    assert len(set(samples)) > 1
+    assert agent.describe()["top_p"] == 1.0
+
+
+def test_hf_agent_names_a_missing_model_directory(tmp_path):
+    """A model path that does not exist is refused with a message saying nothing is downloaded."""
+    agent = make_agent("react-hf", model=str(tmp_path / "absent"))
+    with pytest.raises(UserError, match=r"no model directory .* never downloaded"):
+        agent.reset(intent=FIX, tools=TOOLS)
+
+
+# --- an OpenAI-compatible endpoint --------------------------------------------------------------
+
+
+@pytest.mark.llm
+def test_openai_agent_against_a_served_model(served_model):
+    """Against transformers serve, calls come from the response's tool_calls and the history keeps the server's ids."""
+    base_url, name = served_model
+    agent = make_agent("react-openai", model=name, base_url=base_url, max_tokens=48, max_retries=0)
+    calls = run_turns(agent, 4)
+    assert [c.name for c in calls] == ["check_network_state", "reboot_gnb", "", "switch_network_slice"]
+    assert json.loads(calls[0].arguments) == {} and json.loads(calls[3].arguments) == {"from_slice": "eMBB", "to_slice": "URLLC"}
+    assert calls[2] == ToolCall(name="", arguments=PROSE)
+    history = agent.messages
+    assert [m["role"] for m in history] == ["system", "user", "assistant", "tool", "assistant", "tool", "assistant", "user", "assistant"]
+    tool_messages = [m for m in history if m["role"] == "tool"]
+    assert [m["content"] for m in tool_messages] == [STATE_EMBB, ERR_UNKNOWN]
+    assert [m["tool_call_id"] for m in tool_messages] == [calls[0].id, calls[1].id]
+    assert history[-1]["tool_calls"][0]["id"] == calls[3].id
+
+
+@pytest.mark.llm
+def test_openai_agent_is_deterministic(served_model):
+    """At temperature 0 the endpoint gives the same calls in a replayed episode."""
+    base_url, name = served_model
+    agent = make_agent("react-openai", model=name, base_url=base_url, max_tokens=48, max_retries=0)
+    strip = lambda calls: [(c.name, c.arguments) for c in calls]  # noqa: E731 -- ids are per request
+    assert strip(run_turns(agent, 2)) == strip(run_turns(agent, 2)) == [("check_network_state", "{}"), ("reboot_gnb", '{"gnb": "gnb-1"}')]
+
+
+@pytest.mark.llm
+def test_openai_agent_reports_a_wrong_model_name(served_model, monkeypatch):
+    """An HTTP error names the status, the server's reason and what to check, and never the key."""
+    base_url, _ = served_model
+    monkeypatch.setenv("SIXG_TEST_KEY", "sk-do-not-leak-1234")
+    agent = make_agent("react-openai", model="no-such-model", base_url=base_url, api_key_env="SIXG_TEST_KEY", max_retries=0)
+    agent.reset(intent=FIX, tools=TOOLS, seed=1)
+    with pytest.raises(EndpointError, match=r"HTTP 400.*check the model name 'no-such-model'") as info:
+        agent.act(observation(START))
+    assert info.value.status == 400 and "sk-do-not-leak" not in str(info.value)
+    assert "sk-do-not-leak" not in json.dumps(agent.describe())
+    assert agent.describe()["endpoint"] == base_url and agent.describe()["api_key_env"] == "SIXG_TEST_KEY"
+
+
+def test_openai_agent_reports_an_unreachable_endpoint():
+    """Nothing listening: the agent retries, then raises EndpointError saying to check the URL and the server."""
+    url = f"http://127.0.0.1:{_free_port()}/v1"
+    agent = make_agent("react-openai", model="m", base_url=url, max_retries=2, backoff=0.01, timeout=5)
+    agent.reset(intent=FIX, tools=TOOLS)
+    with pytest.raises(EndpointError, match=r"could not reach .*/v1/chat/completions after 3 attempt.*check the URL") as info:
+        agent.act(observation(START))
+    assert info.value.attempts == 3 and info.value.status is None and info.value.url == f"{url}/chat/completions"
+
+
+def test_openai_agent_needs_a_key_for_openai(monkeypatch):
+    """Without a key, OpenAI's own endpoint is refused at reset with the variable to set."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    agent = make_agent("react-openai", model="gpt-4.1-mini")
+    with pytest.raises(UserError, match=r"set the environment variable OPENAI_API_KEY"):
+        agent.reset(intent=FIX, tools=TOOLS)
