@@ -203,7 +203,8 @@ class NetOpsEnv(gymnasium.Env):
         if result.error is not None and result.error.kind != "refused":
             reward -= self.invalid_call_penalty
         state = sim.world.state
-        observation = render_result(result, steps_left=self._options.max_steps - self._steps)
+        result_json = result.model_dump(mode="json")
+        observation = render_result(result, steps_left=self._options.max_steps - self._steps, dumped=result_json)
         self._last_observation = observation
         info = {
             "t": sim.now,
@@ -218,7 +219,7 @@ class NetOpsEnv(gymnasium.Env):
         }
         self.trajectory.add_step(
             call=encode_call(action),
-            result=result,
+            result=result_json,
             state=state,
             t=sim.now,
             backend=sim.world.snapshot.backend,
@@ -324,12 +325,12 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def render_result(result: ToolResult, *, steps_left: int | None = None) -> str:
-    """The text a language model reads after a call."""
+def render_result(result: ToolResult, *, steps_left: int | None = None, dumped: dict[str, Any] | None = None) -> str:
+    """The text a language model reads after a call (``dumped``: the result as JSON data, if at hand)."""
     head = f"[t={result.t_done:.2f} s] {result.tool or '?'}"
     left = f"\n({steps_left} step(s) left)" if steps_left is not None else ""
     if result.ok:
-        data = result.model_dump(mode="json", include={"output"})["output"]
+        data = (dumped or result.model_dump(mode="json", include={"output"}))["output"]
         return f"{head} -> {json.dumps(_rounded(data), separators=(', ', ': '))}{left}"
     return f"{head} -> error ({result.error.kind}): {result.error.message}{left}"
 

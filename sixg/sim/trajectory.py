@@ -98,23 +98,25 @@ class Trajectory:
             )
         )
 
-    def add_step(self, *, call: dict[str, Any], result, state: NetworkState, t: float, backend: str, reward: float, terminated: bool, truncated: bool, observation: str) -> None:
+    def add_step(
+        self, *, call: dict[str, Any], result: dict[str, Any], state: NetworkState, t: float, backend: str, reward: float, terminated: bool, truncated: bool, observation: str
+    ) -> None:
+        """Append one step; ``result`` is the ToolResult already dumped as JSON data."""
         self.steps.append(
-            _json(
-                {
-                    "kind": "step",
-                    "step": len(self.steps) + 1,
-                    "call": call,
-                    "result": result.model_dump(mode="json"),
-                    "state": state.model_dump(mode="json"),
-                    "t": t,
-                    "backend": backend,
-                    "reward": reward,
-                    "terminated": terminated,
-                    "truncated": truncated,
-                    "observation": observation,
-                }
-            )
+            {
+                "kind": "step",
+                "step": len(self.steps) + 1,
+                # Only the raw call may hold tuples or other non-JSON shapes: normalise it as it will read back.
+                "call": _json(call),
+                "result": result,
+                "state": state.model_dump(mode="json"),
+                "t": t,
+                "backend": backend,
+                "reward": reward,
+                "terminated": terminated,
+                "truncated": truncated,
+                "observation": observation,
+            }
         )
 
     # --- files ---------------------------------------------------------------------------------
