@@ -58,12 +58,24 @@ class StillNetwork(Backend):
         self.snapshot = Snapshot(
             t=0.0,
             window_s=self.window_s,
-            state=NetworkState(slice=SliceType.EMBB, latency_ms=60.0, jitter_ms=2.0, loss_rate=0.0, throughput_mbps=3.0, edge_load=0.4),
+            state=NetworkState(
+                slice=SliceType.EMBB, latency_ms=60.0, jitter_ms=2.0, loss_rate=0.0, throughput_mbps=3.0, edge_load=0.4
+            ),
             service=ServiceDetail(host="cloud", requests=25, responses=100, latency_max_ms=70.0, flow=kpi),
             slices={s: SliceKpi(**kpi.model_dump(), share=scenario.slice_shares[s]) for s in SliceType},
-            edge=EdgeDetail(utilisation=0.4, queue_jobs=0.5, arrivals=40, dropped=0, capacity_jobs_s=scenario.edge.capacity_jobs_s),
+            edge=EdgeDetail(
+                utilisation=0.4, queue_jobs=0.5, arrivals=40, dropped=0, capacity_jobs_s=scenario.edge.capacity_jobs_s
+            ),
             ues=tuple(ues),
-            uavs={u.id: UavStatus(battery_wh=u.battery_wh, battery_fraction=u.battery_wh / u.battery_capacity_wh, drifting=False, distance_flown_m=0.0) for u in scenario.uavs},
+            uavs={
+                u.id: UavStatus(
+                    battery_wh=u.battery_wh,
+                    battery_fraction=u.battery_wh / u.battery_capacity_wh,
+                    drifting=False,
+                    distance_flown_m=0.0,
+                )
+                for u in scenario.uavs
+            },
             ran="none",
             backend=self.id,
         )
@@ -91,11 +103,23 @@ class StillNetwork(Backend):
 
 def _calls(scenario: Scenario) -> dict[str, list[dict]]:
     """The raw calls timed per tool (a Configuration call alternates so it is never refused)."""
-    state = {"slice": "eMBB", "latency_ms": 60.0, "jitter_ms": 2.0, "loss_rate": 0.0, "throughput_mbps": 3.0, "edge_load": 0.4}
+    state = {
+        "slice": "eMBB",
+        "latency_ms": 60.0,
+        "jitter_ms": 2.0,
+        "loss_rate": 0.0,
+        "throughput_mbps": 3.0,
+        "edge_load": 0.4,
+    }
     return {
         "check_network_state": [{"name": "check_network_state", "arguments": "{}"}],
         "get_slice_status": [{"name": "get_slice_status", "arguments": '{"slice": "URLLC"}'}],
-        "verify_sla_compliance": [{"name": "verify_sla_compliance", "arguments": json.dumps({"state": state, "sla": scenario.sla.model_dump(mode="json")})}],
+        "verify_sla_compliance": [
+            {
+                "name": "verify_sla_compliance",
+                "arguments": json.dumps({"state": state, "sla": scenario.sla.model_dump(mode="json")}),
+            }
+        ],
         "switch_network_slice": [
             {"name": "switch_network_slice", "arguments": '{"from_slice": "eMBB", "to_slice": "URLLC"}'},
             {"name": "switch_network_slice", "arguments": '{"from_slice": "URLLC", "to_slice": "eMBB"}'},
@@ -126,70 +150,85 @@ def _looped(n: int, repeats: int, make_runner) -> float:
     return statistics.median(samples)
 
 
+def _direct(spec, ctx: ToolContext, args):
+    """The tool's own work on typed arguments, without the loop."""
+    if not spec.acts:
+        return lambda i: spec.invoke(ctx, args)
+
+    def act_and_answer(i):  # build the action, then the result from an applied one
+        steps = spec.invoke(ctx, args)
+        next(steps)
+        try:
+            steps.send(ActionResult(action="x", ok=True))
+        except StopIteration as stop:
+            return stop.value
+
+    return act_and_answer
+
+
+def _measure_tool(scenario: Scenario, spec, variants: list[dict], calls: int, repeats: int, bare_us: float) -> dict:
+    sim = CoSimulation(StillNetwork(), scenario, seed=1, think_time_s=0.0)
+    sim.start()
+    # The stand-in network reads eMBB, so the first variant is the one a tool's own checks pass.
+    direct_us = _per_call_us(
+        _direct(spec, ToolContext(sim.world, 0.0), sim.boundary.bind(variants[0]).args), calls, repeats
+    )
+    boundary_us = _per_call_us(lambda i: sim.boundary.bind(variants[i % len(variants)]), calls, repeats)
+
+    def sim_runner():
+        b = StillNetwork()
+        s = CoSimulation(b, scenario, seed=1, think_time_s=0.0)
+        s.start()
+        return (lambda i: s.run_call(variants[i % len(variants)])), b
+
+    def env_runner():
+        b = StillNetwork()
+        env = NetOpsEnv(backend=b)
+        # A mission goal nobody completes, so no verification ends the episode mid-measurement.
+        mission = {
+            "mission_id": "never",
+            "uavs": ["uav-0"],
+            "targets": [{"x": 800.0, "y": -400.0, "z": 50.0}],
+            "tolerance_m": 1.0,
+            "min_battery_fraction": 0.1,
+            "deadline_s": None,
+            "required_tasks": [],
+        }
+        env.reset(
+            seed=1,
+            options={"scenario_seed": SEED, "max_steps": calls + 1, "think_time_s": 0.0, "goal": {"mission": mission}},
+        )
+        return (lambda i: env.step(variants[i % len(variants)])), b
+
+    loop_us = _looped(calls, repeats, sim_runner)
+    env_us = _looped(calls, repeats, env_runner)
+    return {
+        "effect": spec.effect.value,
+        "direct_us": direct_us,
+        "boundary_us": boundary_us,
+        "loop_us": loop_us,
+        "env_step_us": env_us,
+        "loop_overhead_us": loop_us - direct_us,
+        "loop_vs_bare": loop_us / bare_us,
+        "loop_vs_direct": loop_us / direct_us,
+    }
+
+
 def measure(calls: int, repeats: int) -> dict:
     scenario = generate(SEED, split="train")
     catalog = default_catalog()
-    raw = _calls(scenario)
-    rows = {}
-
-    def bare(i):
-        return i
-
-    bare_us = _per_call_us(bare, calls * 10, repeats)
-    for name, variants in raw.items():
-        spec = catalog[name]
-        backend = StillNetwork()
-        sim = CoSimulation(backend, scenario, seed=1, think_time_s=0.0)
-        sim.start()
-        bound = [sim.boundary.bind(v) for v in variants]
-        ctx = ToolContext(sim.world, 0.0)
-        if spec.acts:
-            # The tool's own work: build its action, then its result from an applied one.
-            def direct(i):
-                steps = spec.invoke(ctx, bound[i % len(bound)].args)
-                next(steps)
-                try:
-                    steps.send(ActionResult(action="x", ok=True))
-                except StopIteration as stop:
-                    return stop.value
-
-            # The world reads eMBB, so only the eMBB->URLLC variant passes the tool's check.
-            bound = bound[:1]
-        else:
-
-            def direct(i):
-                return spec.invoke(ctx, bound[i % len(bound)].args)
-
-        direct_us = _per_call_us(direct, calls, repeats)
-        boundary_us = _per_call_us(lambda i: sim.boundary.bind(variants[i % len(variants)]), calls, repeats)
-
-        def sim_runner():
-            b = StillNetwork()
-            s = CoSimulation(b, scenario, seed=1, think_time_s=0.0)
-            s.start()
-            return (lambda i: s.run_call(variants[i % len(variants)])), b
-
-        def env_runner():
-            b = StillNetwork()
-            env = NetOpsEnv(backend=b)
-            # A mission goal nobody completes, so no verification ends the episode mid-measurement.
-            mission = {"mission_id": "never", "uavs": ["uav-0"], "targets": [{"x": 800.0, "y": -400.0, "z": 50.0}], "tolerance_m": 1.0, "min_battery_fraction": 0.1, "deadline_s": None, "required_tasks": []}
-            env.reset(seed=1, options={"scenario_seed": SEED, "max_steps": calls + 1, "think_time_s": 0.0, "goal": {"mission": mission}})
-            return (lambda i: env.step(variants[i % len(variants)])), b
-
-        loop_us = _looped(calls, repeats, sim_runner)
-        env_us = _looped(calls, repeats, env_runner)
-        rows[name] = {
-            "effect": spec.effect.value,
-            "direct_us": direct_us,
-            "boundary_us": boundary_us,
-            "loop_us": loop_us,
-            "env_step_us": env_us,
-            "loop_overhead_us": loop_us - direct_us,
-            "loop_vs_bare": loop_us / bare_us,
-            "loop_vs_direct": loop_us / direct_us,
-        }
-    return {"bare_call_us": bare_us, "calls": calls, "repeats": repeats, "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}", "tools": rows}
+    bare_us = _per_call_us(lambda i: i, calls * 10, repeats)
+    rows = {
+        name: _measure_tool(scenario, catalog[name], variants, calls, repeats, bare_us)
+        for name, variants in _calls(scenario).items()
+    }
+    return {
+        "bare_call_us": bare_us,
+        "calls": calls,
+        "repeats": repeats,
+        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
+        "tools": rows,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,8 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=str, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
     out = measure(args.calls, args.repeats)
-    print(f"bare Python call: {out['bare_call_us']:.3f} µs   ({out['machine']}, {args.calls} calls x {args.repeats} repeats, medians)\n")
-    print("| tool | effect | tool function alone (µs) | boundary (µs) | loop: run_call (µs) | env.step (µs) | loop overhead (µs) | loop / bare call | loop / tool alone |")
+    print(
+        f"bare Python call: {out['bare_call_us']:.3f} µs   ({out['machine']}, {args.calls} calls x {args.repeats} repeats, medians)\n"
+    )
+    print(
+        "| tool | effect | tool function alone (µs) | boundary (µs) | loop: run_call (µs) | env.step (µs) | loop overhead (µs) | loop / bare call | loop / tool alone |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in out["tools"].items():
         print(

@@ -34,7 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     scenario = generate(args.seed, split="train")
     cell = scenario.nearest_gnb(scenario.ue(scenario.service.ue).position).id
     surge = {"kind": "onset", "degradation": {"kind": "congestion", "gnb": cell, "rate_mbps": 20.0}}
-    options = {"scenario_seed": args.seed, "max_steps": 25, "schedule": {"events": [{"t": args.surge_at, "action": surge}]}}
+    options = {
+        "scenario_seed": args.seed,
+        "max_steps": 25,
+        "schedule": {"events": [{"t": args.surge_at, "action": surge}]},
+    }
 
     env = NetOpsEnv(backend="ns3")
     wall = time.perf_counter()
@@ -61,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         state, risk = observe()
     out = None
     for _ in range(3):  # closed loop: remedy, re-observe, verify, and ask again if still short
-        strategy = step("select_recovery_strategy", state=state.model_dump(mode="json"), risk=risk.model_dump(mode="json")).result.output
+        strategy = step(
+            "select_recovery_strategy", state=state.model_dump(mode="json"), risk=risk.model_dump(mode="json")
+        ).result.output
         print(f"\n  strategy: {strategy.strategy} -- {strategy.rationale}\n")
         for recommended in strategy.steps:
             step(recommended.tool, **json.loads(recommended.arguments))
@@ -82,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_replay:
         report = replay(path)
-        print(f"replay on a fresh ns-3 run: {'identical' if report.identical else 'DIFFERENT'} over {report.steps} steps")
+        print(
+            f"replay on a fresh ns-3 run: {'identical' if report.identical else 'DIFFERENT'} over {report.steps} steps"
+        )
         for line in report.mismatches[:5]:
             print("  ", line)
         if not report.identical:

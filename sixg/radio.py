@@ -38,7 +38,23 @@ SLICE_MIN_SINR_DB: dict[SliceType, float] = {SliceType.URLLC: 6.0, SliceType.EMB
 # 3GPP TS 36.213 Table 7.2.3-1 (4-bit CQI): the SINR at which each CQI reaches 10 % BLER
 # (the usual AWGN thresholds) and its spectral efficiency in bit/s/Hz.
 _CQI_SINR_DB = (-6.7, -4.7, -2.3, 0.2, 2.4, 4.3, 5.9, 8.1, 10.3, 11.7, 14.1, 16.3, 18.7, 21.0, 22.7)
-_CQI_EFFICIENCY = (0.1523, 0.2344, 0.3770, 0.6016, 0.8770, 1.1758, 1.4766, 1.9141, 2.4063, 2.7305, 3.3223, 3.9023, 4.5234, 5.1152, 5.5547)
+_CQI_EFFICIENCY = (
+    0.1523,
+    0.2344,
+    0.3770,
+    0.6016,
+    0.8770,
+    1.1758,
+    1.4766,
+    1.9141,
+    2.4063,
+    2.7305,
+    3.3223,
+    3.9023,
+    4.5234,
+    5.1152,
+    5.5547,
+)
 
 
 def _mw(dbm: float) -> float:
@@ -88,7 +104,9 @@ class CellSignal:
         return self.rsrp_dbm >= DETECTABLE_RSRP_DBM
 
 
-def cell_signals(scenario: Scenario, position: Position, *, extra_interference_dbm: float | None = None) -> list[CellSignal]:
+def cell_signals(
+    scenario: Scenario, position: Position, *, extra_interference_dbm: float | None = None
+) -> list[CellSignal]:
     """Every cell's signal at ``position``, strongest first.
 
     Args:

@@ -60,7 +60,10 @@ class UavPlan:
     def track(self, position: Position, tolerance_m: float) -> None:
         """Advance past every waypoint the UAV has reached."""
         for _ in range(len(self.waypoints)):
-            if self.next_index >= len(self.waypoints) or position.distance_to(self.waypoints[self.next_index]) > tolerance_m:
+            if (
+                self.next_index >= len(self.waypoints)
+                or position.distance_to(self.waypoints[self.next_index]) > tolerance_m
+            ):
                 return
             self.next_index += 1
             if self.loop and self.next_index >= len(self.waypoints):
@@ -172,7 +175,9 @@ class World:
 
     def entries(self, kind: str | None = None, *, uav: str | None = None, since: float = 0.0) -> list[LogEntry]:
         """Mission-log entries, optionally of one kind / one UAV / from a time on."""
-        return [e for e in self.log if (kind is None or e.kind == kind) and (uav is None or e.uav == uav) and e.t >= since]
+        return [
+            e for e in self.log if (kind is None or e.kind == kind) and (uav is None or e.uav == uav) and e.t >= since
+        ]
 
     def attached_ues(self) -> dict[str, int]:
         """How many UEs each base station serves right now."""
@@ -183,7 +188,9 @@ class World:
         return counts
 
     # --- the mission log ---------------------------------------------------------------------
-    def record(self, t: float, kind: str, summary: str, *, uav: str | None = None, data: dict[str, Any] | None = None) -> LogEntry:
+    def record(
+        self, t: float, kind: str, summary: str, *, uav: str | None = None, data: dict[str, Any] | None = None
+    ) -> LogEntry:
         """Append a mission-log entry (the only way tools change the world)."""
         entry = LogEntry(index=len(self.log), t=round(t, 9), kind=kind, uav=uav, summary=summary, data=data or {})
         self.log.append(entry)
@@ -192,7 +199,10 @@ class World:
     # --- comparisons -------------------------------------------------------------------------
     def network_fingerprint(self) -> str:
         """Everything a tool without a network effect must leave alone, as one string."""
-        plans = {u: (tuple((p.x, p.y, p.z) for p in plan.waypoints), plan.speed_mps, plan.loop, plan.next_index, plan.since) for u, plan in self.plans.items()}
+        plans = {
+            u: (tuple((p.x, p.y, p.z) for p in plan.waypoints), plan.speed_mps, plan.loop, plan.next_index, plan.since)
+            for u, plan in self.plans.items()
+        }
         return json.dumps(
             {
                 "snapshot": self.snapshot.model_dump(mode="json"),

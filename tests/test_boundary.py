@@ -22,7 +22,11 @@ def boundary():
         ToolCall(name="get_battery_level", arguments='{"uav": "uav-0"}'),
         {"name": "get_battery_level", "arguments": {"uav": "uav-0"}},
         {"name": "get_battery_level", "arguments": '{"uav": "uav-0"}'},
-        {"id": "call_1", "type": "function", "function": {"name": "get_battery_level", "arguments": '{"uav": "uav-0"}'}},
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "get_battery_level", "arguments": '{"uav": "uav-0"}'},
+        },
         '{"name": "get_battery_level", "arguments": {"uav": "uav-0"}}',
         AgentToolCall(name="get_battery_level", arguments='{"uav": "uav-0"}', thought="check the battery"),
     ],
@@ -35,7 +39,11 @@ def test_reads_every_call_shape(boundary, raw):
 
 def test_no_arguments_may_be_empty(boundary):
     """A tool without parameters accepts {}, "" or no arguments at all."""
-    for raw in ({"name": "check_network_state"}, {"name": "check_network_state", "arguments": ""}, {"name": "check_network_state", "arguments": None}):
+    for raw in (
+        {"name": "check_network_state"},
+        {"name": "check_network_state", "arguments": ""},
+        {"name": "check_network_state", "arguments": None},
+    ):
         assert boundary.bind(raw).spec.name == "check_network_state"
 
 

@@ -26,7 +26,11 @@ json_leaf = st.one_of(
     st.text(max_size=30),
     st.sampled_from(["uav-0", "uav-9", "gnb-1", "gnb-7", "ue-0", "eMBB", "URLLC", "urllc", "edge", "fog", "keep_in"]),
 )
-json_value = st.recursive(json_leaf, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)), max_leaves=12)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 def _paths(value, prefix=()):
@@ -72,7 +76,9 @@ def mutated_calls(draw):
 random_calls = st.one_of(
     json_value,
     st.text(max_size=200),
-    st.builds(lambda n, a: {"name": n, "arguments": a}, st.one_of(st.sampled_from(NAMES), st.text(max_size=30)), json_value),
+    st.builds(
+        lambda n, a: {"name": n, "arguments": a}, st.one_of(st.sampled_from(NAMES), st.text(max_size=30)), json_value
+    ),
     st.builds(lambda n, a: {"name": n, "arguments": a}, st.sampled_from(NAMES), st.text(max_size=80)),
 )
 
@@ -109,7 +115,11 @@ def test_mutated_valid_calls_never_crash_the_boundary(raw):
 def test_malformed_calls_through_the_loop_cost_a_step_and_change_nothing(raw):
     """Through env.step, a rejected call is an error result that applies nothing and logs nothing."""
     sim = ENV.sim
-    applied, log, plans = len(sim.backend.applied), len(sim.world.log), {u: p.waypoints for u, p in sim.world.plans.items()}
+    applied, log, plans = (
+        len(sim.backend.applied),
+        len(sim.world.log),
+        {u: p.waypoints for u, p in sim.world.plans.items()},
+    )
     steps = ENV.steps
     out = ENV.step(raw)
     assert ENV.steps == steps + 1

@@ -17,7 +17,13 @@ SWITCH = '{"from_slice": "eMBB", "to_slice": "URLLC"}'
 
 
 def _sim(*events, think=0.5, backend=None) -> CoSimulation:
-    sim = CoSimulation(backend or ToyBackend(), SCENARIO, seed=1, schedule=Schedule.model_validate({"events": list(events)}), think_time_s=think)
+    sim = CoSimulation(
+        backend or ToyBackend(),
+        SCENARIO,
+        seed=1,
+        schedule=Schedule.model_validate({"events": list(events)}),
+        think_time_s=think,
+    )
     sim.start()
     return sim
 
@@ -35,7 +41,9 @@ def test_degradation_during_a_configuration_lands_at_its_own_time():
     # The switch's result is the window [1.0, 1.5]: it has the congestion, not yet the overload.
     assert sim.world.snapshot.degradations == ("congestion",)
     sim.wait(0.5)
-    applied = [(t, a.kind if not isinstance(a, DegradationOnset) else a.degradation.kind) for t, a in sim.backend.applied]
+    applied = [
+        (t, a.kind if not isinstance(a, DegradationOnset) else a.degradation.kind) for t, a in sim.backend.applied
+    ]
     assert applied == [(1.0, "switch_slice"), (1.0, "congestion"), (1.5, "edge_overload")]
     assert sim.world.snapshot.degradations == ("congestion", "edge_overload")
 
@@ -90,7 +98,9 @@ def test_windows_follow_simulated_time_only():
 def test_bad_and_refused_calls_queue_nothing():
     """A call that fails to bind, or is refused, never reaches the backend."""
     sim = _sim()
-    assert not sim.run_call({"name": "switch_network_slice", "arguments": '{"from_slice": "mMTC", "to_slice": "URLLC"}'}).ok
+    assert not sim.run_call(
+        {"name": "switch_network_slice", "arguments": '{"from_slice": "mMTC", "to_slice": "URLLC"}'}
+    ).ok
     assert not sim.run_call("not json").ok
     assert sim.pending == () and sim.backend.applied == []
 
@@ -123,3 +133,32 @@ def test_enqueue_resumes_with_the_action_result():
     done = sim.enqueue(SwitchSlice(slice="URLLC"))
     sim.env.run(until=done)
     assert done.value.ok and sim.now == 0.5 and sim.world.state.slice.value == "URLLC"
+
+
+def test_an_agent_can_be_a_simpy_process():
+    """An operator written as a SimPy process yields its calls and reacts to a degradation as it lands."""
+    sim = _sim(_congestion(3.0), think=0.5)
+    seen = []
+
+    def operator(sim):
+        while True:
+            yield sim.env.timeout(sim.think_time_s)
+            state = (yield sim.call({"name": "check_network_state"}, think_s=0.0)).output
+            seen.append((sim.now, state.latency_ms))
+            if state.slice.value == "eMBB" and state.latency_ms > 100:
+                result = yield sim.call({"name": "switch_network_slice", "arguments": SWITCH}, think_s=0.0)
+                seen.append((sim.now, result.output.slice.value))
+
+    sim.env.process(operator(sim))
+    sim.env.run(until=8.0)
+    switched = [t for t, v in seen if v == "URLLC"]
+    assert len(switched) == 1 and 3.5 < switched[0] < 5.0
+    assert seen[-1][1] < 100  # after the switch the latency is back under the threshold
+
+
+def test_waiting_backwards_is_refused():
+    """Negative waits are a caller's mistake."""
+    from sixg.errors import UserError
+
+    with pytest.raises(UserError, match="forward"):
+        _sim().wait(-1.0)

@@ -38,8 +38,20 @@ def test_configuration_changes_the_next_observation(ns3):
     assert _call(env, "check_network_state").result.output.slice.value == "URLLC"
     edge_before = _call(env, "get_edge_load").result.output
     assert edge_before.service_host == "cloud"
-    task = {"name": "service", "kind": "compute", "target": None, "compute_jobs_s": 50.0, "max_latency_ms": None, "priority": "high"}
-    _call(env, "edge_offload", task=task, target={"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": None})
+    task = {
+        "name": "service",
+        "kind": "compute",
+        "target": None,
+        "compute_jobs_s": 50.0,
+        "max_latency_ms": None,
+        "priority": "high",
+    }
+    _call(
+        env,
+        "edge_offload",
+        task=task,
+        target={"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": None},
+    )
     edge_after = _call(env, "get_edge_load").result.output
     assert edge_after.service_host == "edge" and edge_after.arrivals_per_s > edge_before.arrivals_per_s
     # The service's jobs now load the edge server: the sixth state dimension rises.
@@ -68,7 +80,14 @@ def test_uav_commands_move_the_uav_in_ns3(ns3):
 def test_ns3_episode_replays_exactly(ns3, tmp_path):
     """An episode on ns-3 (with a degradation and a bad call) replays to the last digit."""
     env = NetOpsEnv(backend=ns3)
-    schedule = {"events": [{"t": 1.0, "action": {"kind": "onset", "degradation": {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 15.0}}}]}
+    schedule = {
+        "events": [
+            {
+                "t": 1.0,
+                "action": {"kind": "onset", "degradation": {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 15.0}},
+            }
+        ]
+    }
     env.reset(seed=4, options={"scenario_seed": SEED, "schedule": schedule, "max_steps": 10})
     for call in (
         {"name": "check_network_state", "arguments": "{}"},

@@ -23,7 +23,7 @@ def test_registered_under_a_versioned_id():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_env(env.unwrapped)
-    obs, info = env.reset(seed=3, options={"scenario_seed": SEED})
+    _obs, _info = env.reset(seed=3, options={"scenario_seed": SEED})
     out = env.step({"name": "check_network_state", "arguments": "{}"})
     assert isinstance(out, StepResult) and out.observation.startswith("[t=0.55 s] check_network_state")
     env.close()
@@ -41,7 +41,14 @@ def test_reset_describes_the_episode():
     """The first observation states the intent, the ids the agent may use, the state and the budget."""
     env = toy_env()
     obs, info = env.reset(seed=1, options={"scenario_seed": SEED, "max_steps": 7})
-    for text in ("Intent: Keep the managed service within its SLA", "gnb-0, gnb-1", "uav-0, uav-1", "Service UE: ue-0", "You have 7 step(s)", "verify_sla_compliance"):
+    for text in (
+        "Intent: Keep the managed service within its SLA",
+        "gnb-0, gnb-1",
+        "uav-0, uav-1",
+        "Service UE: ue-0",
+        "You have 7 step(s)",
+        "verify_sla_compliance",
+    ):
         assert text in obs
     assert len(info["tools"]) == 42 and info["goal"].sla == env.sim.world.scenario.sla
     assert info["state"] == env.sim.world.state
@@ -83,7 +90,7 @@ def test_verification_must_cover_the_goal_and_hold_in_the_network():
 
 def test_recovery_then_verification_succeeds():
     """Under congestion: switch to URLLC and shed eMBB load, then verification ends the episode."""
-    env, world = started(schedule={"events": [onset(0.0, {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 20})]})
+    env, _world = started(schedule={"events": [onset(0.0, {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 20})]})
     env.sim.wait(1.0)
     assert not _verify(env).result.output.compliant
     call(env, "switch_network_slice", from_slice="eMBB", to_slice="URLLC")
@@ -111,7 +118,15 @@ def test_bad_options_are_refused_up_front():
     env = toy_env()
     with pytest.raises(SeedSplitError, match="benchmark seed"):
         env.reset(seed=1, options={"scenario_seed": 60})
-    mission = {"mission_id": "m", "uavs": ["uav-9"], "targets": [{"x": 0, "y": 0, "z": 50}], "tolerance_m": 20, "min_battery_fraction": 0.1, "deadline_s": None, "required_tasks": []}
+    mission = {
+        "mission_id": "m",
+        "uavs": ["uav-9"],
+        "targets": [{"x": 0, "y": 0, "z": 50}],
+        "tolerance_m": 20,
+        "min_battery_fraction": 0.1,
+        "deadline_s": None,
+        "required_tasks": [],
+    }
     with pytest.raises(UserError, match="no UAV 'uav-9'"):
         env.reset(seed=1, options={"scenario_seed": SEED, "goal": {"mission": mission}})
     with pytest.raises(UserError, match="max_step"):
@@ -119,7 +134,7 @@ def test_bad_options_are_refused_up_front():
 
 
 def test_random_schedule_is_drawn_from_the_seed():
-    """"random" degradations are the same for the same seed and differ across seeds."""
+    """ "random" degradations are the same for the same seed and differ across seeds."""
     env = toy_env()
     schedules = []
     for seed in (1, 1, 2):
@@ -131,10 +146,21 @@ def test_random_schedule_is_drawn_from_the_seed():
 def test_mission_episode_terminates_when_the_mission_is_validated():
     """A mission goal ends the episode once a UAV has overflown the target and validation confirms it."""
     env = toy_env()
-    mission = {"mission_id": "m1", "uavs": ["uav-1"], "targets": [{"x": 100.0, "y": 100.0, "z": 80.0}], "tolerance_m": 20.0, "min_battery_fraction": 0.1, "deadline_s": None, "required_tasks": []}
+    mission = {
+        "mission_id": "m1",
+        "uavs": ["uav-1"],
+        "targets": [{"x": 100.0, "y": 100.0, "z": 80.0}],
+        "tolerance_m": 20.0,
+        "min_battery_fraction": 0.1,
+        "deadline_s": None,
+        "required_tasks": [],
+    }
     obs, _ = env.reset(seed=1, options={"scenario_seed": SEED, "goal": {"mission": mission}})
     assert "validate_mission_completion for mission 'm1'" in obs
-    validate = {"name": "validate_mission_completion", "arguments": json.dumps({"mission": mission, "log": {"mission_id": "m1", "since_s": 0.0}})}
+    validate = {
+        "name": "validate_mission_completion",
+        "arguments": json.dumps({"mission": mission, "log": {"mission_id": "m1", "since_s": 0.0}}),
+    }
     assert not env.step(validate).terminated
     ack = call(env, "set_waypoint", uav="uav-1", position=mission["targets"][0])
     env.sim.wait(ack.eta_s)
@@ -184,3 +210,30 @@ def test_run_episode_stops_when_the_agent_does():
     env = toy_env()
     result = run_episode(env, _Scripted([("check_network_state", {})]), seed=1, options={"scenario_seed": SEED})
     assert result.stopped and not result.success and result.steps == 1
+
+
+def test_a_goal_with_two_parts_needs_both_confirmed():
+    """With an SLA and a mission, confirming the SLA alone does not end the episode; the mission too does."""
+    env = toy_env()
+    mission = {
+        "mission_id": "m1",
+        "uavs": ["uav-1"],
+        "targets": [{"x": 100.0, "y": 100.0, "z": 80.0}],
+        "tolerance_m": 20.0,
+        "min_battery_fraction": 0.1,
+        "deadline_s": None,
+        "required_tasks": [],
+    }
+    sla = generate(SEED, split="train").sla.model_dump(mode="json")
+    env.reset(seed=1, options={"scenario_seed": SEED, "goal": {"sla": sla, "mission": mission}})
+    out = _verify(env)
+    assert out.result.output.compliant and not out.terminated and out.info["confirmed"] == ["sla"]
+    ack = call(env, "set_waypoint", uav="uav-1", position=mission["targets"][0])
+    env.sim.wait(ack.eta_s)
+    out = env.step(
+        {
+            "name": "validate_mission_completion",
+            "arguments": json.dumps({"mission": mission, "log": {"mission_id": "m1", "since_s": 0.0}}),
+        }
+    )
+    assert out.terminated and out.info["confirmed"] == ["mission", "sla"]

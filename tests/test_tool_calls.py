@@ -52,18 +52,34 @@ WRONG = {
     "get_slice_status": (_set("slice", "urllc"), "invalid_arguments", "Input should be 'eMBB', 'URLLC' or 'mMTC'"),
     "read_uav_position": (_set("uav", "uav-9"), "invalid_arguments", "no UAV 'uav-9' in this scenario"),
     "get_battery_level": (_set("uav", 0), "invalid_arguments", "argument 'uav': Input should be a valid string"),
-    "predict_sla_violation": (_set("state.loss_rate", 1.5), "invalid_arguments", "argument 'state.loss_rate': Input should be less than or equal to 1"),
+    "predict_sla_violation": (
+        _set("state.loss_rate", 1.5),
+        "invalid_arguments",
+        "argument 'state.loss_rate': Input should be less than or equal to 1",
+    ),
     "check_handover_status": (_set("ue", "ue-99"), "invalid_arguments", "no UE 'ue-99'"),
     "get_traffic_pattern": (_drop("slice"), "invalid_arguments", "missing argument 'slice'"),
-    "monitor_interference": (_set("position.x", "100"), "invalid_arguments", "argument 'position.x': Input should be a valid number"),
+    "monitor_interference": (
+        _set("position.x", "100"),
+        "invalid_arguments",
+        "argument 'position.x': Input should be a valid number",
+    ),
     "check_link_quality": (_set("gnb", "gnb-7"), "invalid_arguments", "no base station 'gnb-7'"),
     "select_recovery_strategy": (_set("risk.level", "severe"), "invalid_arguments", "argument 'risk.level'"),
     "get_available_slices": (_drop("position.y"), "invalid_arguments", "missing argument 'position.y'"),
     "check_migration_feasibility": (_set("uav", "ue-0"), "invalid_arguments", "should match pattern"),
     "activate_sensor": (_set("sensor", "sonar"), "invalid_arguments", "argument 'sensor'"),
     "risk_assessment": (_drop("telemetry.sla"), "invalid_arguments", "missing argument 'telemetry.sla'"),
-    "evaluate_intent_feasibility": (_set("intent.priority", "urgent"), "invalid_arguments", "argument 'intent.priority'"),
-    "check_geofence": (_set("fence.vertices", [{"x": 0, "y": 0}, {"x": 1, "y": 1}]), "invalid_arguments", "at least 3 items"),
+    "evaluate_intent_feasibility": (
+        _set("intent.priority", "urgent"),
+        "invalid_arguments",
+        "argument 'intent.priority'",
+    ),
+    "check_geofence": (
+        _set("fence.vertices", [{"x": 0, "y": 0}, {"x": 1, "y": 1}]),
+        "invalid_arguments",
+        "at least 3 items",
+    ),
     "path_planning": (_set("goal.y", -9000.0), "invalid_arguments", "outside the operating area"),
     "compute_energy_budget": (_set("route.speed_mps", 100.0), "invalid_arguments", "less than or equal to 40"),
     "select_offload_target": (_set("edge.utilisation", -0.1), "invalid_arguments", "argument 'edge.utilisation'"),
@@ -71,12 +87,20 @@ WRONG = {
     "set_waypoint": (_set("position.z", 1.5), "invalid_arguments", "z between 10.0 and 300.0 m"),
     "adjust_altitude": (_set("altitude", 500.0), "invalid_arguments", "less than or equal to 300"),
     "adjust_speed": (_set("speed", 0.0), "invalid_arguments", "greater than or equal to 1"),
-    "collision_avoidance": (_set("swarm.min_separation_m", 0.0), "invalid_arguments", "argument 'swarm.min_separation_m'"),
+    "collision_avoidance": (
+        _set("swarm.min_separation_m", 0.0),
+        "invalid_arguments",
+        "argument 'swarm.min_separation_m'",
+    ),
     "swarm_formation": (_set("spec.formation", "diamond"), "invalid_arguments", "argument 'spec.formation'"),
     "assign_task": (_set("task.name", "bad name!"), "invalid_arguments", "argument 'task.name'"),
     "send_alert": (_set("alert", "fire"), "invalid_arguments", "argument 'alert'"),
     "request_handover": (_set("gnb", "gnb-7"), "invalid_arguments", "no base station 'gnb-7'"),
-    "log_decision": (_set("record.tools_used", ["check_netwrk_state"]), "invalid_arguments", "Did you mean 'check_network_state'?"),
+    "log_decision": (
+        _set("record.tools_used", ["check_netwrk_state"]),
+        "invalid_arguments",
+        "Did you mean 'check_network_state'?",
+    ),
     "update_mission_plan": (_set("mission.uavs", []), "invalid_arguments", "at least 1 item"),
     "broadcast_status": (_set("message.text", "x" * 300), "invalid_arguments", "at most 280 characters"),
     "heartbeat": (_set("extra", 1), "invalid_arguments", "unexpected argument 'extra'"),
@@ -99,7 +123,7 @@ CHECKED_ONLY_AT_THE_BOUNDARY = {
 
 def test_every_tool_has_an_example_and_a_wrong_variant():
     """The examples below cover the whole catalog."""
-    env, world = started()
+    _env, world = started()
     assert set(valid_arguments(world)) == set(CATALOG) == set(WRONG)
 
 

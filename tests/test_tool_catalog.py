@@ -37,13 +37,22 @@ def test_catalog_is_table_iv():
     assert len(CATALOG) == 42
     for effect, names in TABLE_IV.items():
         assert sorted(t.name for t in CATALOG.by_effect(effect)) == sorted(names)
-    assert {e: n for e, n in CATALOG.counts().items()} == {Effect.OBSERVATION: 16, Effect.REASONING: 22, Effect.CONFIGURATION: 4}
+    assert {e: n for e, n in CATALOG.counts().items()} == {
+        Effect.OBSERVATION: 16,
+        Effect.REASONING: 22,
+        Effect.CONFIGURATION: 4,
+    }
 
 
 def test_acting_tools_are_the_configuration_tools_and_uav_commands():
     """Only the 4 Configuration tools and the 4 UAV/handover commands make the backend act."""
     acting = {t.name for t in CATALOG.values() if t.acts}
-    assert acting == set(TABLE_IV[Effect.CONFIGURATION]) | {"set_waypoint", "adjust_altitude", "adjust_speed", "request_handover"}
+    assert acting == set(TABLE_IV[Effect.CONFIGURATION]) | {
+        "set_waypoint",
+        "adjust_altitude",
+        "adjust_speed",
+        "request_handover",
+    }
     for t in CATALOG.values():
         assert (t.latency_s is None) == t.acts
         if t.acts and t.effect is Effect.REASONING:
@@ -68,9 +77,19 @@ def test_strict_checker_catches_open_objects_and_optional_fields():
     """The strict-rules checker rejects what OpenAI's strict mode rejects."""
     open_object = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
     assert any("additionalProperties" in p for p in strict_schema_problems(open_object))
-    optional = {"type": "object", "properties": {"a": {"type": "string"}}, "required": [], "additionalProperties": False}
+    optional = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "required": [],
+        "additionalProperties": False,
+    }
     assert any("required" in p for p in strict_schema_problems(optional))
-    with_default = {"type": "object", "properties": {"a": {"type": "string", "default": "x"}}, "required": ["a"], "additionalProperties": False}
+    with_default = {
+        "type": "object",
+        "properties": {"a": {"type": "string", "default": "x"}},
+        "required": ["a"],
+        "additionalProperties": False,
+    }
     assert any("default" in p for p in strict_schema_problems(with_default))
 
 
@@ -84,7 +103,9 @@ def test_optional_fields_become_nullable_and_required():
 
 def test_string_length_limits_move_into_the_description():
     """Length limits strict mode cannot express are still told to the model and still enforced."""
-    schema = strict_json_schema({"type": "object", "properties": {"s": {"type": "string", "maxLength": 5, "description": "A name."}}})
+    schema = strict_json_schema(
+        {"type": "object", "properties": {"s": {"type": "string", "maxLength": 5, "description": "A name."}}}
+    )
     assert schema["properties"]["s"] == {"type": "string", "description": "A name. At most 5 characters."}
 
 

@@ -46,7 +46,7 @@ def test_acting_tool_changes_the_network(name):
     env, world = started()
     out = env.step({"name": name, "arguments": json.dumps(valid_arguments(world)[name])})
     assert out.result.ok, out.observation
-    ((t_applied, action),) = env.sim.backend.applied
+    ((t_applied, _action),) = env.sim.backend.applied
     assert t_applied == pytest.approx(out.result.t_done - env.sim.window_s)
     assert t_applied >= out.result.t_called  # applied at the first boundary after the call
     assert t_applied - out.result.t_called < env.sim.window_s + 1e-9
@@ -59,7 +59,15 @@ def test_mission_log_tools_record_and_nothing_else():
     env, world = started()
     fingerprint = world.network_fingerprint()
     args = valid_arguments(world)
-    for name in ("activate_sensor", "assign_task", "send_alert", "log_decision", "update_mission_plan", "broadcast_status", "heartbeat"):
+    for name in (
+        "activate_sensor",
+        "assign_task",
+        "send_alert",
+        "log_decision",
+        "update_mission_plan",
+        "broadcast_status",
+        "heartbeat",
+    ):
         bound = env.sim.boundary.bind({"name": name, "arguments": json.dumps(args[name])})
         before = len(world.log)
         CATALOG[name].invoke(ToolContext(world, env.sim.now), bound.args)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from toynet import call, onset, refused, started
 
-COMPUTE = {"name": "service", "kind": "compute", "target": None, "compute_jobs_s": 50.0, "max_latency_ms": None, "priority": "high"}
+COMPUTE = {
+    "name": "service",
+    "kind": "compute",
+    "target": None,
+    "compute_jobs_s": 50.0,
+    "max_latency_ms": None,
+    "priority": "high",
+}
 
 
 def _to(host: str) -> dict:
@@ -32,7 +39,7 @@ def test_switch_slice_refuses_a_stale_or_empty_switch():
 
 def test_graceful_degradation_relieves_congestion():
     """Shaping eMBB background load during a congestion surge brings latency and loss back down."""
-    env, world = started(schedule={"events": [onset(0.2, {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 20.0})]})
+    env, _world = started(schedule={"events": [onset(0.2, {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 20.0})]})
     env.sim.wait(1.0)
     congested = call(env, "check_network_state")
     relieved = call(env, "graceful_degradation", spec={"slice": "eMBB", "fraction": 0.9, "mode": "shape"})
@@ -41,7 +48,7 @@ def test_graceful_degradation_relieves_congestion():
 
 def test_edge_offload_moves_the_service():
     """Offloading to the edge moves the jobs there (edge load rises); doing it twice is refused."""
-    env, world = started()
+    env, _world = started()
     before = call(env, "get_edge_load")
     result = call(env, "edge_offload", task=COMPUTE, target=_to("edge"))
     assert result.accepted and result.previous_host == "cloud" and result.host == "edge"
@@ -65,5 +72,5 @@ def test_configuration_result_reflects_its_own_window():
     """The returned state is the window that applied the action: one window after the boundary."""
     env, world = started()
     out = env.step({"name": "switch_network_slice", "arguments": '{"from_slice": "eMBB", "to_slice": "URLLC"}'})
-    (t_applied, _), = env.sim.backend.applied
+    ((t_applied, _),) = env.sim.backend.applied
     assert out.result.t_done == pytest.approx(t_applied + env.sim.window_s) == pytest.approx(world.t)

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from toynet import call, onset, started
-
-from sixg.domain import Position
 
 
 def test_state_and_telemetry_read_the_latest_window():
@@ -29,7 +25,9 @@ def test_signal_strength_is_stronger_near_a_cell():
     far = call(env, "get_signal_strength", position={"x": -440.0, "y": 440.0, "z": 1.5})
     assert near.gnb == "gnb-1" and near.coverage == "good"
     assert near.rsrp_dbm > far.rsrp_dbm and near.cqi >= far.cqi
-    assert [c.gnb for c in near.cells] == sorted((c.gnb for c in near.cells), key=lambda n: -next(c.rsrp_dbm for c in near.cells if c.gnb == n))
+    assert [c.gnb for c in near.cells] == sorted(
+        (c.gnb for c in near.cells), key=lambda n: -next(c.rsrp_dbm for c in near.cells if c.gnb == n)
+    )
 
 
 def test_scan_lists_cells_strongest_first_with_their_load():
@@ -42,7 +40,7 @@ def test_scan_lists_cells_strongest_first_with_their_load():
 
 def test_slice_status_tracks_reallocation():
     """After giving URLLC a bigger share, its status shows the share and the capacity it buys."""
-    env, world = started()
+    env, _world = started()
     before = call(env, "get_slice_status", slice="URLLC")
     call(env, "trigger_slice_reallocation", slice="URLLC", resources={"share": 0.5})
     after = call(env, "get_slice_status", slice="URLLC")
@@ -83,7 +81,7 @@ def test_sla_prediction_sees_a_rising_latency():
 
 def test_handover_status_follows_a_handover():
     """check_handover_status shows the new serving cell and the request after a handover."""
-    env, world = started()
+    env, _world = started()
     before = call(env, "check_handover_status", ue="uav-0")
     target = "gnb-1" if before.serving_gnb == "gnb-0" else "gnb-0"
     call(env, "request_handover", ue="uav-0", gnb=target)
@@ -139,9 +137,21 @@ def test_link_quality_serving_and_not():
 )
 def test_recovery_strategy_fits_the_trouble(degradation, host, strategy):
     """The recommended remedy matches the symptom, and its calls are valid calls."""
-    env, world = started(schedule={"events": [onset(0.5, degradation)]})
+    env, _world = started(schedule={"events": [onset(0.5, degradation)]})
     if host == "edge":
-        call(env, "edge_offload", task={"name": "service", "kind": "compute", "target": None, "compute_jobs_s": 50.0, "max_latency_ms": None, "priority": "high"}, target={"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": None})
+        call(
+            env,
+            "edge_offload",
+            task={
+                "name": "service",
+                "kind": "compute",
+                "target": None,
+                "compute_jobs_s": 50.0,
+                "max_latency_ms": None,
+                "priority": "high",
+            },
+            target={"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": None},
+        )
     env.sim.wait(1.0)
     state = call(env, "check_network_state")
     risk = call(env, "risk_assessment", telemetry=call(env, "read_telemetry").model_dump(mode="json"))
@@ -153,11 +163,16 @@ def test_recovery_strategy_fits_the_trouble(degradation, host, strategy):
 
 def test_recovery_strategy_says_monitor_when_healthy():
     """With every dimension inside its bound and low risk, the advice is to keep observing."""
-    env, world = started()
+    env, _world = started()
     state = call(env, "check_network_state")
     risk = call(env, "risk_assessment", telemetry=call(env, "read_telemetry").model_dump(mode="json"))
     assert risk.level.value == "low"
-    assert call(env, "select_recovery_strategy", state=state.model_dump(mode="json"), risk=risk.model_dump(mode="json")).strategy == "monitor"
+    assert (
+        call(
+            env, "select_recovery_strategy", state=state.model_dump(mode="json"), risk=risk.model_dump(mode="json")
+        ).strategy
+        == "monitor"
+    )
 
 
 def test_available_slices_depend_on_the_link():
@@ -166,7 +181,7 @@ def test_available_slices_depend_on_the_link():
     g = world.scenario.gnbs[0].position
     near = call(env, "get_available_slices", position={"x": g.x + 20, "y": g.y + 20, "z": 1.5})
     assert all(s.admissible for s in near.slices)
-    xmin, ymin, xmax, ymax = world.scenario.area
+    xmin, _ymin, _xmax, ymax = world.scenario.area
     far = call(env, "get_available_slices", position={"x": xmin, "y": ymax, "z": 1.5})
     by = {s.slice.value: s for s in far.slices}
     assert far.sinr_db < near.sinr_db

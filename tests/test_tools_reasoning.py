@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from toynet import call, refused, started
 
@@ -20,7 +22,10 @@ def test_risk_grows_as_latency_nears_its_bound():
     """The risk score rises with latency toward the SLA bound, and names latency as the factor."""
     env, world = started()
     bound = world.scenario.sla.max_latency_ms
-    scores = [call(env, "risk_assessment", telemetry=_telemetry(env, latency_ms=bound * f)).score for f in (0.3, 0.8, 0.95, 1.2)]
+    scores = [
+        call(env, "risk_assessment", telemetry=_telemetry(env, latency_ms=bound * f)).score
+        for f in (0.3, 0.8, 0.95, 1.2)
+    ]
     assert scores == sorted(scores) and scores[0] < 0.25 and scores[-1] > 0.75
     high = call(env, "risk_assessment", telemetry=_telemetry(env, latency_ms=bound * 1.2))
     assert high.level.value == "critical"
@@ -41,14 +46,24 @@ def test_intent_feasibility():
     state = world.state.model_dump(mode="json")
 
     def score(text):
-        return call(env, "evaluate_intent_feasibility", intent={"text": text, "slice": None, "sla": None, "priority": "normal"}, state=state)
+        return call(
+            env,
+            "evaluate_intent_feasibility",
+            intent={"text": text, "slice": None, "sla": None, "priority": "normal"},
+            state=state,
+        )
 
     met = score(f"keep latency below {world.state.latency_ms * 2:.0f} ms")
     tight = score(f"keep latency below {world.state.latency_ms * 0.6:.0f} ms")
     impossible = score("keep latency below 1 ms")
     assert met.feasible and tight.feasible and not impossible.feasible
     assert met.score > tight.score > impossible.score == 0.0
-    assert "no measurable target" in refused(env, "evaluate_intent_feasibility", intent={"text": "make it better", "slice": None, "sla": None, "priority": "low"}, state=state)
+    assert "no measurable target" in refused(
+        env,
+        "evaluate_intent_feasibility",
+        intent={"text": "make it better", "slice": None, "sla": None, "priority": "low"},
+        state=state,
+    )
 
 
 @pytest.mark.parametrize(
@@ -65,16 +80,28 @@ def test_intent_feasibility():
 def test_geofence(kind, point, allowed):
     """Inside/outside the polygon and inside/outside the height band decide, per fence kind."""
     env, _ = started()
-    r = call(env, "check_geofence", position=point, fence={"kind": kind, "vertices": SQUARE, "min_altitude_m": 20, "max_altitude_m": 120})
+    r = call(
+        env,
+        "check_geofence",
+        position=point,
+        fence={"kind": kind, "vertices": SQUARE, "min_altitude_m": 20, "max_altitude_m": 120},
+    )
     assert r.allowed is allowed
-    assert r.distance_to_boundary_m == pytest.approx(min(abs(point["x"] - 300), abs(point["x"] + 200), 200) if r.inside else 100.0)
+    assert r.distance_to_boundary_m == pytest.approx(
+        min(abs(point["x"] - 300), abs(point["x"] + 200), 200) if r.inside else 100.0
+    )
 
 
 def test_degenerate_geofence_is_refused():
     """Three points on a line enclose nothing; the call is refused with a hint."""
     env, _ = started()
     line = [{"x": 0, "y": 0}, {"x": 1, "y": 1}, {"x": 2, "y": 2}]
-    assert "enclose no area" in refused(env, "check_geofence", position={"x": 0, "y": 0, "z": 50}, fence={"kind": "keep_in", "vertices": line, "min_altitude_m": None, "max_altitude_m": None})
+    assert "enclose no area" in refused(
+        env,
+        "check_geofence",
+        position={"x": 0, "y": 0, "z": 50},
+        fence={"kind": "keep_in", "vertices": line, "min_altitude_m": None, "max_altitude_m": None},
+    )
 
 
 def _coverage_deficit(scenario, points, need_db: float) -> float:
@@ -82,11 +109,13 @@ def _coverage_deficit(scenario, points, need_db: float) -> float:
     from sixg import radio
 
     total = 0.0
-    for a, b in zip(points, points[1:]):
+    for a, b in itertools.pairwise(points):
         n = max(1, int(a.distance_to(b) / 10))
         for i in range(n):
             f = (i + 0.5) / n
-            p = a.model_copy(update={"x": a.x + (b.x - a.x) * f, "y": a.y + (b.y - a.y) * f, "z": a.z + (b.z - a.z) * f})
+            p = a.model_copy(
+                update={"x": a.x + (b.x - a.x) * f, "y": a.y + (b.y - a.y) * f, "z": a.z + (b.z - a.z) * f}
+            )
             total += max(0.0, need_db - radio.best_cell(scenario, p).loaded_sinr_db) * a.distance_to(b) / n
     return total
 
@@ -107,17 +136,33 @@ def test_path_planning_keeps_coverage():
     need = 6.0  # URLLC
     straight = [Position(**start), Position(**goal)]
     assert _coverage_deficit(world.scenario, route.points, need) < _coverage_deficit(world.scenario, straight, need)
-    clear = call(env, "path_planning", start={"x": g0.x + 20, "y": 0.0, "z": 60.0}, goal={"x": g0.x - 20, "y": 40.0, "z": 60.0}, state=world.state.model_dump(mode="json"))
+    clear = call(
+        env,
+        "path_planning",
+        start={"x": g0.x + 20, "y": 0.0, "z": 60.0},
+        goal={"x": g0.x - 20, "y": 40.0, "z": 60.0},
+        state=world.state.model_dump(mode="json"),
+    )
     assert len(clear.points) == 2  # nothing to avoid: the straight line
 
 
 def test_energy_budget_scales_with_distance_and_battery():
     """Longer routes cost more; a nearly empty battery makes the same route infeasible."""
-    env, world = started()
+    env, _world = started()
     battery = call(env, "get_battery_level", uav="uav-0").model_dump(mode="json")
 
     def plan(x, b=battery):
-        return call(env, "compute_energy_budget", route={"points": [{"x": 0, "y": 0, "z": 60}, {"x": x, "y": 0, "z": 60}], "speed_mps": 10.0, "distance_m": None, "min_sinr_db": None}, battery=b)
+        return call(
+            env,
+            "compute_energy_budget",
+            route={
+                "points": [{"x": 0, "y": 0, "z": 60}, {"x": x, "y": 0, "z": 60}],
+                "speed_mps": 10.0,
+                "distance_m": None,
+                "min_sinr_db": None,
+            },
+            battery=b,
+        )
 
     short, long = plan(100.0), plan(800.0)
     assert short.distance_m == pytest.approx(100.0) and long.energy_wh == pytest.approx(8 * short.energy_wh)
@@ -130,7 +175,14 @@ def test_offload_target_follows_edge_load():
     """An idle edge wins on latency; a saturated edge sends the work to the cloud."""
     env, world = started()
     edge = call(env, "get_edge_load").model_dump(mode="json")
-    task = {"name": "service", "kind": "compute", "target": None, "compute_jobs_s": 50.0, "max_latency_ms": None, "priority": "high"}
+    task = {
+        "name": "service",
+        "kind": "compute",
+        "target": None,
+        "compute_jobs_s": 50.0,
+        "max_latency_ms": None,
+        "priority": "high",
+    }
     idle = call(env, "select_offload_target", edge=dict(edge, utilisation=0.1), task=task)
     busy = call(env, "select_offload_target", edge=dict(edge, utilisation=0.97), task=task)
     assert idle.host == "edge" and busy.host == "cloud"
@@ -142,20 +194,43 @@ def test_collision_avoidance_detects_a_head_on_conflict():
     env, world = started()
     here = world.uav_position("uav-0")
     dest = {"x": here.x + 200, "y": here.y, "z": here.z}
-    blocker = {"uav": "uav-1", "position": {"x": here.x + 100, "y": here.y, "z": here.z}, "heading_deg": None, "speed_mps": None}
-    cmd = call(env, "collision_avoidance", uav="uav-0", destination=dest, swarm={"members": [blocker], "min_separation_m": 30.0})
+    blocker = {
+        "uav": "uav-1",
+        "position": {"x": here.x + 100, "y": here.y, "z": here.z},
+        "heading_deg": None,
+        "speed_mps": None,
+    }
+    cmd = call(
+        env,
+        "collision_avoidance",
+        uav="uav-0",
+        destination=dest,
+        swarm={"members": [blocker], "min_separation_m": 30.0},
+    )
     assert cmd.conflict and cmd.conflicts[0].uav == "uav-1" and cmd.conflicts[0].min_separation_m < 15.0
     assert cmd.maneuver in ("climb", "descend") and abs(cmd.waypoint.z - here.z) >= 30.0 - 1e-6
     clear = dict(blocker, position={"x": here.x - 500, "y": here.y + 300, "z": here.z})
-    assert not call(env, "collision_avoidance", uav="uav-0", destination=dest, swarm={"members": [clear], "min_separation_m": 30.0}).conflict
+    assert not call(
+        env, "collision_avoidance", uav="uav-0", destination=dest, swarm={"members": [clear], "min_separation_m": 30.0}
+    ).conflict
 
 
 @pytest.mark.parametrize("formation", ["line", "column", "wedge", "circle"])
 def test_formation_keeps_spacing(formation):
     """Every slot is at least the spacing (to rounding) from every other; the leader flies the route."""
-    env, world = started(scenario_seed=7)  # three UAVs
-    route = {"points": [{"x": 0, "y": 0, "z": 60}, {"x": 200, "y": 100, "z": 60}], "speed_mps": None, "distance_m": None, "min_sinr_db": None}
-    cmd = call(env, "swarm_formation", spec={"uavs": ["uav-0", "uav-1", "uav-2"], "formation": formation, "spacing_m": 40.0}, route=route)
+    env, _world = started(scenario_seed=7)  # three UAVs
+    route = {
+        "points": [{"x": 0, "y": 0, "z": 60}, {"x": 200, "y": 100, "z": 60}],
+        "speed_mps": None,
+        "distance_m": None,
+        "min_sinr_db": None,
+    }
+    cmd = call(
+        env,
+        "swarm_formation",
+        spec={"uavs": ["uav-0", "uav-1", "uav-2"], "formation": formation, "spacing_m": 40.0},
+        route=route,
+    )
     assert cmd.leader == "uav-0" and [p.model_dump() for p in cmd.assignments[0].waypoints] == route["points"]
     assert cmd.min_separation_m >= 40.0 - 1e-6
 
@@ -184,7 +259,16 @@ def test_uav_commands_move_the_uav():
 def test_adjust_speed_needs_a_plan():
     """A UAV holding at its last waypoint has nothing to speed up; the call says what to do instead."""
     env, world = started()
-    call(env, "set_waypoint", uav="uav-1", position={"x": world.uav_position("uav-1").x, "y": world.uav_position("uav-1").y, "z": world.uav_position("uav-1").z})
+    call(
+        env,
+        "set_waypoint",
+        uav="uav-1",
+        position={
+            "x": world.uav_position("uav-1").x,
+            "y": world.uav_position("uav-1").y,
+            "z": world.uav_position("uav-1").z,
+        },
+    )
     env.sim.wait(1.0)
     assert "set_waypoint" in refused(env, "adjust_speed", uav="uav-1", speed=10.0)
 
@@ -202,18 +286,56 @@ def test_handover_refusals():
 def test_task_assignment_checks_energy():
     """A nearby task is accepted; one that would empty the battery is declined, and both are logged."""
     env, world = started()
-    near = call(env, "assign_task", uav="uav-0", task={"name": "near", "kind": "survey", "target": {"x": 0, "y": 0, "z": 60}, "compute_jobs_s": 0, "max_latency_ms": None, "priority": "normal"})
+    near = call(
+        env,
+        "assign_task",
+        uav="uav-0",
+        task={
+            "name": "near",
+            "kind": "survey",
+            "target": {"x": 0, "y": 0, "z": 60},
+            "compute_jobs_s": 0,
+            "max_latency_ms": None,
+            "priority": "normal",
+        },
+    )
     assert near.accepted and near.battery_after_fraction > 0.2
-    env.sim.backend.uavs["uav-0"].battery_wh = 0.05 * world.scenario.uav("uav-0").battery_capacity_wh  # the toy network's battery
+    env.sim.backend.uavs["uav-0"].battery_wh = (
+        0.05 * world.scenario.uav("uav-0").battery_capacity_wh
+    )  # the toy network's battery
     env.sim.wait(0.5)
-    far = call(env, "assign_task", uav="uav-0", task={"name": "far", "kind": "survey", "target": {"x": 800, "y": 400, "z": 60}, "compute_jobs_s": 0, "max_latency_ms": None, "priority": "normal"})
+    far = call(
+        env,
+        "assign_task",
+        uav="uav-0",
+        task={
+            "name": "far",
+            "kind": "survey",
+            "target": {"x": 800, "y": 400, "z": 60},
+            "compute_jobs_s": 0,
+            "max_latency_ms": None,
+            "priority": "normal",
+        },
+    )
     assert not far.accepted and "reserve" in far.reason
     assert [(e.data["task"], e.data["accepted"]) for e in world.entries("task")] == [("near", True), ("far", False)]
 
 
 def test_alerts_are_checked_against_telemetry():
     """A battery alert on a full battery is not confirmed; an SLA alert during a violation is."""
-    env, world = started(schedule={"events": [{"t": 0.5, "action": {"kind": "onset", "degradation": {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 20.0}}}]})
+    env, world = started(
+        schedule={
+            "events": [
+                {
+                    "t": 0.5,
+                    "action": {
+                        "kind": "onset",
+                        "degradation": {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 20.0},
+                    },
+                }
+            ]
+        }
+    )
     low = call(env, "send_alert", uav="uav-0", alert="battery_low")
     assert not low.confirmed and low.severity.value == "low"
     env.sim.wait(1.0)
@@ -225,9 +347,21 @@ def test_alerts_are_checked_against_telemetry():
 def test_priority_goes_to_the_uav_the_intent_names():
     """Between two UAVs, the one a high-priority intent names wins."""
     env, _ = started()
-    r = call(env, "negotiate_priority", first="uav-0", second="uav-1", intent={"text": "uav-1 must reach the incident first", "slice": None, "sla": None, "priority": "critical"})
+    r = call(
+        env,
+        "negotiate_priority",
+        first="uav-0",
+        second="uav-1",
+        intent={"text": "uav-1 must reach the incident first", "slice": None, "sla": None, "priority": "critical"},
+    )
     assert r.winner == "uav-1" and r.margin > 0
-    assert "name two different UAVs" in refused(env, "negotiate_priority", first="uav-0", second="uav-0", intent={"text": "x", "slice": None, "sla": None, "priority": "low"})
+    assert "name two different UAVs" in refused(
+        env,
+        "negotiate_priority",
+        first="uav-0",
+        second="uav-0",
+        intent={"text": "x", "slice": None, "sla": None, "priority": "low"},
+    )
 
 
 def _mission(**changes):
@@ -257,14 +391,23 @@ def test_mission_plan_and_completion():
     result = call(env, "validate_mission_completion", mission=_mission(), log=log)
     assert result.complete and result.visited == (0,)
     assert not call(env, "validate_mission_completion", mission=_mission(required_tasks=["photo"]), log=log).complete
-    assert "is for mission" in refused(env, "validate_mission_completion", mission=_mission(), log={"mission_id": "other", "since_s": 0.0})
+    assert "is for mission" in refused(
+        env, "validate_mission_completion", mission=_mission(), log={"mission_id": "other", "since_s": 0.0}
+    )
 
 
 def test_sla_compliance_margins():
     """verify_sla_compliance lists the violated dimensions and the signed margins."""
-    env, world = started()
+    env, _world = started()
     sla = {"max_latency_ms": 50.0, "max_jitter_ms": 10.0, "max_loss_rate": 0.01, "min_throughput_mbps": 1.0}
-    state = {"slice": "eMBB", "latency_ms": 60.0, "jitter_ms": 2.0, "loss_rate": 0.0, "throughput_mbps": 0.5, "edge_load": 0.3}
+    state = {
+        "slice": "eMBB",
+        "latency_ms": 60.0,
+        "jitter_ms": 2.0,
+        "loss_rate": 0.0,
+        "throughput_mbps": 0.5,
+        "edge_load": 0.3,
+    }
     r = call(env, "verify_sla_compliance", state=state, sla=sla)
     assert not r.compliant and r.violations == ("latency", "throughput")
     margins = {c.dimension: c.margin for c in r.checks}

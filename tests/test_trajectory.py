@@ -21,7 +21,11 @@ CALLS = [
     {"id": "call_7", "type": "function", "function": {"name": "get_edge_load", "arguments": "{}"}},
     {"name": "check_network_state", "arguments": "{}"},
 ]
-OPTIONS = {"scenario_seed": SEED, "schedule": {"events": [onset(1.2, {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 20.0})]}, "max_steps": 20}
+OPTIONS = {
+    "scenario_seed": SEED,
+    "schedule": {"events": [onset(1.2, {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 20.0})]},
+    "max_steps": 20,
+}
 
 
 def _episode(seed: int = 5) -> Trajectory:
@@ -39,9 +43,17 @@ def test_records_every_step(tmp_path):
     assert traj.header["options"]["schedule"]["events"][0]["t"] == 1.2
     assert len(traj.steps) == len(CALLS)
     first = traj.steps[0]
-    assert first["call"] == {"object": CALLS[0]} and first["result"]["ok"] and first["t"] == 0.55 and first["backend"] == "toy"
+    assert (
+        first["call"] == {"object": CALLS[0]}
+        and first["result"]["ok"]
+        and first["t"] == 0.55
+        and first["backend"] == "toy"
+    )
     assert set(first["state"]) == {"slice", "latency_ms", "jitter_ms", "loss_rate", "throughput_mbps", "edge_load"}
-    assert traj.steps[1]["call"] == {"text": "this is not a call"} and traj.steps[1]["result"]["error"]["kind"] == "malformed_call"
+    assert (
+        traj.steps[1]["call"] == {"text": "this is not a call"}
+        and traj.steps[1]["result"]["error"]["kind"] == "malformed_call"
+    )
     assert traj.steps[3]["state"]["slice"] == "URLLC"
 
 

@@ -14,15 +14,11 @@ from collections.abc import Sequence
 from sixg import radio
 from sixg.actions import (
     Action,
-    BackhaulDegradation,
-    CongestionSurge,
     DegradationOnset,
     DegradationRecovery,
     EdgeOffload,
-    EdgeOverload,
     GracefulDegradation,
     Handover,
-    InterferenceSurge,
     ReallocateSlices,
     SetUavPlan,
     SwitchSlice,
@@ -133,7 +129,9 @@ class ToyBackend(Backend):
         svc_ue = sc.service.ue
         svc_cell = self.serving[svc_ue]
         host = sc.edge if self.host == "edge" else sc.cloud
-        edge_util = sc.edge.tenant_load_jobs_s / sc.edge.capacity_jobs_s + (sc.service.request_rate_hz / sc.edge.capacity_jobs_s if self.host == "edge" else 0.0)
+        edge_util = sc.edge.tenant_load_jobs_s / sc.edge.capacity_jobs_s + (
+            sc.service.request_rate_hz / sc.edge.capacity_jobs_s if self.host == "edge" else 0.0
+        )
         if "edge_overload" in self.active:
             edge_util += self.active["edge_overload"].extra_load
         edge_util = min(edge_util, 1.0)
@@ -165,15 +163,38 @@ class ToyBackend(Backend):
             pos = self.uavs[u.id].as_position() if u.id in self.uavs else u.position
             cell = radio.signal_from(sc, pos, self.serving[u.id])
             sinr = cell.sinr_db - (15.0 if interfered == self.serving[u.id] else 0.0)
-            ues.append(UeRadio(id=u.id, gnb=self.serving[u.id], rsrp_dbm=cell.rsrp_dbm, sinr_db=sinr, position=pos, handovers_ok=self.handovers[u.id]))
+            ues.append(
+                UeRadio(
+                    id=u.id,
+                    gnb=self.serving[u.id],
+                    rsrp_dbm=cell.rsrp_dbm,
+                    sinr_db=sinr,
+                    position=pos,
+                    handovers_ok=self.handovers[u.id],
+                )
+            )
         slices = {}
         for s in SliceType:
             offered = sum(f.rate_bps for f in sc.flows if f.slice is s) / 1e6 * (1 - self.shaped[s])
-            slices[s] = SliceKpi(latency_ms=RADIO_MS[s] / 2, jitter_ms=1.0, loss_rate=0.0, throughput_mbps=offered, share=self.shares[s], rx_packets=int(offered * 100))
+            slices[s] = SliceKpi(
+                latency_ms=RADIO_MS[s] / 2,
+                jitter_ms=1.0,
+                loss_rate=0.0,
+                throughput_mbps=offered,
+                share=self.shares[s],
+                rx_packets=int(offered * 100),
+            )
         return Snapshot(
             t=self._now,
             window_s=self.window_s,
-            state={"slice": self.slice, "latency_ms": latency, "jitter_ms": 1.0 + latency / 50, "loss_rate": loss, "throughput_mbps": throughput, "edge_load": edge_util},
+            state={
+                "slice": self.slice,
+                "latency_ms": latency,
+                "jitter_ms": 1.0 + latency / 50,
+                "loss_rate": loss,
+                "throughput_mbps": throughput,
+                "edge_load": edge_util,
+            },
             service=ServiceDetail(
                 host=self.host,
                 requests=int(sc.service.request_rate_hz * self.window_s),
@@ -182,10 +203,21 @@ class ToyBackend(Backend):
                 flow=FlowKpi(latency_ms=latency / 2, jitter_ms=1.0, loss_rate=loss, throughput_mbps=throughput),
             ),
             slices=slices,
-            edge=EdgeDetail(utilisation=edge_util, queue_jobs=edge_util / max(0.02, 1 - edge_util), arrivals=int(sc.edge.tenant_load_jobs_s * self.window_s), dropped=0, capacity_jobs_s=sc.edge.capacity_jobs_s),
+            edge=EdgeDetail(
+                utilisation=edge_util,
+                queue_jobs=edge_util / max(0.02, 1 - edge_util),
+                arrivals=int(sc.edge.tenant_load_jobs_s * self.window_s),
+                dropped=0,
+                capacity_jobs_s=sc.edge.capacity_jobs_s,
+            ),
             ues=tuple(ues),
             uavs={
-                uid: UavStatus(battery_wh=m.battery_wh, battery_fraction=m.battery_fraction, drifting=m.drifting, distance_flown_m=m.distance_flown_m)
+                uid: UavStatus(
+                    battery_wh=m.battery_wh,
+                    battery_fraction=m.battery_fraction,
+                    drifting=m.drifting,
+                    distance_flown_m=m.distance_flown_m,
+                )
                 for uid, m in self.uavs.items()
             },
             degradations=tuple(sorted(self.active)),
@@ -216,8 +248,8 @@ def started(seed: int = SEED, **options):
 
 def valid_arguments(world) -> dict[str, dict]:
     """One valid call per tool, as a model would send it (plain JSON data), for ``world``."""
-    from sixg.tools.measures import edge_load, telemetry
     from sixg.tools.analysis import risk_assessment
+    from sixg.tools.measures import edge_load, telemetry
     from sixg.tools.registry import ToolContext
 
     sc = world.scenario
@@ -239,9 +271,21 @@ def valid_arguments(world) -> dict[str, dict]:
         "deadline_s": None,
         "required_tasks": [],
     }
-    route = {"points": [{"x": here.x, "y": here.y, "z": here.z}, p], "speed_mps": None, "distance_m": None, "min_sinr_db": None}
+    route = {
+        "points": [{"x": here.x, "y": here.y, "z": here.z}, p],
+        "speed_mps": None,
+        "distance_m": None,
+        "min_sinr_db": None,
+    }
     intent = {"text": "keep latency below 80 ms for uav-0", "slice": None, "sla": None, "priority": "high"}
-    compute = {"name": "service", "kind": "compute", "target": None, "compute_jobs_s": sc.service.request_rate_hz, "max_latency_ms": 80.0, "priority": "high"}
+    compute = {
+        "name": "service",
+        "kind": "compute",
+        "target": None,
+        "compute_jobs_s": sc.service.request_rate_hz,
+        "max_latency_ms": 80.0,
+        "priority": "high",
+    }
     return {
         "read_telemetry": {},
         "check_network_state": {},
@@ -264,12 +308,32 @@ def valid_arguments(world) -> dict[str, dict]:
         "evaluate_intent_feasibility": {"intent": intent, "state": state},
         "check_geofence": {
             "position": p,
-            "fence": {"kind": "keep_in", "vertices": [{"x": -200, "y": -200}, {"x": 300, "y": -200}, {"x": 300, "y": 300}, {"x": -200, "y": 300}], "min_altitude_m": 20, "max_altitude_m": 120},
+            "fence": {
+                "kind": "keep_in",
+                "vertices": [
+                    {"x": -200, "y": -200},
+                    {"x": 300, "y": -200},
+                    {"x": 300, "y": 300},
+                    {"x": -200, "y": 300},
+                ],
+                "min_altitude_m": 20,
+                "max_altitude_m": 120,
+            },
         },
-        "path_planning": {"start": {"x": here.x, "y": here.y, "z": here.z}, "goal": {"x": 600.0, "y": 300.0, "z": 80.0}, "state": state},
+        "path_planning": {
+            "start": {"x": here.x, "y": here.y, "z": here.z},
+            "goal": {"x": 600.0, "y": 300.0, "z": 80.0},
+            "state": state,
+        },
         "compute_energy_budget": {
             "route": route,
-            "battery": {"uav": "uav-0", "energy_wh": battery.battery_wh, "capacity_wh": spec.battery_capacity_wh, "fraction": battery.battery_fraction, "endurance_s": 1000.0},
+            "battery": {
+                "uav": "uav-0",
+                "energy_wh": battery.battery_wh,
+                "capacity_wh": spec.battery_capacity_wh,
+                "fraction": battery.battery_fraction,
+                "endurance_s": 1000.0,
+            },
         },
         "select_offload_target": {"edge": edge_load(world).model_dump(mode="json"), "task": compute},
         "negotiate_priority": {"first": "uav-0", "second": "uav-1", "intent": intent},
@@ -279,13 +343,38 @@ def valid_arguments(world) -> dict[str, dict]:
         "collision_avoidance": {
             "uav": "uav-0",
             "destination": p,
-            "swarm": {"members": [{"uav": "uav-1", "position": {"x": 0.0, "y": 0.0, "z": 60.0}, "heading_deg": 90.0, "speed_mps": 5.0}], "min_separation_m": 30.0},
+            "swarm": {
+                "members": [
+                    {"uav": "uav-1", "position": {"x": 0.0, "y": 0.0, "z": 60.0}, "heading_deg": 90.0, "speed_mps": 5.0}
+                ],
+                "min_separation_m": 30.0,
+            },
         },
-        "swarm_formation": {"spec": {"uavs": ["uav-0", "uav-1"], "formation": "wedge", "spacing_m": 30.0}, "route": route},
-        "assign_task": {"uav": "uav-1", "task": {"name": "survey-a", "kind": "survey", "target": {"x": 120.0, "y": 40.0, "z": 60.0}, "compute_jobs_s": 0.0, "max_latency_ms": None, "priority": "normal"}},
+        "swarm_formation": {
+            "spec": {"uavs": ["uav-0", "uav-1"], "formation": "wedge", "spacing_m": 30.0},
+            "route": route,
+        },
+        "assign_task": {
+            "uav": "uav-1",
+            "task": {
+                "name": "survey-a",
+                "kind": "survey",
+                "target": {"x": 120.0, "y": 40.0, "z": 60.0},
+                "compute_jobs_s": 0.0,
+                "max_latency_ms": None,
+                "priority": "normal",
+            },
+        },
         "send_alert": {"uav": "uav-0", "alert": "battery_low"},
         "request_handover": {"ue": "uav-0", "gnb": other_gnb},
-        "log_decision": {"record": {"decision": "move the service to URLLC", "rationale": "latency is rising", "tools_used": ["check_network_state"], "confidence": 0.8}},
+        "log_decision": {
+            "record": {
+                "decision": "move the service to URLLC",
+                "rationale": "latency is rising",
+                "tools_used": ["check_network_state"],
+                "confidence": 0.8,
+            }
+        },
         "update_mission_plan": {"mission": mission, "state": state},
         "broadcast_status": {"uav": "uav-0", "message": {"status": "nominal", "text": "on station"}},
         "heartbeat": {"uav": "uav-1"},
@@ -293,7 +382,10 @@ def valid_arguments(world) -> dict[str, dict]:
         "validate_mission_completion": {"mission": mission, "log": {"mission_id": "survey-1", "since_s": 0.0}},
         "switch_network_slice": {"from_slice": "eMBB", "to_slice": "URLLC"},
         "graceful_degradation": {"spec": {"slice": "eMBB", "fraction": 0.5, "mode": "shape"}},
-        "edge_offload": {"task": compute, "target": {"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": None}},
+        "edge_offload": {
+            "task": compute,
+            "target": {"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": None},
+        },
         "trigger_slice_reallocation": {"slice": "URLLC", "resources": {"share": 0.4}},
     }
 

@@ -24,7 +24,7 @@ import math
 import random
 import secrets
 import string
-from typing import Any, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import gymnasium
 from gymnasium import spaces
@@ -63,11 +63,19 @@ class EpisodeOptions(Frozen):
     scenario_seed: int = Field(default=1, ge=1, le=80, description="Topology seed (training 1-50, benchmark 51-80).")
     split: Split = Field(default=Split.TRAIN, description="The split the seed must belong to.")
     backend: str | None = Field(default=None, description="Backend id; None keeps the environment's.")
-    schedule: Schedule | Literal["random"] | None = Field(default=None, description='Degradations; "random" draws them from the seed.')
-    intent: str | None = Field(default=None, max_length=2000, description="The operator's intent, as the agent reads it.")
-    goal: Goal | None = Field(default=None, description="What confirms the intent; by default the intent's SLA targets.")
+    schedule: Schedule | Literal["random"] | None = Field(
+        default=None, description='Degradations; "random" draws them from the seed.'
+    )
+    intent: str | None = Field(
+        default=None, max_length=2000, description="The operator's intent, as the agent reads it."
+    )
+    goal: Goal | None = Field(
+        default=None, description="What confirms the intent; by default the intent's SLA targets."
+    )
     max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10_000)
-    think_time_s: float = Field(default=DEFAULT_THINK_TIME_S, ge=0.0, le=600.0, description="Simulated time per decision.")
+    think_time_s: float = Field(
+        default=DEFAULT_THINK_TIME_S, ge=0.0, le=600.0, description="Simulated time per decision."
+    )
 
 
 class StepResult(NamedTuple):
@@ -102,7 +110,7 @@ class NetOpsEnv(gymnasium.Env):
             but the step.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 2}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 2}
 
     def __init__(
         self,
@@ -140,7 +148,11 @@ class NetOpsEnv(gymnasium.Env):
         if seed is None:
             # Continue the seeded sequence when there is one (Gymnasium's determinism contract);
             # a fresh environment draws one. Either way the episode records a seed it can replay.
-            seed = int(self.np_random.integers(0, 2**31 - 1)) if self._np_random is not None else secrets.randbelow(2**31 - 1)
+            seed = (
+                int(self.np_random.integers(0, 2**31 - 1))
+                if self._np_random is not None
+                else secrets.randbelow(2**31 - 1)
+            )
         super().reset(seed=seed)
         opts, scenario = self._parse_options(options or {})
         backend = self._backend_for(opts.backend)
@@ -157,7 +169,14 @@ class NetOpsEnv(gymnasium.Env):
         self._confirmed = set()
         self._steps = 0
         self._done = False
-        self._sim = CoSimulation(backend, scenario, seed=backend_seed, schedule=schedule, catalog=self.catalog, think_time_s=opts.think_time_s)
+        self._sim = CoSimulation(
+            backend,
+            scenario,
+            seed=backend_seed,
+            schedule=schedule,
+            catalog=self.catalog,
+            think_time_s=opts.think_time_s,
+        )
         world = self._sim.start()
         observation = _intro(intent, scenario, goal, world.state, opts.max_steps)
         self._last_observation = observation
@@ -265,12 +284,16 @@ class NetOpsEnv(gymnasium.Env):
             # Again with the scenario at hand, so ids and positions in the goal are checked.
             opts = EpisodeOptions.model_validate(options, context={"scenario": scenario})
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in exc.errors(include_url=False))
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in exc.errors(include_url=False)
+            )
             raise UserError(f"bad reset options: {problems}") from None
         return opts, scenario
 
     def _backend_for(self, backend_id: str | None) -> Backend:
-        wanted = backend_id or (self._default_backend if isinstance(self._default_backend, str) else self._default_backend.id)
+        wanted = backend_id or (
+            self._default_backend if isinstance(self._default_backend, str) else self._default_backend.id
+        )
         if self._backend is not None and self._backend.id == wanted:
             return self._backend
         if self._backend is not None and self._owns_backend:
@@ -287,29 +310,33 @@ class NetOpsEnv(gymnasium.Env):
         return goal, intent
 
     def _confirms(self, result: ToolResult) -> bool:
-        """Whether this call completes the goal's confirmation (see the module docstring)."""
-        if not result.ok or result.tool not in ("verify_sla_compliance", "validate_mission_completion"):
+        """Whether this call completes the goal.
+
+        A verification confirms its part of the goal when it comes back positive for a spec
+        that covers the goal's (an SLA at least as strict, the same mission). The episode
+        succeeds when every part has been confirmed and the network really meets the goal
+        at this moment, whatever values the agent passed.
+        """
+        if not result.ok:
             return False
-        world = self._sim.world
         goal = self._goal
         if result.tool == "verify_sla_compliance" and result.output.compliant:
-            passed = SLASpec.model_validate(result.arguments["sla"])
-            if goal.sla is None or sla_covers(passed, goal.sla):
+            if goal.sla is None or sla_covers(SLASpec.model_validate(result.arguments["sla"]), goal.sla):
                 self._confirmed.add("sla")
         elif result.tool == "validate_mission_completion" and result.output.complete:
             if goal.mission is None or result.arguments["mission"]["mission_id"] == goal.mission.mission_id:
                 self._confirmed.add("mission")
-        parts = [p for p in ("sla", "mission") if getattr(goal, p) is not None] or ["sla", "mission"]
-        if goal.sla is None and goal.mission is None:
-            return bool(self._confirmed)
-        if not all(p in self._confirmed for p in parts):
+        else:
             return False
-        # The verdict must hold in the network itself, not only for the values the agent passed.
+        needed = {part for part in ("sla", "mission") if getattr(goal, part) is not None}
+        if not needed:  # no goal given: any positive verification ends the episode
+            return bool(self._confirmed)
+        if not needed <= self._confirmed:
+            return False
+        world = self._sim.world
         if goal.sla is not None and goal.sla.violations(world.state):
             return False
-        if goal.mission is not None and not mission_outcome(world, goal.mission).complete:
-            return False
-        return True
+        return goal.mission is None or mission_outcome(world, goal.mission).complete
 
 
 # --- what the model reads ---------------------------------------------------------------------------
@@ -345,7 +372,9 @@ def _intent_text(goal: Goal) -> str:
         )
     if goal.mission is not None:
         m = goal.mission
-        parts.append(f"Complete mission {m.mission_id}: {', '.join(m.uavs)} must pass {len(m.targets)} target(s), keeping {m.min_battery_fraction:.0%} battery.")
+        parts.append(
+            f"Complete mission {m.mission_id}: {', '.join(m.uavs)} must pass {len(m.targets)} target(s), keeping {m.min_battery_fraction:.0%} battery."
+        )
     return " ".join(parts) or "Manage the network."
 
 
@@ -353,16 +382,22 @@ def _intro(intent: str, scenario: Scenario, goal: Goal, state: NetworkState, max
     xmin, ymin, xmax, ymax = scenario.area
     lines = [
         f"Intent: {intent}",
-        f"Scenario: {scenario.summary()}. Base stations: {', '.join(scenario.gnb_ids)}. UAVs: {', '.join(scenario.uav_ids) or 'none'}. "
-        f"Service UE: {scenario.service.ue}. Operating area: x {xmin:.0f}..{xmax:.0f} m, y {ymin:.0f}..{ymax:.0f} m.",
+        (
+            f"Scenario: {scenario.summary()}. Base stations: {', '.join(scenario.gnb_ids)}. UAVs: {', '.join(scenario.uav_ids) or 'none'}. "
+            f"Service UE: {scenario.service.ue}. Operating area: x {xmin:.0f}..{xmax:.0f} m, y {ymin:.0f}..{ymax:.0f} m."
+        ),
     ]
     confirm = []
     if goal.sla is not None:
-        confirm.append(f"verify_sla_compliance with the current state and an SLA at least as strict as {json.dumps(goal.sla.model_dump(mode='json'))}")
+        confirm.append(
+            f"verify_sla_compliance with the current state and an SLA at least as strict as {json.dumps(goal.sla.model_dump(mode='json'))}"
+        )
     if goal.mission is not None:
         confirm.append(f"validate_mission_completion for mission {goal.mission.mission_id!r}")
     if confirm:
         lines.append("Finish by confirming with " + " and ".join(confirm) + ".")
-    lines.append(f"[t=0.00 s] network state: {json.dumps(_rounded(state.model_dump(mode='json')), separators=(', ', ': '))}")
+    lines.append(
+        f"[t=0.00 s] network state: {json.dumps(_rounded(state.model_dump(mode='json')), separators=(', ', ': '))}"
+    )
     lines.append(f"You have {max_steps} step(s).")
     return "\n".join(lines)

@@ -15,6 +15,20 @@ Three kinds of process share :attr:`CoSimulation.env`:
 
 So a degradation can land while a configuration is taking effect, and an agent that
 thinks long sees the network drift before its call lands.
+
+An agent can be a SimPy process itself, yielding its calls::
+
+    def operator(sim):
+        while True:
+            state = (yield sim.call({"name": "check_network_state"})).output
+            if state.slice.value == "eMBB" and state.latency_ms > 80:
+                yield sim.call({"name": "switch_network_slice", "arguments": {"from_slice": "eMBB", "to_slice": "URLLC"}})
+
+    sim.env.process(operator(sim))
+    sim.env.run(until=30)
+
+or be driven step by step from outside (:meth:`CoSimulation.run_call`, which
+:class:`~sixg.sim.env.NetOpsEnv` uses).
 """
 
 from __future__ import annotations
@@ -163,9 +177,13 @@ class CoSimulation:
             yield _At(env, max(0.0, round(k * backend.window_s, 9) - env.now), URGENT)
             out = backend.step([a for a, _ in batch])
             if len(out.results) != len(batch):
-                raise SimulationError(f"backend {backend.id!r} returned {len(out.results)} result(s) for {len(batch)} action(s)")
+                raise SimulationError(
+                    f"backend {backend.id!r} returned {len(out.results)} result(s) for {len(batch)} action(s)"
+                )
             if abs(out.snapshot.t - env.now) > 1e-6:
-                raise SimulationError(f"backend {backend.id!r} reports t={out.snapshot.t} at the boundary t={env.now}; it must advance exactly one window per step")
+                raise SimulationError(
+                    f"backend {backend.id!r} reports t={out.snapshot.t} at the boundary t={env.now}; it must advance exactly one window per step"
+                )
             self.world.update(out.snapshot, [(a, r) for (a, _), r in zip(batch, out.results)])
             for (_, done), result in zip(batch, out.results):
                 done.succeed(result)
@@ -193,6 +211,8 @@ class CoSimulation:
 
     def wait(self, seconds: float) -> None:
         """Let ``seconds`` of simulated time pass without a call (a boundary at the end instant included)."""
+        if not seconds >= 0:
+            raise UserError(f"cannot wait {seconds} s: time only moves forward")
         self.env.run(until=_At(self.env, seconds, LATE + 1))
 
     def _turn(self, raw, think: float):
@@ -204,9 +224,17 @@ class CoSimulation:
             bound = self.boundary.bind(raw)
         except ModelBehaviorError as exc:
             name, call_id = _identify(raw)
-            return ToolResult(tool=name, call_id=call_id, ok=False, error=ToolError.from_error(exc), t_called=t0, t_done=t0)
+            return ToolResult(
+                tool=name, call_id=call_id, ok=False, error=ToolError.from_error(exc), t_called=t0, t_done=t0
+            )
         spec = bound.spec
-        base = {"tool": spec.name, "call_id": bound.call.id, "effect": spec.effect, "arguments": bound.args.model_dump(mode="json"), "t_called": t0}
+        base = {
+            "tool": spec.name,
+            "call_id": bound.call.id,
+            "effect": spec.effect,
+            "arguments": bound.args.model_dump(mode="json"),
+            "t_called": t0,
+        }
         try:
             if not spec.acts:
                 yield env.timeout(spec.latency_s or 0.0)

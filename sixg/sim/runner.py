@@ -27,7 +27,9 @@ class EpisodeResult:
     trajectory: Trajectory
 
 
-def run_episode(env: NetOpsEnv, agent: Agent, *, seed: int | None = None, options: dict[str, Any] | None = None) -> EpisodeResult:
+def run_episode(
+    env: NetOpsEnv, agent: Agent, *, seed: int | None = None, options: dict[str, Any] | None = None
+) -> EpisodeResult:
     """Reset ``env`` and ``agent``, then alternate ``agent.act`` and ``env.step`` until the episode ends.
 
     The agent reads an :class:`~sixg.agents.Observation` per step: the text a model reads,

@@ -11,6 +11,7 @@ reports every difference, so "identical" means identical to the last digit.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +100,17 @@ class Trajectory:
         )
 
     def add_step(
-        self, *, call: dict[str, Any], result: dict[str, Any], state: NetworkState, t: float, backend: str, reward: float, terminated: bool, truncated: bool, observation: str
+        self,
+        *,
+        call: dict[str, Any],
+        result: dict[str, Any],
+        state: NetworkState,
+        t: float,
+        backend: str,
+        reward: float,
+        terminated: bool,
+        truncated: bool,
+        observation: str,
     ) -> None:
         """Append one step; ``result`` is the ToolResult already dumped as JSON data."""
         self.steps.append(
@@ -142,7 +153,9 @@ class Trajectory:
         if not records or records[0].get("kind") != "episode":
             raise CorruptTraceError(f"{path}: the first line must be the episode header")
         if records[0].get("format") != TRAJECTORY_FORMAT:
-            raise CorruptTraceError(f"{path}: trajectory format {records[0].get('format')!r}, this sixg reads format {TRAJECTORY_FORMAT}")
+            raise CorruptTraceError(
+                f"{path}: trajectory format {records[0].get('format')!r}, this sixg reads format {TRAJECTORY_FORMAT}"
+            )
         steps = records[1:]
         for i, s in enumerate(steps, start=1):
             if s.get("kind") != "step" or s.get("step") != i:
@@ -169,9 +182,13 @@ def _differences(recorded: Any, replayed: Any, where: str) -> list[str]:
         return out
     if isinstance(recorded, list) and isinstance(replayed, list) and len(recorded) == len(replayed):
         return [d for i, (a, b) in enumerate(zip(recorded, replayed)) for d in _differences(a, b, f"{where}[{i}]")]
-    if isinstance(recorded, float) and isinstance(replayed, float) and recorded != recorded and replayed != replayed:
-        return []  # both NaN
-    return [] if recorded == replayed else [f"{where}: recorded {json.dumps(recorded)[:80]}, replayed {json.dumps(replayed)[:80]}"]
+    if isinstance(recorded, float) and isinstance(replayed, float) and math.isnan(recorded) and math.isnan(replayed):
+        return []
+    return (
+        []
+        if recorded == replayed
+        else [f"{where}: recorded {json.dumps(recorded)[:80]}, replayed {json.dumps(replayed)[:80]}"]
+    )
 
 
 def replay(trajectory: Trajectory | str | Path, *, env=None) -> ReplayReport:
@@ -198,7 +215,9 @@ def replay(trajectory: Trajectory | str | Path, *, env=None) -> ReplayReport:
             if out.terminated or out.truncated:
                 break
         if len(env.trajectory.steps) != len(trajectory.steps):
-            mismatches.append(f"the recording has {len(trajectory.steps)} step(s), the replay ended after {len(env.trajectory.steps)}")
+            mismatches.append(
+                f"the recording has {len(trajectory.steps)} step(s), the replay ended after {len(env.trajectory.steps)}"
+            )
     finally:
         if own:
             env.close()

@@ -18,8 +18,8 @@ from sixg.tools.registry import Effect, ToolContext, ToolSpec, tool
 from sixg.tools.schema import strict_schema_problems
 
 __all__ = [
-    "Boundary",
     "BoundCall",
+    "Boundary",
     "Catalog",
     "Effect",
     "ToolCall",

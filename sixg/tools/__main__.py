@@ -1,9 +1,9 @@
 """``python -m sixg.tools``: print the tool catalog, its JSON schemas, or check them.
 
-    python -m sixg.tools list            # the 42 tools by effect class
-    python -m sixg.tools list --json     # their strict function-calling schemas
-    python -m sixg.tools show NAME       # one tool: description, signature, schema
-    python -m sixg.tools check           # every schema against the strict rules
+python -m sixg.tools list            # the 42 tools by effect class
+python -m sixg.tools list --json     # their strict function-calling schemas
+python -m sixg.tools show NAME       # one tool: description, signature, schema
+python -m sixg.tools check           # every schema against the strict rules
 """
 
 from __future__ import annotations
@@ -26,10 +26,14 @@ def _first_sentence(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sixg.tools", description="The agent's tool catalog (paper, Table IV).")
+    parser = argparse.ArgumentParser(
+        prog="python -m sixg.tools", description="The agent's tool catalog (paper, Table IV)."
+    )
     sub = parser.add_subparsers(dest="command")
     p_list = sub.add_parser("list", help="print the catalog")
-    p_list.add_argument("--json", action="store_true", help="print every tool's strict JSON schema (OpenAI function format)")
+    p_list.add_argument(
+        "--json", action="store_true", help="print every tool's strict JSON schema (OpenAI function format)"
+    )
     p_show = sub.add_parser("show", help="print one tool")
     p_show.add_argument("name")
     sub.add_parser("check", help="check every schema against OpenAI's strict rules")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-from sixg.domain import NetworkState, SliceType, SLASpec
+from sixg.domain import NetworkState, SLASpec, SliceType
 from sixg.errors import ToolRefusedError
 from sixg.tools.measures import linear_trend, sla_checks
 from sixg.tools.registry import Effect, ToolContext, tool
@@ -36,10 +36,13 @@ _NUMBER = r"(\d+(?:\.\d+)?)"
 _BELOW = r"(?:below|under|less than|lower than|within|at most|no more than|not exceed(?:ing)?|<=?|≤)"
 _ABOVE = r"(?:above|over|at least|more than|higher than|no less than|>=?|≥)"
 _PATTERNS = {
-    "latency": re.compile(rf"latency[^.;\d]*?{_BELOW}\s*{_NUMBER}\s*ms", re.I),
-    "jitter": re.compile(rf"jitter[^.;\d]*?{_BELOW}\s*{_NUMBER}\s*ms", re.I),
-    "loss": re.compile(rf"loss[^.;\d]*?{_BELOW}\s*{_NUMBER}\s*(%|percent)?", re.I),
-    "throughput": re.compile(rf"(?:throughput|bandwidth|goodput|rate)[^.;\d]*?{_ABOVE}\s*{_NUMBER}\s*([gmk])?(?:bit/s|bps|b/s)", re.I),
+    "latency": re.compile(rf"latency[^.;\d]*?{_BELOW}\s*{_NUMBER}\s*ms", re.IGNORECASE),
+    "jitter": re.compile(rf"jitter[^.;\d]*?{_BELOW}\s*{_NUMBER}\s*ms", re.IGNORECASE),
+    "loss": re.compile(rf"loss[^.;\d]*?{_BELOW}\s*{_NUMBER}\s*(%|percent)?", re.IGNORECASE),
+    "throughput": re.compile(
+        rf"(?:throughput|bandwidth|goodput|rate)[^.;\d]*?{_ABOVE}\s*{_NUMBER}\s*([gmk])?(?:bit/s|bps|b/s)",
+        re.IGNORECASE,
+    ),
 }
 
 
@@ -100,7 +103,13 @@ def risk_assessment(ctx: ToolContext, telemetry: TelemetryState) -> RiskScore:
         ("latency", s.latency_ms, sla.max_latency_ms, 0.9, _ramp(s.latency_ms / sla.max_latency_ms, 0.7, 1.0)),
         ("jitter", s.jitter_ms, sla.max_jitter_ms, 0.5, _ramp(s.jitter_ms / sla.max_jitter_ms, 0.7, 1.0)),
         ("loss", s.loss_rate, sla.max_loss_rate, 0.9, _ramp(s.loss_rate / max(sla.max_loss_rate, 1e-9), 0.5, 1.0)),
-        ("throughput", s.throughput_mbps, sla.min_throughput_mbps, 0.9, _ramp(s.throughput_mbps / max(sla.min_throughput_mbps, 1e-9), 1.2, 1.0)),
+        (
+            "throughput",
+            s.throughput_mbps,
+            sla.min_throughput_mbps,
+            0.9,
+            _ramp(s.throughput_mbps / max(sla.min_throughput_mbps, 1e-9), 1.2, 1.0),
+        ),
         ("latency_trend", projected, sla.max_latency_ms, 0.5, _ramp(projected / sla.max_latency_ms, 0.8, 1.0)),
         ("edge_load", s.edge_load, 0.95, 0.6, _ramp(s.edge_load, 0.7, 0.95)),
         ("service_sinr_db", telemetry.service.sinr_db, 0.0, 0.6, _ramp(telemetry.service.sinr_db, 6.0, -6.0)),
@@ -141,7 +150,12 @@ def evaluate_intent_feasibility(ctx: ToolContext, intent: Intent, state: Network
         )
     floor_latency = 2 * sc.edge.link_delay_ms + RADIO_RTT_FLOOR_MS
     ceiling_throughput = sc.service.offered_mbps
-    current = {"latency": state.latency_ms, "jitter": state.jitter_ms, "loss": state.loss_rate, "throughput": state.throughput_mbps}
+    current = {
+        "latency": state.latency_ms,
+        "jitter": state.jitter_ms,
+        "loss": state.loss_rate,
+        "throughput": state.throughput_mbps,
+    }
     factors: list[FeasibilityFactor] = []
     closeness: list[float] = []
     for dim, target in targets.items():
@@ -157,7 +171,11 @@ def evaluate_intent_feasibility(ctx: ToolContext, intent: Intent, state: Network
         met = value >= target if dim == "throughput" else value <= target
         gap = abs(value - target) / max(abs(target), 1e-9)
         closeness.append(0.0 if not possible else 1.0 if met else max(0.2, 0.9 - 0.5 * min(gap, 1.4)))
-        detail = (f"met now ({value:.4g} vs {target:.4g})" if met else f"{value:.4g} now, target {target:.4g}") if possible else f"impossible: {limit}"
+        detail = (
+            (f"met now ({value:.4g} vs {target:.4g})" if met else f"{value:.4g} now, target {target:.4g}")
+            if possible
+            else f"impossible: {limit}"
+        )
         factors.append(FeasibilityFactor(name=dim, value=value, target=target, ok=possible, detail=detail))
     if intent.slice is not None:
         possible = not (intent.slice is SliceType.MMTC and targets.get("throughput", 0.0) > 1.0)
@@ -167,14 +185,17 @@ def evaluate_intent_feasibility(ctx: ToolContext, intent: Intent, state: Network
                 value=None,
                 target=None,
                 ok=possible,
-                detail=f"the service is on {state.slice.value}, the intent wants {intent.slice.value}" + ("" if possible else "; mMTC carries device rates only"),
+                detail=f"the service is on {state.slice.value}, the intent wants {intent.slice.value}"
+                + ("" if possible else "; mMTC carries device rates only"),
             )
         )
         closeness.append((1.0 if state.slice is intent.slice else 0.8) if possible else 0.0)
     feasible = all(f.ok for f in factors)
     score = min(closeness) * 0.5 + (sum(closeness) / len(closeness)) * 0.5 if feasible else 0.0
     missing = [f.name for f in factors if not f.ok]
-    summary = ("feasible" if feasible else f"infeasible ({', '.join(missing)})") + f"; {sum(1 for c in closeness if c >= 1.0)} of {len(closeness)} target(s) met now"
+    summary = (
+        "feasible" if feasible else f"infeasible ({', '.join(missing)})"
+    ) + f"; {sum(1 for c in closeness if c >= 1.0)} of {len(closeness)} target(s) met now"
     return FeasibilityScore(score=score, feasible=feasible, factors=tuple(factors), summary=summary)
 
 
@@ -204,7 +225,9 @@ def select_offload_target(ctx: ToolContext, edge: EdgeLoad, task: TaskSpec) -> O
     latency, rho = options[best]
     other = ranked[1]
     if not math.isfinite(latency):
-        raise ToolRefusedError(f"neither host can take {demand:.0f} jobs/s: both would be saturated; shed load first (graceful_degradation)")
+        raise ToolRefusedError(
+            f"neither host can take {demand:.0f} jobs/s: both would be saturated; shed load first (graceful_degradation)"
+        )
     reason = f"{best} answers in about {latency:.1f} ms at {rho:.0%} load; {other} would take " + (
         f"{options[other][0]:.1f} ms" if math.isfinite(options[other][0]) else "forever (saturated)"
     )
@@ -224,4 +247,6 @@ def verify_sla_compliance(ctx: ToolContext, state: NetworkState, sla: SLASpec) -
         sla: The targets: max latency, max jitter, max loss rate, min throughput.
     """
     checks = sla_checks(state, sla)
-    return ComplianceResult(compliant=all(c.ok for c in checks), violations=tuple(c.dimension for c in checks if not c.ok), checks=checks)
+    return ComplianceResult(
+        compliant=all(c.ok for c in checks), violations=tuple(c.dimension for c in checks if not c.ok), checks=checks
+    )

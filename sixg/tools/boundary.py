@@ -98,7 +98,9 @@ def _load_object(text: str, what: str, *, whole_call: bool = False) -> dict[str,
     except RecursionError:
         raise MalformedCallError(f"{what} is nested too deeply to read", whole_call=whole_call) from None
     except ValueError as exc:  # json.JSONDecodeError is a ValueError too
-        raise MalformedCallError(f"{what} is not valid JSON ({exc}); send a JSON object", whole_call=whole_call) from None
+        raise MalformedCallError(
+            f"{what} is not valid JSON ({exc}); send a JSON object", whole_call=whole_call
+        ) from None
     if not isinstance(value, dict):
         raise MalformedCallError(f"{what} must be a JSON object, not {type(value).__name__}", whole_call=whole_call)
     return value
@@ -119,7 +121,9 @@ def coerce_call(raw: ToolCall | Mapping[str, Any] | str) -> ToolCall:
     if isinstance(raw, str):
         raw = _load_object(raw, "the call", whole_call=True)
     if not isinstance(raw, Mapping):
-        raise MalformedCallError(f"a tool call must be an object with a name and arguments, not {type(raw).__name__}", whole_call=True)
+        raise MalformedCallError(
+            f"a tool call must be an object with a name and arguments, not {type(raw).__name__}", whole_call=True
+        )
     body = raw.get("function", raw)
     call_id = raw.get("id")
     if not isinstance(body, Mapping) or not isinstance(body.get("name"), str):
@@ -157,7 +161,9 @@ def _describe(spec: ToolSpec, errors: list[dict[str, Any]]) -> list[str]:
         else:
             got = e.get("input")
             shown = json.dumps(got)[:60] if isinstance(got, (int, float, str, bool, type(None))) else type(got).__name__
-            problems.append(f"argument {where!r}: {e.get('msg')} (got {shown})" if where else f"{e.get('msg')} (got {shown})")
+            problems.append(
+                f"argument {where!r}: {e.get('msg')} (got {shown})" if where else f"{e.get('msg')} (got {shown})"
+            )
     return problems
 
 

@@ -27,7 +27,9 @@ class Catalog(Mapping[str, ToolSpec]):
     @classmethod
     def from_modules(cls, *modules: ModuleType) -> Catalog:
         """Every tool declared in ``modules``, in declaration order."""
-        return cls(v for m in modules for v in vars(m).values() if isinstance(v, ToolSpec) and v.fn.__module__ == m.__name__)
+        return cls(
+            v for m in modules for v in vars(m).values() if isinstance(v, ToolSpec) and v.fn.__module__ == m.__name__
+        )
 
     def __getitem__(self, name: str) -> ToolSpec:
         return self._tools[name]
@@ -43,7 +45,9 @@ class Catalog(Mapping[str, ToolSpec]):
         try:
             return self._tools[name]
         except (KeyError, TypeError):
-            raise UnknownToolError(f"unknown tool {name!r}.{did_you_mean(str(name), self._tools)} The catalog has {len(self)} tools; call one of them by its exact name.") from None
+            raise UnknownToolError(
+                f"unknown tool {name!r}.{did_you_mean(str(name), self._tools)} The catalog has {len(self)} tools; call one of them by its exact name."
+            ) from None
 
     def by_effect(self, effect: Effect) -> list[ToolSpec]:
         return [t for t in self._tools.values() if t.effect is effect]

@@ -24,7 +24,9 @@ def _accepted(result: ActionResult, what: str) -> None:
 
 
 @tool(Effect.CONFIGURATION)
-def switch_network_slice(ctx: ToolContext, from_slice: SliceType, to_slice: SliceType) -> Generator[Action, ActionResult, NetworkState]:
+def switch_network_slice(
+    ctx: ToolContext, from_slice: SliceType, to_slice: SliceType
+) -> Generator[Action, ActionResult, NetworkState]:
     """Move the managed service from one network slice to another (eMBB: broadband, shared with
     the background load; URLLC: guaranteed bit rate, low latency; mMTC: device rates only). Takes
     effect at the next window boundary; returns the network state measured over the first window
@@ -36,7 +38,9 @@ def switch_network_slice(ctx: ToolContext, from_slice: SliceType, to_slice: Slic
     """
     current = ctx.world.state.slice
     if from_slice is not current:
-        raise ToolRefusedError(f"the service is on {current.value}, not {from_slice.value}; check_network_state and try again")
+        raise ToolRefusedError(
+            f"the service is on {current.value}, not {from_slice.value}; check_network_state and try again"
+        )
     if to_slice is from_slice:
         raise ToolRefusedError(f"the service is already on {to_slice.value}")
     result = yield SwitchSlice(slice=to_slice)
@@ -60,7 +64,9 @@ def graceful_degradation(ctx: ToolContext, spec: DegradationSpec) -> Generator[A
 
 
 @tool(Effect.CONFIGURATION)
-def edge_offload(ctx: ToolContext, task: TaskSpec, target: OffloadTarget) -> Generator[Action, ActionResult, OffloadResult]:
+def edge_offload(
+    ctx: ToolContext, task: TaskSpec, target: OffloadTarget
+) -> Generator[Action, ActionResult, OffloadResult]:
     """Move the managed service's compute work to another host: the edge server next to the
     gateway (short round trip, finite and shared capacity) or the cloud (long backbone, ample
     capacity). Takes effect at the next window boundary; returns the host change with the network
@@ -90,7 +96,9 @@ def edge_offload(ctx: ToolContext, task: TaskSpec, target: OffloadTarget) -> Gen
 
 
 @tool(Effect.CONFIGURATION)
-def trigger_slice_reallocation(ctx: ToolContext, slice: SliceType, resources: ResourceSpec) -> Generator[Action, ActionResult, NetworkState]:
+def trigger_slice_reallocation(
+    ctx: ToolContext, slice: SliceType, resources: ResourceSpec
+) -> Generator[Action, ActionResult, NetworkState]:
     """Give a slice a new share of every cell's capacity; the other slices shrink (or grow) in
     proportion to fill the rest. Background load over a slice's share is policed at its sources.
     Takes effect at the next window boundary; returns the network state measured over the first

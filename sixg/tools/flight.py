@@ -8,6 +8,7 @@ the backend, which flies the UAV (or hands the UE over) from the next window bou
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Generator
 
@@ -67,9 +68,13 @@ def _applied_at(world: World) -> float:
     return round(world.t - world.snapshot.window_s, 9)
 
 
-def _route_energy(world: World, uav: str, start: Position, points: tuple[Position, ...], speed: float) -> tuple[float, float, float]:
+def _route_energy(
+    world: World, uav: str, start: Position, points: tuple[Position, ...], speed: float
+) -> tuple[float, float, float]:
     spec = world.uav_spec(uav)
-    return energy_for_route(_vec(start), [_vec(p) for p in points], speed, spec.hover_power_w, spec.move_power_w_per_mps)
+    return energy_for_route(
+        _vec(start), [_vec(p) for p in points], speed, spec.hover_power_w, spec.move_power_w_per_mps
+    )
 
 
 # --- planners ---------------------------------------------------------------------------------
@@ -105,9 +110,13 @@ def check_geofence(ctx: ToolContext, position: Position, fence: GeofenceSpec) ->
         fence: The geofence polygon and height limits.
     """
     poly = [(v.x, v.y) for v in fence.vertices]
-    area2 = sum(poly[i][0] * poly[(i + 1) % len(poly)][1] - poly[(i + 1) % len(poly)][0] * poly[i][1] for i in range(len(poly)))
+    area2 = sum(
+        poly[i][0] * poly[(i + 1) % len(poly)][1] - poly[(i + 1) % len(poly)][0] * poly[i][1] for i in range(len(poly))
+    )
     if abs(area2) < 1e-6:
-        raise ToolRefusedError("the fence's vertices enclose no area; give at least three corners that are not on one line")
+        raise ToolRefusedError(
+            "the fence's vertices enclose no area; give at least three corners that are not on one line"
+        )
     inside = _inside(position.x, position.y, poly)
     edge = min(_segment_distance(position.x, position.y, poly[i], poly[(i + 1) % len(poly)]) for i in range(len(poly)))
     lo = fence.min_altitude_m if fence.min_altitude_m is not None else 0.0
@@ -115,13 +124,19 @@ def check_geofence(ctx: ToolContext, position: Position, fence: GeofenceSpec) ->
     in_band = lo <= position.z <= hi
     if fence.kind == "keep_in":
         allowed = inside and in_band
-        reason = "inside the fence" if allowed else ("outside the fence" if not inside else f"height {position.z:.1f} m is outside {lo:.0f}..{hi:.0f} m")
+        reason = (
+            "inside the fence"
+            if allowed
+            else ("outside the fence" if not inside else f"height {position.z:.1f} m is outside {lo:.0f}..{hi:.0f} m")
+        )
     else:
         allowed = not (inside and in_band)
         reason = "clear of the no-fly zone" if allowed else "inside the no-fly zone"
         if inside and not in_band:
             reason = f"over the no-fly zone but outside its height band {lo:.0f}..{hi:.0f} m"
-    return GeofenceResult(allowed=allowed, inside=inside, altitude_ok=in_band, distance_to_boundary_m=edge, reason=reason)
+    return GeofenceResult(
+        allowed=allowed, inside=inside, altitude_ok=in_band, distance_to_boundary_m=edge, reason=reason
+    )
 
 
 @tool(Effect.REASONING, latency_s=0.3)
@@ -150,16 +165,21 @@ def path_planning(ctx: ToolContext, start: AreaPosition, goal: AreaPosition, sta
         return length * (factor * 10.0 if s < radio.LINK_SINR_FLOOR_DB else factor)
 
     # Fast path: the straight line already keeps coverage.
-    samples = [(start.x + (goal.x - start.x) * f, start.y + (goal.y - start.y) * f, start.z + (goal.z - start.z) * f) for f in (i / 20 for i in range(21))]
+    samples = [
+        (start.x + (goal.x - start.x) * f, start.y + (goal.y - start.y) * f, start.z + (goal.z - start.z) * f)
+        for f in (i / 20 for i in range(21))
+    ]
     straight = [sinr(*p) for p in samples]
     if min(straight) >= need:
-        return Waypoints(points=(start, goal), speed_mps=None, distance_m=start.distance_to(goal), min_sinr_db=min(straight))
+        return Waypoints(
+            points=(start, goal), speed_mps=None, distance_m=start.distance_to(goal), min_sinr_db=min(straight)
+        )
 
     xmin, ymin, xmax, ymax = sc.area
     x0, x1 = max(xmin, min(start.x, goal.x) - GRID_MARGIN_M), min(xmax, max(start.x, goal.x) + GRID_MARGIN_M)
     y0, y1 = max(ymin, min(start.y, goal.y) - GRID_MARGIN_M), min(ymax, max(start.y, goal.y) + GRID_MARGIN_M)
     step = max(10.0, max(x1 - x0, y1 - y0) / (GRID_SIDE - 1))
-    nx_, ny_ = int(math.floor((x1 - x0) / step)) + 1, int(math.floor((y1 - y0) / step)) + 1
+    nx_, ny_ = math.floor((x1 - x0) / step) + 1, math.floor((y1 - y0) / step) + 1
     coords = {(i, j): (x0 + i * step, y0 + j * step) for i in range(nx_) for j in range(ny_)}
     quality = {k: sinr(x, y, cruise) for k, (x, y) in coords.items()}
     graph = nx.Graph()
@@ -176,9 +196,13 @@ def path_planning(ctx: ToolContext, start: AreaPosition, goal: AreaPosition, sta
             for j in (math.floor(cj), math.ceil(cj)):
                 if (i, j) in coords:
                     gx, gy = coords[(i, j)]
-                    graph.add_edge(name, (i, j), w=cost(math.dist((p.x, p.y, p.z), (gx, gy, cruise)), min(here, quality[(i, j)])))
+                    graph.add_edge(
+                        name, (i, j), w=cost(math.dist((p.x, p.y, p.z), (gx, gy, cruise)), min(here, quality[(i, j)]))
+                    )
     if "start" not in graph or "goal" not in graph:
-        return Waypoints(points=(start, goal), speed_mps=None, distance_m=start.distance_to(goal), min_sinr_db=min(straight))
+        return Waypoints(
+            points=(start, goal), speed_mps=None, distance_m=start.distance_to(goal), min_sinr_db=min(straight)
+        )
 
     def position(node) -> tuple[float, float, float]:
         if node == "start":
@@ -188,7 +212,9 @@ def path_planning(ctx: ToolContext, start: AreaPosition, goal: AreaPosition, sta
         x, y = coords[node]
         return (x, y, cruise)
 
-    nodes = nx.astar_path(graph, "start", "goal", heuristic=lambda a, b: math.dist(position(a), position(b)), weight="w")
+    nodes = nx.astar_path(
+        graph, "start", "goal", heuristic=lambda a, b: math.dist(position(a), position(b)), weight="w"
+    )
     # Keep the turning points only.
     kept = [nodes[0]]
     for prev, node, nxt in zip(nodes, nodes[1:], nodes[2:]):
@@ -198,10 +224,15 @@ def path_planning(ctx: ToolContext, start: AreaPosition, goal: AreaPosition, sta
         if abs(d1[0] * d2[1] - d1[1] * d2[0]) > 1e-6 or d1[0] * d2[0] + d1[1] * d2[1] < 0:
             kept.append(node)
     kept.append(nodes[-1])
-    points = tuple(start if n == "start" else goal if n == "goal" else Position(x=position(n)[0], y=position(n)[1], z=cruise) for n in kept)
-    distance = sum(a.distance_to(b) for a, b in zip(points, points[1:]))
+    points = tuple(
+        start if n == "start" else goal if n == "goal" else Position(x=position(n)[0], y=position(n)[1], z=cruise)
+        for n in kept
+    )
+    distance = sum(a.distance_to(b) for a, b in itertools.pairwise(points))
     worst = min(quality[n] for n in nodes if n not in ("start", "goal")) if len(nodes) > 2 else min(straight)
-    return Waypoints(points=points, speed_mps=None, distance_m=distance, min_sinr_db=min(worst, straight[0], straight[-1]))
+    return Waypoints(
+        points=points, speed_mps=None, distance_m=distance, min_sinr_db=min(worst, straight[0], straight[-1])
+    )
 
 
 @tool(Effect.REASONING, latency_s=0.05)
@@ -270,9 +301,21 @@ def collision_avoidance(ctx: ToolContext, uav: UavRef, destination: AreaPosition
         t = 0.0 if rv2 < 1e-12 else max(0.0, min(horizon, -sum(a * b for a, b in zip(p, rel)) / rv2))
         gap = math.sqrt(sum((a + b * t) ** 2 for a, b in zip(p, rel)))
         if gap < swarm.min_separation_m:
-            conflicts.append((Conflict(uav=m.uav, min_separation_m=gap, time_s=t), Position(x=m.position.x + v[0] * t, y=m.position.y + v[1] * t, z=m.position.z)))
+            conflicts.append(
+                (
+                    Conflict(uav=m.uav, min_separation_m=gap, time_s=t),
+                    Position(x=m.position.x + v[0] * t, y=m.position.y + v[1] * t, z=m.position.z),
+                )
+            )
     if not conflicts:
-        return AvoidanceCmd(uav=uav, conflict=False, conflicts=(), maneuver="none", waypoint=None, detail=f"clear: no UAV comes within {swarm.min_separation_m:.0f} m")
+        return AvoidanceCmd(
+            uav=uav,
+            conflict=False,
+            conflicts=(),
+            maneuver="none",
+            waypoint=None,
+            detail=f"clear: no UAV comes within {swarm.min_separation_m:.0f} m",
+        )
     worst, where = min(conflicts, key=lambda c: c[0].min_separation_m)
     sep = swarm.min_separation_m
     top = max(here.z, where.z) + sep
@@ -290,7 +333,10 @@ def collision_avoidance(ctx: ToolContext, uav: UavRef, destination: AreaPosition
         side = -1.0 if (where.x - here.x) * rx + (where.y - here.y) * ry > 0 else 1.0
         xmin, ymin, xmax, ymax = world.scenario.area
         mid = (here.x + d[0] / 2 + side * rx * 2 * sep, here.y + d[1] / 2 + side * ry * 2 * sep)
-        maneuver, waypoint = "lateral", Position(x=min(xmax, max(xmin, mid[0])), y=min(ymax, max(ymin, mid[1])), z=here.z)
+        maneuver, waypoint = (
+            "lateral",
+            Position(x=min(xmax, max(xmin, mid[0])), y=min(ymax, max(ymin, mid[1])), z=here.z),
+        )
     return AvoidanceCmd(
         uav=uav,
         conflict=True,
@@ -347,14 +393,18 @@ def swarm_formation(ctx: ToolContext, spec: SwarmSpec, route: Waypoints) -> Form
         slots.append(FormationSlot(uav=uav, offset_forward_m=fwd, offset_right_m=right, waypoints=tuple(wps)))
     first = [slot.waypoints[0] for slot in slots]
     closest = min(a.distance_to(b) for i, a in enumerate(first) for b in first[i + 1 :])
-    return FormationCmd(formation=spec.formation, leader=spec.uavs[0], spacing_m=s, assignments=tuple(slots), min_separation_m=closest)
+    return FormationCmd(
+        formation=spec.formation, leader=spec.uavs[0], spacing_m=s, assignments=tuple(slots), min_separation_m=closest
+    )
 
 
 # --- commands: these make the network act ---------------------------------------------------------
 
 
 @tool(Effect.REASONING)
-def set_waypoint(ctx: ToolContext, uav: UavRef, position: FlightPosition) -> Generator[Action, ActionResult, WaypointAck]:
+def set_waypoint(
+    ctx: ToolContext, uav: UavRef, position: FlightPosition
+) -> Generator[Action, ActionResult, WaypointAck]:
     """Send a UAV to a position: its flight plan is replaced by a straight flight there at its
     cruise speed, after which it holds. This moves the UAV in the network simulation from the next
     window boundary on; the answer comes once that window has passed, with the distance, ETA and
@@ -372,7 +422,14 @@ def set_waypoint(ctx: ToolContext, uav: UavRef, position: FlightPosition) -> Gen
     distance, seconds, energy = _route_energy(world, uav, here, (position,), speed)
     result = yield SetUavPlan(uav=uav, waypoints=(position,), speed_mps=speed, loop=False)
     return WaypointAck(
-        uav=uav, waypoint=position, accepted=result.ok, reason=result.reason, distance_m=distance, eta_s=seconds, energy_wh=energy, applied_at_s=_applied_at(world)
+        uav=uav,
+        waypoint=position,
+        accepted=result.ok,
+        reason=result.reason,
+        distance_m=distance,
+        eta_s=seconds,
+        energy_wh=energy,
+        applied_at_s=_applied_at(world),
     )
 
 
@@ -397,7 +454,14 @@ def adjust_altitude(ctx: ToolContext, uav: UavRef, altitude: Altitude) -> Genera
     else:
         waypoints, loop = (Position(x=here.x, y=here.y, z=altitude),), False
     result = yield SetUavPlan(uav=uav, waypoints=waypoints, speed_mps=plan.speed_mps, loop=loop)
-    return AltitudeAck(uav=uav, altitude_m=altitude, accepted=result.ok, reason=result.reason, waypoints=len(waypoints), applied_at_s=_applied_at(world))
+    return AltitudeAck(
+        uav=uav,
+        altitude_m=altitude,
+        accepted=result.ok,
+        reason=result.reason,
+        waypoints=len(waypoints),
+        applied_at_s=_applied_at(world),
+    )
 
 
 @tool(Effect.REASONING)
@@ -416,11 +480,18 @@ def adjust_speed(ctx: ToolContext, uav: UavRef, speed: Speed) -> Generator[Actio
     plan = world.plans[uav]
     rest = plan.remaining()
     if not rest:
-        raise ToolRefusedError(f"{uav} has no waypoints left to fly (it is holding or off course); give it one with set_waypoint")
+        raise ToolRefusedError(
+            f"{uav} has no waypoints left to fly (it is holding or off course); give it one with set_waypoint"
+        )
     here = world.uav_position(uav)
     result = yield SetUavPlan(uav=uav, waypoints=rest, speed_mps=speed, loop=plan.loop)
     return SpeedAck(
-        uav=uav, speed_mps=speed, accepted=result.ok, reason=result.reason, eta_next_waypoint_s=here.distance_to(rest[0]) / speed, applied_at_s=_applied_at(world)
+        uav=uav,
+        speed_mps=speed,
+        accepted=result.ok,
+        reason=result.reason,
+        eta_next_waypoint_s=here.distance_to(rest[0]) / speed,
+        applied_at_s=_applied_at(world),
     )
 
 

@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Sequence
 
 from sixg import radio
-from sixg.domain import NetworkState, Position, SliceType, SLASpec
+from sixg.domain import NetworkState, Position, SLASpec, SliceType
 from sixg.tools.types import (
     EdgeLoad,
     LinkQuality,
@@ -26,9 +26,27 @@ RECENT_WINDOWS = 8
 def sla_checks(state: NetworkState, sla: SLASpec) -> tuple[SlaCheck, ...]:
     """Each SLA dimension of ``state``: value, bound, and margin (positive inside the bound)."""
     return (
-        SlaCheck(dimension="latency", value=state.latency_ms, bound=sla.max_latency_ms, ok=state.latency_ms <= sla.max_latency_ms, margin=sla.max_latency_ms - state.latency_ms),
-        SlaCheck(dimension="jitter", value=state.jitter_ms, bound=sla.max_jitter_ms, ok=state.jitter_ms <= sla.max_jitter_ms, margin=sla.max_jitter_ms - state.jitter_ms),
-        SlaCheck(dimension="loss", value=state.loss_rate, bound=sla.max_loss_rate, ok=state.loss_rate <= sla.max_loss_rate, margin=sla.max_loss_rate - state.loss_rate),
+        SlaCheck(
+            dimension="latency",
+            value=state.latency_ms,
+            bound=sla.max_latency_ms,
+            ok=state.latency_ms <= sla.max_latency_ms,
+            margin=sla.max_latency_ms - state.latency_ms,
+        ),
+        SlaCheck(
+            dimension="jitter",
+            value=state.jitter_ms,
+            bound=sla.max_jitter_ms,
+            ok=state.jitter_ms <= sla.max_jitter_ms,
+            margin=sla.max_jitter_ms - state.jitter_ms,
+        ),
+        SlaCheck(
+            dimension="loss",
+            value=state.loss_rate,
+            bound=sla.max_loss_rate,
+            ok=state.loss_rate <= sla.max_loss_rate,
+            margin=sla.max_loss_rate - state.loss_rate,
+        ),
         SlaCheck(
             dimension="throughput",
             value=state.throughput_mbps,
@@ -50,7 +68,12 @@ def sla_covers(spec: SLASpec, goal: SLASpec) -> bool:
 
 
 def dimension_value(state: NetworkState, dimension: str) -> float:
-    return {"latency": state.latency_ms, "jitter": state.jitter_ms, "loss": state.loss_rate, "throughput": state.throughput_mbps}[dimension]
+    return {
+        "latency": state.latency_ms,
+        "jitter": state.jitter_ms,
+        "loss": state.loss_rate,
+        "throughput": state.throughput_mbps,
+    }[dimension]
 
 
 def linear_trend(ts: Sequence[float], values: Sequence[float]) -> tuple[float, float]:
@@ -112,7 +135,13 @@ def telemetry(world: World) -> TelemetryState:
             responses=snap.service.responses,
         ),
         slices=tuple(
-            SliceTelemetry(slice=s, share=k.share, throughput_mbps=k.throughput_mbps, latency_ms=k.latency_ms, loss_rate=k.loss_rate)
+            SliceTelemetry(
+                slice=s,
+                share=k.share,
+                throughput_mbps=k.throughput_mbps,
+                latency_ms=k.latency_ms,
+                loss_rate=k.loss_rate,
+            )
             for s, k in snap.slices.items()
         ),
         edge=edge_load(world),
@@ -132,7 +161,17 @@ def link_quality(world: World, ue: str, gnb: str) -> LinkQuality:
     c = radio.signal_from(world.scenario, r.position, gnb)
     serving = r.gnb == gnb
     sinr = r.sinr_db if serving else c.sinr_db
-    quality = "excellent" if sinr >= 20 else "good" if sinr >= 10 else "fair" if sinr >= 3 else "poor" if sinr >= radio.LINK_SINR_FLOOR_DB else "unusable"
+    quality = (
+        "excellent"
+        if sinr >= 20
+        else "good"
+        if sinr >= 10
+        else "fair"
+        if sinr >= 3
+        else "poor"
+        if sinr >= radio.LINK_SINR_FLOOR_DB
+        else "unusable"
+    )
     return LinkQuality(
         ue=ue,
         gnb=gnb,

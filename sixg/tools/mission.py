@@ -8,6 +8,7 @@ change they make. Whatever they refuse, they refuse before recording anything.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -74,8 +75,17 @@ def activate_sensor(ctx: ToolContext, sensor: SensorType) -> SensorHandle:
     """
     rate, power, hz = SENSORS[sensor]
     handle = f"{sensor.value}-{len(ctx.world.entries('sensor'))}"
-    ctx.world.record(ctx.now, "sensor", f"{sensor.value} on as {handle}", data={"handle": handle, "sensor": sensor.value})
-    return SensorHandle(handle=handle, sensor=sensor, data_rate_mbps=rate, power_w=power, sample_rate_hz=hz, activated_at_s=round(ctx.now, 9))
+    ctx.world.record(
+        ctx.now, "sensor", f"{sensor.value} on as {handle}", data={"handle": handle, "sensor": sensor.value}
+    )
+    return SensorHandle(
+        handle=handle,
+        sensor=sensor,
+        data_rate_mbps=rate,
+        power_w=power,
+        sample_rate_hz=hz,
+        activated_at_s=round(ctx.now, 9),
+    )
 
 
 @tool(Effect.REASONING, latency_s=0.05)
@@ -141,10 +151,15 @@ def assign_task(ctx: ToolContext, uav: UavRef, task: TaskSpec) -> TaskAck:
         here = world.uav_position(uav)
         goal = (task.target.x, task.target.y, task.target.z if task.target.z >= MIN_ALTITUDE_M else here.z)
         speed = world.plans[uav].speed_mps
-        _, eta, energy = energy_for_route((here.x, here.y, here.z), [goal], speed, spec.hover_power_w, spec.move_power_w_per_mps)
+        _, eta, energy = energy_for_route(
+            (here.x, here.y, here.z), [goal], speed, spec.hover_power_w, spec.move_power_w_per_mps
+        )
         after = (status.battery_wh - energy) / spec.battery_capacity_wh
         if after < RESERVE_FRACTION:
-            accepted, reason = False, f"the flight would leave {after:.0%} battery, under the {RESERVE_FRACTION:.0%} reserve"
+            accepted, reason = (
+                False,
+                f"the flight would leave {after:.0%} battery, under the {RESERVE_FRACTION:.0%} reserve",
+            )
     entry = world.record(
         ctx.now,
         "task",
@@ -152,7 +167,16 @@ def assign_task(ctx: ToolContext, uav: UavRef, task: TaskSpec) -> TaskAck:
         uav=uav,
         data={"task": task.name, "kind": task.kind.value, "priority": task.priority.value, "accepted": accepted},
     )
-    return TaskAck(uav=uav, task=task.name, accepted=accepted, reason=reason, energy_wh=energy, eta_s=eta, battery_after_fraction=after, entry=entry.index)
+    return TaskAck(
+        uav=uav,
+        task=task.name,
+        accepted=accepted,
+        reason=reason,
+        energy_wh=energy,
+        eta_s=eta,
+        battery_after_fraction=after,
+        entry=entry.index,
+    )
 
 
 @tool(Effect.REASONING, latency_s=0.05)
@@ -202,8 +226,22 @@ def send_alert(ctx: ToolContext, uav: UavRef, alert: AlertType) -> AlertAck:
     if not confirmed:
         severity = Level.LOW
     alert_id = len(world.entries("alert"))
-    world.record(ctx.now, "alert", f"{alert.value} on {uav}: {evidence}", uav=uav, data={"alert": alert.value, "confirmed": confirmed})
-    return AlertAck(alert_id=alert_id, uav=uav, alert=alert, severity=severity, confirmed=confirmed, evidence=evidence, t=round(ctx.now, 9))
+    world.record(
+        ctx.now,
+        "alert",
+        f"{alert.value} on {uav}: {evidence}",
+        uav=uav,
+        data={"alert": alert.value, "confirmed": confirmed},
+    )
+    return AlertAck(
+        alert_id=alert_id,
+        uav=uav,
+        alert=alert,
+        severity=severity,
+        confirmed=confirmed,
+        evidence=evidence,
+        t=round(ctx.now, 9),
+    )
 
 
 @tool(Effect.REASONING, latency_s=0.02)
@@ -239,7 +277,16 @@ def update_mission_plan(ctx: ToolContext, mission: MissionSpec, state: NetworkSt
         here = world.uav_position(uav)
         status = world.uav(uav)
         spec = world.uav_spec(uav)
-        legs[uav] = {"end": (here.x, here.y, here.z), "order": [], "points": [], "energy": 0.0, "distance": 0.0, "wh": status.battery_wh, "spec": spec, "speed": world.plans[uav].speed_mps}
+        legs[uav] = {
+            "end": (here.x, here.y, here.z),
+            "order": [],
+            "points": [],
+            "energy": 0.0,
+            "distance": 0.0,
+            "wh": status.battery_wh,
+            "spec": spec,
+            "speed": world.plans[uav].speed_mps,
+        }
     open_targets = set(range(len(mission.targets)))
     while open_targets:
         best = None
@@ -248,7 +295,9 @@ def update_mission_plan(ctx: ToolContext, mission: MissionSpec, state: NetworkSt
             for i in open_targets:
                 t = mission.targets[i]
                 point = (t.x, t.y, t.z if t.z >= MIN_ALTITUDE_M else leg["end"][2])
-                dist, _, energy = energy_for_route(leg["end"], [point], leg["speed"], spec.hover_power_w, spec.move_power_w_per_mps)
+                dist, _, energy = energy_for_route(
+                    leg["end"], [point], leg["speed"], spec.hover_power_w, spec.move_power_w_per_mps
+                )
                 after = (leg["wh"] - leg["energy"] - energy) / spec.battery_capacity_wh
                 if after >= mission.min_battery_fraction and (best is None or energy < best[0]):
                     best = (energy, uav, i, point, dist)
@@ -266,7 +315,9 @@ def update_mission_plan(ctx: ToolContext, mission: MissionSpec, state: NetworkSt
     out = []
     for uav, leg in legs.items():
         weak = tuple(
-            i for i, p in zip(leg["order"], leg["points"]) if radio.best_cell(world.scenario, Position(x=p[0], y=p[1], z=p[2])).loaded_sinr_db < need
+            i
+            for i, p in zip(leg["order"], leg["points"])
+            if radio.best_cell(world.scenario, Position(x=p[0], y=p[1], z=p[2])).loaded_sinr_db < need
         )
         after = (leg["wh"] - leg["energy"]) / leg["spec"].battery_capacity_wh
         out.append(
@@ -285,14 +336,23 @@ def update_mission_plan(ctx: ToolContext, mission: MissionSpec, state: NetworkSt
             notes.append(f"{uav}: weak coverage for {state.slice.value} at target(s) {list(weak)}")
     unassigned = tuple(sorted(open_targets))
     if unassigned:
-        notes.append(f"target(s) {list(unassigned)} are out of reach with the battery floor {mission.min_battery_fraction:.0%}")
+        notes.append(
+            f"target(s) {list(unassigned)} are out of reach with the battery floor {mission.min_battery_fraction:.0%}"
+        )
     entry = world.record(
         ctx.now,
         "plan",
         f"mission {mission.mission_id}: {len(mission.targets) - len(unassigned)} of {len(mission.targets)} target(s) assigned",
         data={"mission_id": mission.mission_id, "legs": {leg.uav: list(leg.targets) for leg in out}},
     )
-    return MissionPlan(mission_id=mission.mission_id, feasible=not unassigned, legs=tuple(out), unassigned=unassigned, notes=tuple(notes), entry=entry.index)
+    return MissionPlan(
+        mission_id=mission.mission_id,
+        feasible=not unassigned,
+        legs=tuple(out),
+        unassigned=unassigned,
+        notes=tuple(notes),
+        entry=entry.index,
+    )
 
 
 @tool(Effect.REASONING, latency_s=0.05)
@@ -312,8 +372,16 @@ def broadcast_status(ctx: ToolContext, uav: UavRef, message: StatusMsg) -> Broad
     else:
         delivered = tuple(p for p in peers if p == "ground-control" or _link_ok(world, p))
         undelivered = tuple(p for p in peers if p not in delivered)
-    entry = world.record(ctx.now, "broadcast", f"{uav} {message.status}: {message.text}", uav=uav, data={"status": message.status, "delivered_to": list(delivered)})
-    return BroadcastAck(uav=uav, delivered_to=delivered, undelivered=undelivered, t=round(ctx.now, 9), entry=entry.index)
+    entry = world.record(
+        ctx.now,
+        "broadcast",
+        f"{uav} {message.status}: {message.text}",
+        uav=uav,
+        data={"status": message.status, "delivered_to": list(delivered)},
+    )
+    return BroadcastAck(
+        uav=uav, delivered_to=delivered, undelivered=undelivered, t=round(ctx.now, 9), entry=entry.index
+    )
 
 
 @tool(Effect.REASONING, latency_s=0.02)
@@ -330,8 +398,24 @@ def heartbeat(ctx: ToolContext, uav: UavRef) -> HeartbeatAck:
     seq = len(world.entries("heartbeat", uav=uav)) + 1
     link = _link_ok(world, uav)
     alive = status.battery_wh > 0.0
-    world.record(ctx.now, "heartbeat", f"{uav} #{seq}: " + ("ok" if alive and link else "no answer"), uav=uav, data={"seq": seq, "alive": alive, "link_ok": link})
-    return HeartbeatAck(uav=uav, seq=seq, alive=alive, link_ok=link, serving_gnb=r.gnb, sinr_db=r.sinr_db, battery_fraction=status.battery_fraction, position=r.position, t=round(ctx.now, 9))
+    world.record(
+        ctx.now,
+        "heartbeat",
+        f"{uav} #{seq}: " + ("ok" if alive and link else "no answer"),
+        uav=uav,
+        data={"seq": seq, "alive": alive, "link_ok": link},
+    )
+    return HeartbeatAck(
+        uav=uav,
+        seq=seq,
+        alive=alive,
+        link_ok=link,
+        serving_gnb=r.gnb,
+        sinr_db=r.sinr_db,
+        battery_fraction=status.battery_fraction,
+        position=r.position,
+        t=round(ctx.now, 9),
+    )
 
 
 def mission_outcome(world: World, mission: MissionSpec, *, since: float = 0.0) -> ValidationResult:
@@ -345,7 +429,7 @@ def mission_outcome(world: World, mission: MissionSpec, *, since: float = 0.0) -
             points = [(p.position.x, p.position.y) for p in track]
             if len(points) == 1:
                 points = points * 2
-            for a, b in zip(points, points[1:]):
+            for a, b in itertools.pairwise(points):
                 ax, ay = a
                 dx, dy = b[0] - ax, b[1] - ay
                 length2 = dx * dx + dy * dy
@@ -358,20 +442,45 @@ def mission_outcome(world: World, mission: MissionSpec, *, since: float = 0.0) -
         if hit:
             visited.append(i)
     missing = tuple(i for i in range(len(mission.targets)) if i not in visited)
-    low = [(u, world.uav(u).battery_fraction) for u in mission.uavs if world.uav(u).battery_fraction < mission.min_battery_fraction]
-    done_tasks = {e.data.get("task") for e in world.entries("task", since=since) if e.data.get("accepted") and e.uav in mission.uavs}
+    low = [
+        (u, world.uav(u).battery_fraction)
+        for u in mission.uavs
+        if world.uav(u).battery_fraction < mission.min_battery_fraction
+    ]
+    done_tasks = {
+        e.data.get("task")
+        for e in world.entries("task", since=since)
+        if e.data.get("accepted") and e.uav in mission.uavs
+    }
     open_tasks = [t for t in mission.required_tasks if t not in done_tasks]
     when = f" by t={mission.deadline_s:.0f} s" if mission.deadline_s is not None else ""
     checks = (
-        CheckOutcome(name="targets", passed=not missing, detail=f"{len(visited)} of {len(mission.targets)} target(s) passed{when}" + (f"; missing {list(missing)}" if missing else "")),
+        CheckOutcome(
+            name="targets",
+            passed=not missing,
+            detail=f"{len(visited)} of {len(mission.targets)} target(s) passed{when}"
+            + (f"; missing {list(missing)}" if missing else ""),
+        ),
         CheckOutcome(
             name="battery",
             passed=not low,
-            detail="every mission UAV is above the floor" if not low else "; ".join(f"{u} at {f:.0%}" for u, f in low) + f" (floor {mission.min_battery_fraction:.0%})",
+            detail="every mission UAV is above the floor"
+            if not low
+            else "; ".join(f"{u} at {f:.0%}" for u, f in low) + f" (floor {mission.min_battery_fraction:.0%})",
         ),
-        CheckOutcome(name="tasks", passed=not open_tasks, detail="every required task was accepted" if not open_tasks else f"not assigned and accepted: {open_tasks}"),
+        CheckOutcome(
+            name="tasks",
+            passed=not open_tasks,
+            detail="every required task was accepted" if not open_tasks else f"not assigned and accepted: {open_tasks}",
+        ),
     )
-    return ValidationResult(mission_id=mission.mission_id, complete=all(c.passed for c in checks), checks=checks, visited=tuple(visited), missing=missing)
+    return ValidationResult(
+        mission_id=mission.mission_id,
+        complete=all(c.passed for c in checks),
+        checks=checks,
+        visited=tuple(visited),
+        missing=missing,
+    )
 
 
 @tool(Effect.REASONING, latency_s=0.1)

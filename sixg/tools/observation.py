@@ -12,8 +12,8 @@ from sixg.tools.measures import (
     RECENT_WINDOWS,
     dimension_value,
     edge_load,
-    link_quality,
     linear_trend,
+    link_quality,
     nearest_ue,
     required_sinr_db,
     sla_checks,
@@ -84,7 +84,15 @@ def get_signal_strength(ctx: ToolContext, position: AreaPosition) -> SignalStren
     """
     cells = radio.cell_signals(ctx.world.scenario, position)
     best = cells[0]
-    coverage = "none" if not best.detectable or best.sinr_db < radio.LINK_SINR_FLOOR_DB else "good" if best.sinr_db >= 10 else "fair" if best.sinr_db >= 3 else "poor"
+    coverage = (
+        "none"
+        if not best.detectable or best.sinr_db < radio.LINK_SINR_FLOOR_DB
+        else "good"
+        if best.sinr_db >= 10
+        else "fair"
+        if best.sinr_db >= 3
+        else "poor"
+    )
     return SignalStrength(
         position=position,
         gnb=best.gnb,
@@ -93,7 +101,16 @@ def get_signal_strength(ctx: ToolContext, position: AreaPosition) -> SignalStren
         cqi=radio.cqi(best.sinr_db),
         coverage=coverage,
         loaded_sinr_db=best.loaded_sinr_db,
-        cells=tuple(CellReading(gnb=c.gnb, distance_m=c.distance_m, rsrp_dbm=c.rsrp_dbm, sinr_db=c.sinr_db, loaded_sinr_db=c.loaded_sinr_db) for c in cells),
+        cells=tuple(
+            CellReading(
+                gnb=c.gnb,
+                distance_m=c.distance_m,
+                rsrp_dbm=c.rsrp_dbm,
+                sinr_db=c.sinr_db,
+                loaded_sinr_db=c.loaded_sinr_db,
+            )
+            for c in cells
+        ),
     )
 
 
@@ -217,7 +234,9 @@ def predict_sla_violation(ctx: ToolContext, state: NetworkState) -> SLAPredictio
             times.append(0.0)
         elif toward and abs(slope) > 1e-12:
             times.append(abs(check.margin / slope))
-        forecasts.append(KpiForecast(dimension=dim, current=check.value, predicted=predicted, bound=check.bound, trend_per_s=slope))
+        forecasts.append(
+            KpiForecast(dimension=dim, current=check.value, predicted=predicted, bound=check.bound, trend_per_s=slope)
+        )
     probability = 1.0 - math.prod(1.0 - p for p in probabilities)
     return SLAPrediction(
         will_violate=probability >= 0.5,
@@ -350,7 +369,13 @@ def check_link_quality(ctx: ToolContext, ue: UeRef, gnb: GnbRef) -> LinkQuality:
 
 
 #: Risk factors that stand for an SLA dimension heading for trouble.
-_RISK_DIMENSION = {"latency": "latency", "latency_trend": "latency", "jitter": "jitter", "loss": "loss", "throughput": "throughput"}
+_RISK_DIMENSION = {
+    "latency": "latency",
+    "latency_trend": "latency",
+    "jitter": "jitter",
+    "loss": "loss",
+    "throughput": "throughput",
+}
 
 
 @tool(Effect.OBSERVATION, latency_s=0.2)
@@ -376,8 +401,19 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
         return RecommendedCall(tool=tool, arguments=json.dumps(arguments, separators=(",", ":")))
 
     def offload(host: str, reason: str) -> RecommendedCall:
-        task = {"name": "service", "kind": "compute", "target": None, "compute_jobs_s": sc.service.request_rate_hz, "max_latency_ms": sc.sla.max_latency_ms, "priority": "high"}
-        return call("edge_offload", task=task, target={"host": host, "expected_latency_ms": None, "expected_utilisation": None, "reason": reason})
+        task = {
+            "name": "service",
+            "kind": "compute",
+            "target": None,
+            "compute_jobs_s": sc.service.request_rate_hz,
+            "max_latency_ms": sc.sla.max_latency_ms,
+            "priority": "high",
+        }
+        return call(
+            "edge_offload",
+            task=task,
+            target={"host": host, "expected_latency_ms": None, "expected_utilisation": None, "reason": reason},
+        )
 
     edge = world.snapshot.edge
     host = world.snapshot.service.host
@@ -391,7 +427,14 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
 
     # 1. Compute: an overloaded edge hosting the service.
     if host == "edge" and edge.utilisation > 0.85:
-        options.append(("offload_to_cloud", f"the edge server is {edge.utilisation:.0%} busy and the service runs there", [offload("cloud", "edge overloaded")], "latency and loss recover once the service's jobs leave the overloaded edge"))
+        options.append(
+            (
+                "offload_to_cloud",
+                f"the edge server is {edge.utilisation:.0%} busy and the service runs there",
+                [offload("cloud", "edge overloaded")],
+                "latency and loss recover once the service's jobs leave the overloaded edge",
+            )
+        )
     # 2. Flight: a UAV off course (worst when it carries the service).
     for uav in sorted(world.snapshot.uavs):
         if world.uav(uav).drifting:
@@ -409,41 +452,91 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
     need = required_sinr_db(state)
     if svc.gnb is None or svc.sinr_db < need or ({"loss", "throughput"} & trouble and svc.sinr_db < 10.0):
         here = svc.rsrp_dbm
-        better = [c for c in radio.cell_signals(sc, svc.position) if c.gnb != svc.gnb and c.detectable and (svc.gnb is None or c.rsrp_dbm > here + 3.0)]
+        better = [
+            c
+            for c in radio.cell_signals(sc, svc.position)
+            if c.gnb != svc.gnb and c.detectable and (svc.gnb is None or c.rsrp_dbm > here + 3.0)
+        ]
         if better:
             target = max(better, key=lambda c: c.sinr_db)
             options.append(
                 (
                     "handover",
                     f"the service UE's link is weak (SINR {svc.sinr_db:.1f} dB, needs {need:.0f} dB) and {target.gnb} is {target.rsrp_dbm - here:.1f} dB stronger",
-                    ([call("check_migration_feasibility", uav=svc.id, gnb=target.gnb)] if svc.id in sc.uav_ids else []) + [call("request_handover", ue=svc.id, gnb=target.gnb)],
+                    ([call("check_migration_feasibility", uav=svc.id, gnb=target.gnb)] if svc.id in sc.uav_ids else [])
+                    + [call("request_handover", ue=svc.id, gnb=target.gnb)],
                     "the service UE moves to the stronger cell; SINR and loss improve",
                 )
             )
     if trouble:
         # 4. Congestion: the service shares a full slice, or sits on the device-rate slice.
         if slice_now is SliceType.MMTC and {"throughput", "latency"} & trouble:
-            options.append(("switch_slice", "mMTC admits only low-rate devices; the service needs a broadband or low-latency slice", [call("switch_network_slice", from_slice="mMTC", to_slice="eMBB")], "throughput returns to what the service offers"))
+            options.append(
+                (
+                    "switch_slice",
+                    "mMTC admits only low-rate devices; the service needs a broadband or low-latency slice",
+                    [call("switch_network_slice", from_slice="mMTC", to_slice="eMBB")],
+                    "throughput returns to what the service offers",
+                )
+            )
         elif slice_now is SliceType.EMBB and (busy or {"loss", "throughput"} & trouble):
             options.append(
                 (
                     "switch_slice",
-                    "the service shares the eMBB slice with the background load" + (f", which is {k.throughput_mbps / cap:.0%} of its capacity" if busy else ""),
+                    "the service shares the eMBB slice with the background load"
+                    + (f", which is {k.throughput_mbps / cap:.0%} of its capacity" if busy else ""),
                     [call("switch_network_slice", from_slice="eMBB", to_slice="URLLC")],
                     "the service gets the guaranteed-bitrate URLLC bearer; latency and loss fall",
                 )
             )
         if slice_now is SliceType.URLLC and busy:
-            options.append(("reallocate_slices", f"the URLLC slice carries {k.throughput_mbps:.1f} of its {cap:.1f} Mbit/s", [call("trigger_slice_reallocation", slice="URLLC", resources={"share": round(min(0.9, k.share + 0.2), 2)})], "the URLLC slice gets more of each cell"))
+            options.append(
+                (
+                    "reallocate_slices",
+                    f"the URLLC slice carries {k.throughput_mbps:.1f} of its {cap:.1f} Mbit/s",
+                    [
+                        call(
+                            "trigger_slice_reallocation",
+                            slice="URLLC",
+                            resources={"share": round(min(0.9, k.share + 0.2), 2)},
+                        )
+                    ],
+                    "the URLLC slice gets more of each cell",
+                )
+            )
         # 5. Distance: delay without loss is the backbone or the server, which the edge cuts.
-        if {"latency", "jitter"} & trouble and not {"loss", "throughput"} & trouble and not busy and host == "cloud" and edge.utilisation < 0.7:
+        if (
+            {"latency", "jitter"} & trouble
+            and not {"loss", "throughput"} & trouble
+            and not busy
+            and host == "cloud"
+            and edge.utilisation < 0.7
+        ):
             saved = 2 * (sc.cloud.link_delay_ms - sc.edge.link_delay_ms)
-            options.append(("offload_to_edge", f"latency is near or over its bound, the radio is not congested, and the edge is only {edge.utilisation:.0%} busy and {saved:.0f} ms closer than the cloud", [offload("edge", "cut backbone delay")], "latency drops by the backbone round trip"))
+            options.append(
+                (
+                    "offload_to_edge",
+                    f"latency is near or over its bound, the radio is not congested, and the edge is only {edge.utilisation:.0%} busy and {saved:.0f} ms closer than the cloud",
+                    [offload("edge", "cut backbone delay")],
+                    "latency drops by the backbone round trip",
+                )
+            )
         # 6. Relief: heavy eMBB background load.
         if embb_cap > 0 and embb.throughput_mbps / embb_cap > 0.6:
-            options.append(("shed_load", f"eMBB background traffic runs at {embb.throughput_mbps:.1f} Mbit/s", [call("graceful_degradation", spec={"slice": "eMBB", "fraction": 0.5, "mode": "shape"})], "halving eMBB background load frees radio resources for the service"))
+            options.append(
+                (
+                    "shed_load",
+                    f"eMBB background traffic runs at {embb.throughput_mbps:.1f} Mbit/s",
+                    [call("graceful_degradation", spec={"slice": "eMBB", "fraction": 0.5, "mode": "shape"})],
+                    "halving eMBB background load frees radio resources for the service",
+                )
+            )
     if not options or (risk.level is Level.LOW and not trouble):
-        rationale = f"risk is {risk.level.value} and every SLA dimension has margin" if not trouble else f"risk is {risk.level.value}; {', '.join(sorted(trouble))} near the bound, but no remedy applies here yet"
+        rationale = (
+            f"risk is {risk.level.value} and every SLA dimension has margin"
+            if not trouble
+            else f"risk is {risk.level.value}; {', '.join(sorted(trouble))} near the bound, but no remedy applies here yet"
+        )
         return RecoveryStrategy(
             strategy="monitor",
             rationale=rationale,
@@ -490,7 +583,9 @@ def get_available_slices(ctx: ToolContext, position: AreaPosition) -> SliceList:
             ok, reason = False, f"{cell.gnb}'s {s.value} share is used up"
         else:
             ok, reason = True, f"{headroom:.1f} Mbit/s free on {cell.gnb}"
-        options.append(SliceOption(slice=s, admissible=ok, share=k.share, headroom_mbps=headroom, min_sinr_db=need, reason=reason))
+        options.append(
+            SliceOption(slice=s, admissible=ok, share=k.share, headroom_mbps=headroom, min_sinr_db=need, reason=reason)
+        )
     return SliceList(position=position, gnb=cell.gnb, sinr_db=cell.sinr_db, slices=tuple(options))
 
 
@@ -513,11 +608,29 @@ def check_migration_feasibility(ctx: ToolContext, uav: UavRef, gnb: GnbRef) -> F
     load_ratio = attached[gnb] / mean_load if mean_load > 0 else 0.0
     gain = target.rsrp_dbm - r.rsrp_dbm if r.gnb is not None else math.inf
     factors = [
-        FeasibilityFactor(name="multiple_cells", value=float(len(sc.gnbs)), target=2.0, ok=len(sc.gnbs) > 1, detail="a handover needs a second cell"),
-        FeasibilityFactor(name="not_serving", value=None, target=None, ok=r.gnb != gnb, detail=f"{uav} is served by {r.gnb}"),
-        FeasibilityFactor(name="no_handover_in_progress", value=None, target=None, ok=not r.handover_in_progress, detail="one handover at a time"),
         FeasibilityFactor(
-            name="target_sinr_db", value=target.sinr_db, target=radio.LINK_SINR_FLOOR_DB + 3.0, ok=target.sinr_db >= radio.LINK_SINR_FLOOR_DB + 3.0, detail=f"{gnb} would give {target.sinr_db:.1f} dB"
+            name="multiple_cells",
+            value=float(len(sc.gnbs)),
+            target=2.0,
+            ok=len(sc.gnbs) > 1,
+            detail="a handover needs a second cell",
+        ),
+        FeasibilityFactor(
+            name="not_serving", value=None, target=None, ok=r.gnb != gnb, detail=f"{uav} is served by {r.gnb}"
+        ),
+        FeasibilityFactor(
+            name="no_handover_in_progress",
+            value=None,
+            target=None,
+            ok=not r.handover_in_progress,
+            detail="one handover at a time",
+        ),
+        FeasibilityFactor(
+            name="target_sinr_db",
+            value=target.sinr_db,
+            target=radio.LINK_SINR_FLOOR_DB + 3.0,
+            ok=target.sinr_db >= radio.LINK_SINR_FLOOR_DB + 3.0,
+            detail=f"{gnb} would give {target.sinr_db:.1f} dB",
         ),
         FeasibilityFactor(
             name="rsrp_gain_db",
@@ -526,7 +639,13 @@ def check_migration_feasibility(ctx: ToolContext, uav: UavRef, gnb: GnbRef) -> F
             ok=gain >= -3.0,
             detail=f"{gnb} is {gain:+.1f} dB against the serving cell" if math.isfinite(gain) else f"{uav} is detached",
         ),
-        FeasibilityFactor(name="target_load", value=load_ratio, target=1.5, ok=load_ratio <= 1.5, detail=f"{gnb} serves {attached[gnb]} UE(s)"),
+        FeasibilityFactor(
+            name="target_load",
+            value=load_ratio,
+            target=1.5,
+            ok=load_ratio <= 1.5,
+            detail=f"{gnb} serves {attached[gnb]} UE(s)",
+        ),
     ]
     hard_ok = all(f.ok for f in factors[:4])
     if not hard_ok:
@@ -541,5 +660,15 @@ def check_migration_feasibility(ctx: ToolContext, uav: UavRef, gnb: GnbRef) -> F
         score=score,
         feasible=hard_ok and score >= 0.5,
         factors=tuple(factors),
-        summary=(f"handover of {uav} to {gnb} " + ("looks worthwhile" if hard_ok and score >= 0.5 else "is possible but not worthwhile" if hard_ok else "is not possible")) + (f" ({', '.join(failed)})" if failed else ""),
+        summary=(
+            f"handover of {uav} to {gnb} "
+            + (
+                "looks worthwhile"
+                if hard_ok and score >= 0.5
+                else "is possible but not worthwhile"
+                if hard_ok
+                else "is not possible"
+            )
+        )
+        + (f" ({', '.join(failed)})" if failed else ""),
     )

@@ -32,9 +32,10 @@ from __future__ import annotations
 import collections.abc
 import inspect
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
@@ -124,7 +125,9 @@ def tool(effect: Effect, *, latency_s: float | None = None) -> Callable[[Callabl
         if effect is Effect.CONFIGURATION and not acts:
             raise UserError(f"tool {name}: a Configuration tool must yield the actions it applies")
         if acts == (latency_s is not None):
-            raise UserError(f"tool {name}: give latency_s exactly when the tool does not act (acting tools wait for the network)")
+            raise UserError(
+                f"tool {name}: give latency_s exactly when the tool does not act (acting tools wait for the network)"
+            )
         if "return" not in hints:
             raise UserError(f"tool {name}: annotate the return type")
         output = hints["return"]

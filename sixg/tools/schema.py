@@ -87,7 +87,9 @@ def parse_docstring(doc: str | None) -> Docstring:
         elif section in ("Returns", "Yields") and line.strip():
             returns.append(line.strip())
     # Hard-wrapped lines are joined: the model reads paragraphs, not source layout.
-    paragraphs = [" ".join(line.strip() for line in block.splitlines()) for block in re.split(r"\n\s*\n", "\n".join(body).strip())]
+    paragraphs = [
+        " ".join(line.strip() for line in block.splitlines()) for block in re.split(r"\n\s*\n", "\n".join(body).strip())
+    ]
     description = "\n\n".join(p for p in paragraphs if p)
     return Docstring(description, {k: " ".join(v).strip() for k, v in params.items()}, " ".join(returns))
 

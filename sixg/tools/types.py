@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from sixg.domain import Frozen, GnbId, NetworkState, Position, SliceType, SLASpec, UavId, UeId
+from sixg.domain import Frozen, GnbId, NetworkState, Position, SLASpec, SliceType, UavId, UeId
 from sixg.errors import did_you_mean
 
 #: UAVs fly between these heights above ground (3GPP's aerial UE studies go to 300 m).
@@ -46,7 +46,12 @@ def _known(kind: str, attribute: str):
             raise PydanticCustomError(
                 "unknown_id",
                 "no {kind} {value} in this scenario; it has {known}.{hint}",
-                {"kind": kind, "value": repr(value), "known": ", ".join(known) or "none", "hint": did_you_mean(value, known)},
+                {
+                    "kind": kind,
+                    "value": repr(value),
+                    "known": ", ".join(known) or "none",
+                    "hint": did_you_mean(value, known),
+                },
             )
         return value
 
@@ -62,7 +67,14 @@ def _inside_area(p: Position, info: ValidationInfo) -> Position:
         raise PydanticCustomError(
             "outside_area",
             "({x}, {y}) is outside the operating area (x {xmin}..{xmax} m, y {ymin}..{ymax} m)",
-            {"x": round(p.x, 1), "y": round(p.y, 1), "xmin": round(xmin), "xmax": round(xmax), "ymin": round(ymin), "ymax": round(ymax)},
+            {
+                "x": round(p.x, 1),
+                "y": round(p.y, 1),
+                "xmin": round(xmin),
+                "xmax": round(xmax),
+                "ymin": round(ymin),
+                "ymax": round(ymax),
+            },
         )
     return p
 
@@ -80,7 +92,11 @@ def _flyable(p: Position, info: ValidationInfo) -> Position:
 def _known_tool(value: str, info: ValidationInfo) -> str:
     tools = (info.context or {}).get("tools")
     if tools is not None and value not in tools:
-        raise PydanticCustomError("unknown_tool", "no tool {value} in the catalog.{hint}", {"value": repr(value), "hint": did_you_mean(value, tools)})
+        raise PydanticCustomError(
+            "unknown_tool",
+            "no tool {value} in the catalog.{hint}",
+            {"value": repr(value), "hint": did_you_mean(value, tools)},
+        )
     return value
 
 
@@ -359,7 +375,9 @@ class SLAPrediction(Frozen):
     will_violate: bool
     probability: Fraction
     horizon_s: float
-    time_to_violation_s: float | None = Field(description="Seconds until the first bound is crossed at the current trend.")
+    time_to_violation_s: float | None = Field(
+        description="Seconds until the first bound is crossed at the current trend."
+    )
     dimensions: tuple[KpiForecast, ...]
 
 
@@ -405,7 +423,14 @@ class RecoveryStrategy(Frozen):
     """A remedy for the network's current trouble, as a sequence of tool calls."""
 
     strategy: Literal[
-        "monitor", "switch_slice", "reallocate_slices", "offload_to_edge", "offload_to_cloud", "handover", "shed_load", "reposition_uav"
+        "monitor",
+        "switch_slice",
+        "reallocate_slices",
+        "offload_to_edge",
+        "offload_to_cloud",
+        "handover",
+        "shed_load",
+        "reposition_uav",
     ]
     rationale: str
     steps: tuple[RecommendedCall, ...]
@@ -451,7 +476,9 @@ class Waypoints(Frozen):
     """A route: points flown in order."""
 
     points: tuple[Position, ...] = Field(min_length=1, max_length=64)
-    speed_mps: float | None = Field(ge=1.0, le=MAX_SPEED_MPS, description="Cruise speed; null for the UAV's current one.")
+    speed_mps: float | None = Field(
+        ge=1.0, le=MAX_SPEED_MPS, description="Cruise speed; null for the UAV's current one."
+    )
     distance_m: float | None = Field(ge=0.0, description="Route length (informational; recomputed when used).")
     min_sinr_db: float | None = Field(description="Worst predicted SINR along the route (informational).")
 
@@ -542,7 +569,9 @@ class SpeedAck(Frozen):
 class SwarmMember(Frozen):
     uav: UavRef
     position: Position
-    heading_deg: float | None = Field(ge=0.0, lt=360.0, description="Direction of travel, degrees clockwise from north.")
+    heading_deg: float | None = Field(
+        ge=0.0, lt=360.0, description="Direction of travel, degrees clockwise from north."
+    )
     speed_mps: float | None = Field(ge=0.0, le=MAX_SPEED_MPS)
 
 
@@ -652,11 +681,17 @@ class MissionSpec(Frozen):
 
     mission_id: Name
     uavs: tuple[UavRef, ...] = Field(min_length=1, max_length=10)
-    targets: tuple[AreaPosition, ...] = Field(min_length=1, max_length=20, description="Points some mission UAV must pass.")
-    tolerance_m: float = Field(gt=0.0, le=500.0, description="How close counts as passing a target (horizontally, at any height), metres.")
+    targets: tuple[AreaPosition, ...] = Field(
+        min_length=1, max_length=20, description="Points some mission UAV must pass."
+    )
+    tolerance_m: float = Field(
+        gt=0.0, le=500.0, description="How close counts as passing a target (horizontally, at any height), metres."
+    )
     min_battery_fraction: Fraction = Field(description="Every mission UAV must keep at least this battery.")
     deadline_s: float | None = Field(gt=0.0, description="Episode time by which every target must be passed, if any.")
-    required_tasks: tuple[Name, ...] = Field(max_length=20, description="Task names that must have been assigned and accepted.")
+    required_tasks: tuple[Name, ...] = Field(
+        max_length=20, description="Task names that must have been assigned and accepted."
+    )
 
 
 class MissionLeg(Frozen):
@@ -771,7 +806,9 @@ class DegradationSpec(Frozen):
 class ResourceSpec(Frozen):
     """Radio resources to give a slice."""
 
-    share: float = Field(gt=0.0, le=0.9, description="Share of each cell's capacity, 0-0.9; the other slices shrink in proportion.")
+    share: float = Field(
+        gt=0.0, le=0.9, description="Share of each cell's capacity, 0-0.9; the other slices shrink in proportion."
+    )
 
 
 class OffloadResult(Frozen):
