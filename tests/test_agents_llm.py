@@ -138,7 +138,7 @@ def transcript() -> list[dict]:
     return agent.messages
 
 
-def build_tiny_model(root: Path, *, hidden: int = 128, max_steps: int = 200, target_loss: float = 3e-3) -> Path:
+def build_tiny_model(root: Path, *, seed: int = 0, hidden: int = 128, max_steps: int = 200, target_loss: float = 3e-3) -> Path:
     """Build the tiny tool-calling model under ``root``, fine-tuned until it replays :data:`TURNS`.
 
     Returns:
@@ -151,7 +151,7 @@ def build_tiny_model(root: Path, *, hidden: int = 128, max_steps: int = 200, tar
 
     from sixg.agents.llm import _template_messages
 
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     template = TEMPLATE.read_text()
     chat = _template_messages(transcript())
     # Qwen2's normalizer and pre-tokenizer, so that AutoTokenizer (which rebuilds a Qwen2Tokenizer
@@ -324,6 +324,15 @@ def test_parse_reply_keeps_the_raw_text_of_a_broken_call(text, name):
     assert schema_problems(calls[0])
 
 
+def test_parse_reply_ignores_what_a_model_thinks():
+    """JSON and a 'Final Answer' inside <think> are reasoning; the call after it is the action."""
+    text = '<think>Maybe {"name": "switch_network_slice", "arguments": {}}? Final Answer: no.</think>\n' + CALL_STATE
+    calls, thought, ok = parse_reply(text)
+    assert ok and [c.name for c in calls] == ["check_network_state"] and thought.startswith("<think>")
+    assert parse_reply("<think>I should check first.</think>") == ([], "<think>I should check first.</think>", False)
+    assert not is_final_answer("<think>Final Answer: later</think>")
+
+
 def test_final_answer_needs_the_marker():
     """Only text with a 'Final Answer:' line ends an episode; other prose does not."""
     assert is_final_answer(FINAL)
@@ -344,6 +353,15 @@ def test_an_endpoint_call_with_broken_arguments_is_kept_as_text():
     history = agent.messages
     assert [m["role"] for m in history] == ["system", "user", "assistant", "user", "assistant"]
     assert "tool_calls" not in history[2] and '"get_slice_status"' in history[2]["content"]
+
+
+def test_the_intent_is_stated_once():
+    """The first user message adds the intent to the observation, unless the observation already states it."""
+    for text, expected in [(START, f"Operator intent: {FIX}\n\n{START}"), (f"Intent: {FIX}\n{START}", f"Intent: {FIX}\n{START}")]:
+        agent = Scripted([CALL_STATE])
+        agent.reset(intent=FIX, tools=TOOLS)
+        agent.act(observation(text))
+        assert agent.messages[1] == {"role": "user", "content": expected}
 
 
 def test_a_cut_off_final_answer_does_not_end_the_episode():
@@ -482,8 +500,10 @@ def test_openai_agent_is_deterministic(served_model):
     """At temperature 0 the endpoint gives the same calls in a replayed episode."""
     base_url, name = served_model
     agent = make_agent("react-openai", model=name, base_url=base_url, max_tokens=48, max_retries=0)
-    strip = lambda calls: [(c.name, c.arguments) for c in calls]  # noqa: E731 -- ids are per request
-    assert strip(run_turns(agent, 2)) == strip(run_turns(agent, 2)) == [("check_network_state", "{}"), ("reboot_gnb", '{"gnb": "gnb-1"}')]
+    first, again = run_turns(agent, 2), run_turns(agent, 2)
+    # The server numbers call ids per request, so compare what was called.
+    assert [(c.name, c.arguments) for c in first] == [(c.name, c.arguments) for c in again]
+    assert [(c.name, c.arguments) for c in first] == [("check_network_state", "{}"), ("reboot_gnb", '{"gnb": "gnb-1"}')]
 
 
 @pytest.mark.llm

@@ -8,20 +8,25 @@ request (:class:`OpenAIReActAgent`). Decoding is deterministic by default (tempe
 as in the paper's evaluation; with a temperature above 0 sampling is seeded by the episode
 seed, so an episode still replays.
 
-A local model (a directory holding ``config.json``, the weights and the tokenizer files;
-nothing is ever downloaded)::
+A local model (a directory holding ``config.json``, the weights and the tokenizer with a
+chat template; nothing is ever downloaded), one episode::
 
     from sixg.agents import make_agent
+    from sixg.sim.env import NetOpsEnv
+    from sixg.sim.runner import run_episode
+
     agent = make_agent("react-hf", model="/models/Qwen2.5-1.5B-Instruct", max_new_tokens=256)
+    result = run_episode(NetOpsEnv(backend="surrogate"), agent, seed=3)
+    result.success, result.steps, agent.messages[-1], agent.describe()
 
-An endpoint (OpenAI itself, or a local vLLM / llama.cpp / ``transformers serve`` server)::
+An endpoint: OpenAI itself, or a server on your machine (vLLM, llama.cpp, or
+``transformers serve /models/Qwen2.5-1.5B-Instruct --port 8000``, whose model name is
+the path)::
 
-    export OPENAI_API_KEY=...                      # read by the agent, never logged
+    export OPENAI_API_KEY=...        # read at reset(), never logged; local servers need none
     agent = make_agent("react-openai", model="gpt-4.1-mini")
-    agent = make_agent("react-openai", model="Qwen/Qwen2.5-7B-Instruct",
-                       base_url="http://127.0.0.1:8000/v1")   # or set OPENAI_BASE_URL
-
-then ``sixg.sim.runner.run_episode(env, agent, seed=...)`` runs an episode.
+    agent = make_agent("react-openai", model="/models/Qwen2.5-1.5B-Instruct",
+                       base_url="http://127.0.0.1:8000/v1")   # or export OPENAI_BASE_URL
 
 How a reply becomes a call (the same rule for both back-ends):
 
@@ -29,6 +34,7 @@ How a reply becomes a call (the same rule for both back-ends):
   else a ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>`` block in the text
   (Qwen/Hermes templates), else a bare JSON object with a ``"name"`` (Llama 3, Mistral
   style). Further calls in the same reply are dropped: the loop takes one call per turn.
+  What a reasoning model writes inside ``<think>...</think>`` is never read as a call.
 * A reply with no tool call that contains a line starting with ``Final Answer:`` (and was
   not cut off by the token limit) ends the episode: :meth:`ReActAgent.act` returns ``None``.
 * Anything else -- plain text, broken JSON, a cut-off reply -- is returned as a
@@ -83,6 +89,8 @@ Rules:
   starting with "Final Answer:" and a one-sentence summary, and call no tool."""
 
 _FINAL_ANSWER = re.compile(r"^[\s*#>_`]*final\s+answer\b", re.IGNORECASE | re.MULTILINE)
+# Reasoning models (Qwen3, DeepSeek-R1) think aloud first; what they think is not what they do.
+_THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL)
 _TOOL_CALL_BLOCK = re.compile(r"<tool_call>(.*?)(?:</tool_call>|\Z)", re.DOTALL)
 _RECOVER_NAME = re.compile(r'"name"\s*:\s*"([^"\\]{1,128})"')
 _OPENAI_URL = "https://api.openai.com/v1"
@@ -190,8 +198,10 @@ def parse_reply(text: str) -> tuple[list[ToolCall], str | None, bool]:
         them (the model's reasoning) or None; and whether the first call has a name and a JSON
         object as arguments. When no call can be read but the text looks like an attempt at
         one, ``calls`` holds one call with the recovered name (or ``""``) and the raw text as
-        arguments, and ``well_formed`` is False. Plain text gives no calls.
+        arguments, and ``well_formed`` is False. Plain text gives no calls. Anything inside
+        ``<think>...</think>`` is reasoning and never read as a call.
     """
+    raw, text = text, _THINK.sub("", text)
     blocks = list(_TOOL_CALL_BLOCK.finditer(text))
     if blocks:
         calls: list[ToolCall] = []
@@ -202,32 +212,32 @@ def parse_reply(text: str) -> tuple[list[ToolCall], str | None, bool]:
             cand = _candidate(values[0][0], inner) if values else None
             if cand is None:
                 name = _RECOVER_NAME.search(inner)
-                cand = _Candidate(name=name.group(1) if name else "", arguments=text, id=None, ok=False)
+                cand = _Candidate(name=name.group(1) if name else "", arguments=raw, id=None, ok=False)
             elif not cand.ok:
-                cand = _Candidate(name=cand.name, arguments=text, id=cand.id, ok=False)
+                cand = _Candidate(name=cand.name, arguments=raw, id=cand.id, ok=False)
             if k == 0:
                 first_ok = cand.ok
             calls.append(ToolCall(name=cand.name, arguments=cand.arguments, id=cand.id))
-        thought = _TOOL_CALL_BLOCK.sub("", text).strip() or None
+        thought = _TOOL_CALL_BLOCK.sub("", raw).strip() or None
         return calls, thought, first_ok
     for value, start, end in _json_values(text):
-        cand = _candidate(value, text)
+        cand = _candidate(value, raw)
         if cand is not None:
-            thought = (text[:start] + text[end:]).strip().strip("`").strip() or None
             if not cand.ok:
-                return [ToolCall(name=cand.name, arguments=text)], None, False
+                return [ToolCall(name=cand.name, arguments=raw)], None, False
+            thought = raw.replace(text[start:end], "", 1).strip().strip("`").strip() or None
             return [ToolCall(name=cand.name, arguments=cand.arguments, id=cand.id)], thought, True
     # No readable call. Text that still names a tool or opens a call is a failed attempt,
     # not an answer; plain prose is left for the caller to judge (final answer or not).
     name = _RECOVER_NAME.search(text)
     if name or "<tool_call>" in text:
-        return [ToolCall(name=name.group(1) if name else "", arguments=text)], None, False
-    return [], text.strip() or None, False
+        return [ToolCall(name=name.group(1) if name else "", arguments=raw)], None, False
+    return [], raw.strip() or None, False
 
 
 def is_final_answer(text: str) -> bool:
-    """Whether ``text`` declares the episode finished (a line starting with ``Final Answer:``)."""
-    return bool(_FINAL_ANSWER.search(text))
+    """Whether ``text`` declares the episode finished (a line starting with ``Final Answer:``, outside ``<think>``)."""
+    return bool(_FINAL_ANSWER.search(_THINK.sub("", text)))
 
 
 def _check_tools(tools: Sequence[dict]) -> list[dict]:
@@ -327,6 +337,9 @@ class ReActAgent(Agent):
     def _observation_message(self, observation: Observation) -> dict[str, Any]:
         text = observation.text or observation.error or ""
         if len(self._messages) == 1:
+            # The environment's first observation usually states the intent already.
+            if self._intent and self._intent in text:
+                return {"role": "user", "content": text}
             content = f"Operator intent: {self._intent}"
             return {"role": "user", "content": f"{content}\n\n{text}" if text else content}
         if self._pending_id is not None:
