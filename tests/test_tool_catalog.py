@@ -29,6 +29,24 @@ TABLE_IV = {
     Effect.CONFIGURATION: ["switch_network_slice", "graceful_degradation", "edge_offload", "trigger_slice_reallocation"],
 }  # fmt: skip
 
+# Table IV's output type of each tool.
+OUTPUTS = {
+    "read_telemetry": "TelemetryState", "check_network_state": "NetworkState", "get_signal_strength": "SignalStrength",
+    "scan_available_gnbs": "GnbList", "get_edge_load": "EdgeLoad", "get_slice_status": "SliceStatus",
+    "read_uav_position": "Position", "get_battery_level": "BatteryLevel", "predict_sla_violation": "SLAPrediction",
+    "check_handover_status": "HandoverStatus", "get_traffic_pattern": "TrafficPattern", "monitor_interference": "InterferenceLevel",
+    "check_link_quality": "LinkQuality", "select_recovery_strategy": "RecoveryStrategy", "get_available_slices": "SliceList",
+    "check_migration_feasibility": "FeasibilityScore", "activate_sensor": "SensorHandle", "risk_assessment": "RiskScore",
+    "evaluate_intent_feasibility": "FeasibilityScore", "check_geofence": "GeofenceResult", "path_planning": "Waypoints",
+    "compute_energy_budget": "EnergyPlan", "select_offload_target": "OffloadTarget", "negotiate_priority": "PriorityResult",
+    "set_waypoint": "WaypointAck", "adjust_altitude": "AltitudeAck", "adjust_speed": "SpeedAck", "collision_avoidance": "AvoidanceCmd",
+    "swarm_formation": "FormationCmd", "assign_task": "TaskAck", "send_alert": "AlertAck", "request_handover": "HandoverCmd",
+    "log_decision": "LogAck", "update_mission_plan": "MissionPlan", "broadcast_status": "BroadcastAck", "heartbeat": "HeartbeatAck",
+    "verify_sla_compliance": "ComplianceResult", "validate_mission_completion": "ValidationResult",
+    "switch_network_slice": "NetworkState", "graceful_degradation": "NetworkState", "edge_offload": "OffloadResult",
+    "trigger_slice_reallocation": "NetworkState",
+}  # fmt: skip
+
 CATALOG = default_catalog()
 
 
@@ -42,6 +60,11 @@ def test_catalog_is_table_iv():
         Effect.REASONING: 22,
         Effect.CONFIGURATION: 4,
     }
+
+
+def test_outputs_are_table_iv_types():
+    """Every tool returns the type Table IV names for it."""
+    assert {name: t.output.__name__ for name, t in CATALOG.items()} == OUTPUTS
 
 
 def test_acting_tools_are_the_configuration_tools_and_uav_commands():
