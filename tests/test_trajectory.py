@@ -110,3 +110,18 @@ def test_corrupt_files_are_named(tmp_path):
     (tmp_path / "future.jsonl").write_text(json.dumps(header))
     with pytest.raises(CorruptTraceError, match="format 99"):
         Trajectory.load(tmp_path / "future.jsonl")
+
+
+def test_cli_shows_and_replays(tmp_path, capsys):
+    """`python -m sixg.sim show|replay` print the steps and check a recording against a fresh run."""
+    from sixg.backends import register_backend
+    from sixg.sim.__main__ import main
+
+    register_backend("toy", "toynet:ToyBackend")  # the recording names its backend by id
+    path = _episode().save(tmp_path / "episode.jsonl")
+    assert main(["show", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "seed 5 on toy" in out and "switch_network_slice" in out and "error (malformed_call)" in out
+    assert main(["replay", str(path)]) == 0
+    assert "identical over 9 step(s)" in capsys.readouterr().out
+    assert main(["replay", str(tmp_path / "missing.jsonl")]) == 2
