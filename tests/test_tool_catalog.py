@@ -167,3 +167,35 @@ def test_cli_lists_and_prints_schemas(capsys):
     assert "42 of 42 schemas are strict" in capsys.readouterr().out
     assert tools_cli(["show", "chek_geofence"]) == 2
     assert "Did you mean 'check_geofence'?" in capsys.readouterr().err
+
+
+def test_misdeclared_tools_are_refused_at_declaration():
+    """A tool missing its docstring, a parameter's doc, or acting against its effect class is refused when declared."""
+    from collections.abc import Generator
+
+    from sixg.errors import UserError
+    from sixg.tools import ToolContext, tool
+
+    def undocumented(ctx: ToolContext, uav: str) -> int:
+        """Read something.
+
+        Args:
+            other: Not the parameter.
+        """
+
+    def observing_actor(ctx: ToolContext) -> Generator[int, int, int]:
+        """Pretends to observe."""
+        yield 1
+        return 1
+
+    def configuring_reader(ctx: ToolContext) -> int:
+        """Pretends to configure."""
+
+    with pytest.raises(UserError, match="document parameter uav"):
+        tool(Effect.OBSERVATION, latency_s=0.1)(undocumented)
+    with pytest.raises(UserError, match="cannot act"):
+        tool(Effect.OBSERVATION, latency_s=0.1)(observing_actor)
+    with pytest.raises(UserError, match="must yield"):
+        tool(Effect.CONFIGURATION)(configuring_reader)
+    with pytest.raises(UserError, match="latency_s"):
+        tool(Effect.REASONING)(configuring_reader)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from sixg.errors import UserError
 from sixg.tools.schema import parse_docstring, strict_json_schema
@@ -93,21 +93,8 @@ class ToolSpec:
         """Run on validated ``args``: the output, or for an acting tool its generator."""
         return self.fn(ctx, **{name: getattr(args, name) for name in self.parameters})
 
-    def output_json(self, value: Any) -> Any:
-        """``value`` (an output of this tool) as JSON-ready data."""
-        return _output_adapter(self.output).dump_python(value, mode="json")
-
     def __call__(self, ctx: ToolContext, /, *args: Any, **kwargs: Any) -> Any:
         return self.fn(ctx, *args, **kwargs)
-
-
-_ADAPTERS: dict[Any, TypeAdapter] = {}
-
-
-def _output_adapter(tp: Any) -> TypeAdapter:
-    if tp not in _ADAPTERS:
-        _ADAPTERS[tp] = TypeAdapter(tp)
-    return _ADAPTERS[tp]
 
 
 def tool(effect: Effect, *, latency_s: float | None = None) -> Callable[[Callable[..., Any]], ToolSpec]:
