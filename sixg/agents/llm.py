@@ -577,6 +577,11 @@ class OpenAIReActAgent(ReActAgent):
     the last failure, and any other HTTP error, raises :class:`EndpointError` saying what
     to check.
 
+    A server that parses tool calls itself may fail on a malformed one instead of returning
+    the text: ``transformers serve`` 5.24 answers HTTP 500 when the JSON inside a
+    ``<tool_call>`` block is broken, which surfaces here as :class:`EndpointError` rather
+    than as a failed step. Prose, unknown tools and wrong arguments come through as calls.
+
     Args:
         model: The model name the endpoint serves.
         base_url: Base URL up to and including ``/v1``; defaults to ``$OPENAI_BASE_URL``,
@@ -684,12 +689,17 @@ class OpenAIReActAgent(ReActAgent):
                 if attempt < attempts:
                     time.sleep(delay)
                     continue
-                raise EndpointError(
-                    f"could not reach {self.url} after {attempt} attempt(s) ({reason}): check the URL "
-                    "(base_url or OPENAI_BASE_URL, up to and including /v1) and that the server is running",
-                    url=self.url,
-                    attempts=attempt,
-                ) from None
+                if isinstance(reason, TimeoutError):
+                    message = (
+                        f"no answer from {self.url} within {self.timeout:g} s, {attempt} attempt(s): check that the "
+                        "server is up and not overloaded, or pass a larger timeout= for a slow model"
+                    )
+                else:
+                    message = (
+                        f"could not reach {self.url} after {attempt} attempt(s) ({reason}): check the URL "
+                        "(base_url or OPENAI_BASE_URL, up to and including /v1) and that the server is running"
+                    )
+                raise EndpointError(message, url=self.url, attempts=attempt) from None
             try:
                 return json.loads(raw)
             except ValueError:
