@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
 
 import jsonschema
 import pytest
 
-from sixg.tools import Effect, default_catalog, strict_schema_problems
+from sixg.errors import UserError
+from sixg.tools import Effect, ToolContext, default_catalog, strict_schema_problems, tool
 from sixg.tools.__main__ import main as tools_cli
 from sixg.tools.schema import parse_docstring, strict_json_schema
 
@@ -170,11 +172,7 @@ def test_cli_lists_and_prints_schemas(capsys):
 
 
 def test_misdeclared_tools_are_refused_at_declaration():
-    """A tool missing its docstring, a parameter's doc, or acting against its effect class is refused when declared."""
-    from collections.abc import Generator
-
-    from sixg.errors import UserError
-    from sixg.tools import ToolContext, tool
+    """A tool missing a parameter's doc, or acting against its effect class, is refused when declared."""
 
     def undocumented(ctx: ToolContext, uav: str) -> int:
         """Read something.

@@ -102,7 +102,12 @@ def tool(effect: Effect, *, latency_s: float | None = None) -> Callable[[Callabl
 
     def declare(fn: Callable[..., Any]) -> ToolSpec:
         name = fn.__name__
-        hints = typing.get_type_hints(fn, include_extras=True)
+        try:
+            hints = typing.get_type_hints(fn, include_extras=True)
+        except NameError as exc:
+            raise UserError(
+                f"tool {name}: its type hints do not resolve ({exc}); import the types at module level"
+            ) from None
         params = list(inspect.signature(fn).parameters.values())
         if not params or params[0].name != "ctx":
             raise UserError(f"tool {name}: the first parameter must be `ctx: ToolContext`")
