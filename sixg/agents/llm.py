@@ -19,6 +19,10 @@ chat template; nothing is ever downloaded), one episode::
     result = run_episode(NetOpsEnv(backend="surrogate"), agent, seed=3)
     result.success, result.steps, agent.messages[-1], agent.describe()
 
+On a small CPU machine generation is often fastest with one torch thread
+(``OMP_NUM_THREADS=1`` or ``torch.set_num_threads(1)``); pass ``device="cuda"`` and
+``dtype="bfloat16"`` for a GPU.
+
 An endpoint: OpenAI itself, or a server on your machine (vLLM, llama.cpp, or
 ``transformers serve /models/Qwen2.5-1.5B-Instruct --port 8000``, whose model name is
 the path)::
@@ -292,7 +296,8 @@ class ReActAgent(Agent):
         Args:
             intent: The operator's intent, in words.
             tools: The tools' JSON schemas (OpenAI function-calling format).
-            seed: Seeds sampling when the temperature is above 0.
+            seed: Seeds sampling when the temperature is above 0 (a local model treats None
+                as 0; an endpoint is then sent no seed).
         """
         self._tools = _check_tools(tools)
         self._start()
@@ -394,7 +399,7 @@ class ReActAgent(Agent):
         Args:
             messages: The history (a copy the back-end may change).
             tools: The tools' JSON schemas.
-            seed: The episode seed (None: unseeded).
+            seed: The episode seed, or None.
             turn: 0 for the first reply of the episode, then 1, 2, ...
         """
 
