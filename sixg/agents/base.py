@@ -17,17 +17,9 @@ from typing import Any, ClassVar
 
 from sixg.domain import NetworkState
 from sixg.errors import UnknownIdError, did_you_mean
+from sixg.tools.boundary import ToolCall
 
-
-@dataclass(frozen=True)
-class ToolCall:
-    """A tool call as an agent emitted it (arguments are JSON text, possibly malformed)."""
-
-    name: str
-    arguments: str = "{}"
-    id: str | None = None
-    #: Free text the agent produced with the call (a ReAct "thought"), for the trajectory.
-    thought: str | None = None
+__all__ = ["Agent", "Observation", "ToolCall", "agent_ids", "make_agent", "register_agent"]
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,17 @@ from sixg.tools.registry import ToolSpec
 
 
 class ToolCall(Frozen):
-    """A call as a model emits it: a tool name and its arguments (a JSON object, as text or parsed)."""
+    """A call as a model emits it: a tool name and its arguments (a JSON object, as text or parsed).
+
+    This is also what every agent returns (:mod:`sixg.agents`): the arguments stay
+    unvalidated until they reach the boundary.
+    """
 
     name: str
     arguments: str | dict[str, Any] = "{}"
     id: str | None = None
+    #: Free text the agent produced with the call (a ReAct "thought"), kept in the trajectory.
+    thought: str | None = None
 
     def arguments_text(self) -> str:
         """The arguments as JSON text (how they are validated, recorded and replayed)."""
