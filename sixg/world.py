@@ -70,6 +70,10 @@ class UavPlan:
                 self.next_index = 0
 
 
+#: Windows averaged into the reported network state (1 s at the default 0.5 s windows).
+REPORT_WINDOWS = 2
+
+
 @dataclass(frozen=True)
 class TrackPoint:
     t: float
@@ -154,7 +158,21 @@ class World:
 
     @property
     def state(self) -> NetworkState:
+        """The managed service's state in the latest measurement window."""
         return self.snapshot.state
+
+    def sustained_state(self, windows: int = REPORT_WINDOWS) -> NetworkState:
+        """The mean of the last ``windows`` measurement windows (the slice of the latest).
+
+        One 0.5 s window is a noisy sample (a few late packets read as loss); whether a
+        goal holds is judged on what the network sustains over a reporting period.
+        """
+        recent = [s.state for s in list(self.history)[-windows:]] or [self.snapshot.state]
+        if len(recent) == 1:
+            return recent[0]
+        n = len(recent)
+        mean = {name: sum(getattr(r, name) for r in recent) / n for name in NetworkState.NUMERIC}
+        return NetworkState(slice=recent[-1].slice, **mean)
 
     def ue(self, ue_id: str) -> UeRadio:
         return self.snapshot.ue(ue_id)

@@ -9,5 +9,6 @@ from sixg.agents.base import Agent, Observation, ToolCall, agent_ids, make_agent
 
 register_agent("react-hf", "sixg.agents.llm:HFReActAgent")
 register_agent("react-openai", "sixg.agents.llm:OpenAIReActAgent")
+register_agent("reference", "sixg.agents.replay:ReferenceAgent")
 
 __all__ = ["Agent", "Observation", "ToolCall", "agent_ids", "make_agent", "register_agent"]

@@ -53,6 +53,10 @@ class Agent(abc.ABC):
     def act(self, observation: Observation) -> ToolCall | None:
         """The next call, or None to stop."""
 
+    def prepare(self, task) -> None:
+        """Called by the benchmark before each task's episode. Only an oracle (the
+        reference replayer) looks at the task; every other agent ignores it."""
+
     def close(self) -> None:
         """Release models, connections and processes."""
 

@@ -30,6 +30,7 @@ import gymnasium
 from gymnasium import spaces
 from pydantic import Field, ValidationError
 
+from sixg.actions import Action
 from sixg.backends.base import Backend, make_backend
 from sixg.domain import Frozen, NetworkState, SLASpec
 from sixg.errors import ResetNeeded, UserError
@@ -71,6 +72,11 @@ class EpisodeOptions(Frozen):
     )
     goal: Goal | None = Field(
         default=None, description="What confirms the intent; by default the intent's SLA targets."
+    )
+    setup: tuple[Action, ...] = Field(
+        default=(),
+        max_length=20,
+        description="Actions applied in a first window before the agent starts (the situation it takes over), e.g. the service already at the edge.",
     )
     max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10_000)
     think_time_s: float = Field(
@@ -178,10 +184,14 @@ class NetOpsEnv(gymnasium.Env):
             think_time_s=opts.think_time_s,
         )
         world = self._sim.start()
-        observation = _intro(intent, scenario, goal, world.state, opts.max_steps)
+        if opts.setup:
+            for action in opts.setup:
+                self._sim.enqueue(action)
+            self._sim.wait(backend.window_s)
+        observation = _intro(intent, scenario, goal, world.state, opts.max_steps, t=self._sim.now)
         self._last_observation = observation
         info = {
-            "t": 0.0,
+            "t": self._sim.now,
             "state": world.state,
             "intent": intent,
             "goal": goal,
@@ -334,7 +344,7 @@ class NetOpsEnv(gymnasium.Env):
         if not needed <= self._confirmed:
             return False
         world = self._sim.world
-        if goal.sla is not None and goal.sla.violations(world.state):
+        if goal.sla is not None and goal.sla.violations(world.sustained_state()):
             return False
         return goal.mission is None or mission_outcome(world, goal.mission).complete
 
@@ -378,7 +388,7 @@ def _intent_text(goal: Goal) -> str:
     return " ".join(parts) or "Manage the network."
 
 
-def _intro(intent: str, scenario: Scenario, goal: Goal, state: NetworkState, max_steps: int) -> str:
+def _intro(intent: str, scenario: Scenario, goal: Goal, state: NetworkState, max_steps: int, *, t: float = 0.0) -> str:
     xmin, ymin, xmax, ymax = scenario.area
     lines = [
         f"Intent: {intent}",
@@ -397,7 +407,7 @@ def _intro(intent: str, scenario: Scenario, goal: Goal, state: NetworkState, max
     if confirm:
         lines.append("Finish by confirming with " + " and ".join(confirm) + ".")
     lines.append(
-        f"[t=0.00 s] network state: {json.dumps(_rounded(state.model_dump(mode='json')), separators=(', ', ': '))}"
+        f"[t={t:.2f} s] network state: {json.dumps(_rounded(state.model_dump(mode='json')), separators=(', ', ': '))}"
     )
     lines.append(f"You have {max_steps} step(s).")
     return "\n".join(lines)

@@ -37,7 +37,7 @@ def run_episode(
     """
     text, info = env.reset(seed=seed, options=options)
     agent.reset(intent=info["intent"], tools=info["tools"], seed=seed)
-    observation = Observation(text=text, step=0, t=0.0, state=info["state"], info={"scenario": info["scenario"]})
+    observation = Observation(text=text, step=0, t=info["t"], state=info["state"], info={"scenario": info["scenario"]})
     total = 0.0
     terminated = truncated = stopped = False
     while not (terminated or truncated):
