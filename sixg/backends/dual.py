@@ -47,11 +47,14 @@ class DualBackend(Backend):
         self.surrogate = surrogate or make_backend("surrogate", window_s=window_s, **(surrogate_kwargs or {}))
         self.ns3 = ns3 or make_backend("ns3", window_s=window_s, **(ns3_kwargs or {}))
         self.last_pair: dict | None = None
+        #: Both backends' outputs of the latest step: (surrogate, ns3).
+        self.last_outputs: tuple[StepOutput, StepOutput] | None = None
         self._started = False
 
     def reset(self, scenario: Scenario, *, seed: int) -> Snapshot:
         s = self.surrogate.reset(scenario, seed=seed)
         n = self.ns3.reset(scenario, seed=seed)
+        self.first_snapshots = (s, n)
         self._started = True
         self.last_pair = self._pair(s, n, answered_by=self.primary)
         return s if self.primary == "surrogate" else n
@@ -61,6 +64,7 @@ class DualBackend(Backend):
             raise ResetNeeded("call reset() before step()")
         s_out = self.surrogate.step(actions)
         n_out = self.ns3.step(actions)
+        self.last_outputs = (s_out, n_out)
         answered = self.primary
         if self.primary == "surrogate" and self.fallback_ood is not None:
             pred = getattr(self.surrogate, "last_prediction", None)

@@ -30,11 +30,23 @@ from sixg.bench.tasks import (
     UavSpeed,
 )
 from sixg.bench.scoring import tier_of
+from sixg.bench.wording import compose
 from sixg.domain import Position, SLASpec, SliceType
 from sixg.radio import cell_signals
 from sixg.scenario import Scenario
 from sixg.schedule import Schedule, ScheduledEvent
 from sixg.tools.types import MissionSpec
+
+TARGETS = [
+    "keep {sla}",
+    "it has to hold {sla}",
+    "the target is {sla}",
+    "we need {sla}",
+    "make sure it meets {sla}",
+    "aim for {sla}, and verify it",
+    "{sla} is the bar it must clear",
+    "success means {sla}",
+]
 
 STATE = {"$": "state"}
 SLICE = {"$": "slice"}
@@ -66,13 +78,6 @@ def _fmt_sla(sla: SLASpec, rng: random.Random, *, only: tuple[str, ...] = ("late
     return ", ".join(chosen[:-1]) + " and " + chosen[-1]
 
 
-def _decorate(text: str, rng: random.Random) -> str:
-    """Vary the surroundings of an intent the way operators' tickets vary."""
-    prefix = rng.choice(["", "", "", "Ops request: ", "Urgent: ", "Ticket: ", "Note from the NOC: ", "Shift handover: "])
-    suffix = rng.choice(["", "", "", " Confirm when done.", " Please handle it now.", " Keep changes minimal.", " Report back once it holds."])
-    return (prefix + text + suffix).strip()
-
-
 def _sla(sc: Scenario, **override) -> SLASpec:
     return sc.sla.model_copy(update=override)
 
@@ -94,7 +99,7 @@ def _task(sc: Scenario, family: str, domain: str, rng: random.Random, *, intent:
         tier=tier_of(n),
         seed=sc.seed,
         split=sc.split.value,
-        intent=_decorate(intent, rng),
+        intent=intent,
         setup=tuple(setup),
         schedule=schedule,
         goal=tuple(goal),
@@ -112,14 +117,25 @@ def ns_urllc_congestion(sc: Scenario, rng: random.Random) -> Task:
     cell = _service_cell(sc)
     rate = round(rng.uniform(18.0, 25.0), 1)
     sla = _sla(sc)
-    intent = rng.choice(
-        [
-            f"Background traffic is flooding {cell}; keep the managed service at {_fmt_sla(sla, rng, only=('latency', 'loss'))} by moving it to the low-latency slice.",
-            f"The service's cell {cell} is congested. Put the service on URLLC so it keeps {_fmt_sla(sla, rng, only=('latency', 'loss'))}.",
-            f"Congestion in {cell} is hurting our compute service. Protect it with the ultra-reliable slice and hold {_fmt_sla(sla, rng, only=('latency',))}.",
-            f"Move the managed service onto the URLLC slice: {cell} is overloaded and we need {_fmt_sla(sla, rng)}.",
-            f"Users near {cell} report lag. Give the service guaranteed low latency (URLLC) and keep {_fmt_sla(sla, rng, only=('latency', 'throughput'))}.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "background traffic is flooding {cell}",
+            "{cell} is congested",
+            "users near {cell} report lag",
+            "a load surge hit {cell} a moment ago",
+            "{cell} is saturated by broadband traffic",
+        ],
+        instruction=[
+            "move {svc} to the low-latency slice",
+            "put {svc} on URLLC",
+            "protect {svc} with the ultra-reliable slice",
+            "switch {svc} over to URLLC",
+            "give {svc} guaranteed low latency by changing its slice",
+            "{svc} belongs on the URLLC slice until this passes",
+        ],
+        target=TARGETS,
+        slots={"cell": cell, "sla": _fmt_sla(sla, rng, only=rng.choice([("latency", "loss"), ("latency",), ("latency", "throughput"), ("latency", "jitter", "loss", "throughput")]))},
     )
     return _task(
         sc, "ns_urllc_congestion", "network_slicing", rng,
@@ -133,14 +149,22 @@ def ns_urllc_congestion(sc: Scenario, rng: random.Random) -> Task:
 
 
 def ns_iot_move(sc: Scenario, rng: random.Random) -> Task:
-    intent = rng.choice(
-        [
-            "The managed service now only sends low-rate telemetry; move it to the massive IoT slice.",
-            "Our service has become a sensor feed with tiny bandwidth needs. Put it on mMTC to free broadband capacity.",
-            "Reclassify the managed service as machine-type traffic and switch it to the mMTC slice.",
-            "Downgrade the compute service to the IoT slice: it only reports meter readings from now on.",
-            "Free up eMBB resources: the managed service belongs on the massive machine-type slice now.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "{svc} now only sends low-rate telemetry",
+            "{svc} has become a sensor feed with tiny bandwidth needs",
+            "the workload turned into periodic meter readings",
+            "broadband capacity is needed elsewhere",
+            "the application was reclassified as machine-type traffic",
+        ],
+        instruction=[
+            "move {svc} to the massive IoT slice",
+            "put {svc} on mMTC",
+            "switch {svc} to the machine-type slice",
+            "downgrade {svc} to the IoT slice",
+            "{svc} should run on mMTC from now on",
+        ],
     )
     return _task(
         sc, "ns_iot_move", "network_slicing", rng,
@@ -156,13 +180,23 @@ def ns_reallocate(sc: Scenario, rng: random.Random) -> Task:
     share = rng.choice([0.5, 0.6, 0.7])
     sla = _sla(sc)
     pct = int(share * 100)
-    intent = rng.choice(
-        [
-            f"eMBB background load in {cell} is starving everything else. Reserve at least {pct} % of cell capacity for URLLC, run the service there, and keep {_fmt_sla(sla, rng, only=('latency', 'loss'))}.",
-            f"Rebalance the slices: URLLC should get {pct} % or more of each cell, the managed service should ride on it, and it must hold {_fmt_sla(sla, rng, only=('latency',))}.",
-            f"A traffic surge hit {cell}. Shift capacity to the URLLC slice (no less than {pct} %) and move the service onto it; target {_fmt_sla(sla, rng)}.",
-            f"Give the low-latency slice a {pct} % share, put the compute service on it, and make sure it meets {_fmt_sla(sla, rng, only=('latency', 'throughput'))} despite the congestion in {cell}.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "eMBB background load in {cell} is starving everything else",
+            "a traffic surge hit {cell}",
+            "broadband users are crowding out the critical traffic in {cell}",
+            "the slices are badly balanced for today's load",
+        ],
+        instruction=[
+            "reserve at least {pct} % of cell capacity for URLLC and run {svc} on it",
+            "rebalance the slices so URLLC gets {pct} % or more of each cell, then move {svc} there",
+            "shift capacity to the URLLC slice (no less than {pct} %) and put {svc} on it",
+            "give the low-latency slice a {pct} % share and carry {svc} on it",
+            "raise URLLC's share to {pct} % and switch {svc} onto that slice",
+        ],
+        target=TARGETS,
+        slots={"cell": cell, "pct": pct, "sla": _fmt_sla(sla, rng, only=rng.choice([("latency", "loss"), ("latency",), ("latency", "throughput")]))},
     )
     return _task(
         sc, "ns_reallocate", "network_slicing", rng,
@@ -199,14 +233,27 @@ def _task_spec(sc: Scenario, name: str, *, max_latency: float | None) -> dict:
 def eo_edge_latency(sc: Scenario, rng: random.Random) -> Task:
     bound = round(2 * sc.cloud.link_delay_ms + rng.uniform(6.0, 12.0), 1)
     sla = _sla(sc, max_latency_ms=bound)
-    intent = rng.choice(
-        [
-            f"The service's jobs must be answered in under {bound:g} ms; the cloud round trip is too long, so run them at the edge.",
-            f"Cut the response time to below {bound:g} ms by offloading the service's compute to the edge server.",
-            f"Latency budget is now {bound:g} ms. Move the compute work next to the gateway and confirm the SLA.",
-            f"Bring the service's processing to the edge host so responses arrive within {bound:g} ms.",
-            f"Operators want sub-{bound:g} ms responses from the managed service. Offload its jobs from the cloud to the edge.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "the cloud round trip is too long for {svc}",
+            "the latency budget of {svc} was cut to {bound} ms",
+            "operators want sub-{bound} ms responses from {svc}",
+            "the backbone to the cloud adds too much delay",
+        ],
+        instruction=[
+            "run the jobs of {svc} on the edge server",
+            "offload the compute of {svc} to the edge",
+            "move the processing of {svc} next to the gateway",
+            "bring {svc}'s jobs from the cloud to the edge host",
+        ],
+        target=[
+            "responses must arrive in under {bound} ms",
+            "keep the response time below {bound} ms and confirm it",
+            "the latency must stay under {bound} ms",
+            "target: under {bound} ms per response",
+        ],
+        slots={"bound": f"{bound:g}"},
     )
     return _task(
         sc, "eo_edge_latency", "edge_offloading", rng,
@@ -226,13 +273,22 @@ def eo_overload_cloud(sc: Scenario, rng: random.Random) -> Task:
     extra = round(rng.uniform(0.8, 1.3), 2)
     sla = _sla(sc)
     task = _task_spec(sc, "svc-jobs", max_latency=sla.max_latency_ms)
-    intent = rng.choice(
-        [
-            f"The edge server hosting our service is swamped by other tenants. Put the service where it meets {_fmt_sla(sla, rng, only=('latency', 'loss'))}.",
-            f"Edge overload: the managed service's response times are exploding. Find a better host and restore {_fmt_sla(sla, rng, only=('latency',))}.",
-            f"Other tenants saturated the edge compute. Move the service's jobs so it keeps {_fmt_sla(sla, rng)}.",
-            f"The edge is overloaded and our jobs queue there. Relocate the compute and confirm {_fmt_sla(sla, rng, only=('latency', 'throughput'))}.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "the edge server hosting {svc} is swamped by other tenants",
+            "edge overload: response times of {svc} are exploding",
+            "other tenants saturated the edge compute",
+            "jobs of {svc} are queueing at the edge",
+        ],
+        instruction=[
+            "put {svc} where it can be served properly",
+            "find a better host for {svc}",
+            "relocate the compute of {svc}",
+            "move the jobs of {svc} off the overloaded edge",
+        ],
+        target=TARGETS,
+        slots={"sla": _fmt_sla(sla, rng, only=rng.choice([("latency", "loss"), ("latency",), ("latency", "throughput")]))},
     )
     return _task(
         sc, "eo_overload_cloud", "edge_offloading", rng,
@@ -263,14 +319,22 @@ def uav_altitude(sc: Scenario, rng: random.Random) -> Task:
     uav = _pick_uav(sc, rng)
     current = sc.uav(uav).waypoints[0].z
     h = float(rng.choice([h for h in range(40, 141, 10) if abs(h - current) >= 20]))
-    intent = rng.choice(
-        [
-            f"Fly {uav} at {h:g} m from now on.",
-            f"Change {uav}'s operating altitude to {h:g} m.",
-            f"Airspace control asks that {uav} keep to {h:g} m above ground.",
-            f"Set the height of {uav} to {h:g} metres for the rest of its route.",
-            f"{uav} must move to the {h:g} m flight level.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "airspace control changed the corridor",
+            "a new flight level was assigned",
+            "the survey needs a different vantage point",
+            "",
+        ],
+        instruction=[
+            "fly {uav} at {h} m from now on",
+            "change {uav}'s operating altitude to {h} m",
+            "{uav} must keep to {h} m above ground",
+            "set the height of {uav} to {h} metres for the rest of its route",
+            "move {uav} to the {h} m flight level",
+        ],
+        slots={"uav": uav, "h": f"{h:g}"},
     )
     return _task(
         sc, "uav_altitude", "uav_control", rng,
@@ -284,13 +348,21 @@ def uav_altitude(sc: Scenario, rng: random.Random) -> Task:
 def uav_slowdown_alert(sc: Scenario, rng: random.Random) -> Task:
     uav = _pick_uav(sc, rng)
     speed = float(rng.choice([3, 4, 5, 6]))
-    intent = rng.choice(
-        [
-            f"{uav} is running low on energy: slow it to {speed:g} m/s and raise a low-battery alert.",
-            f"Conserve {uav}'s battery by cutting its cruise speed to {speed:g} m/s, and alert ground control that its battery is low.",
-            f"Battery warning on {uav}. Reduce its speed to {speed:g} m/s and issue a battery_low alert.",
-            f"Have {uav} cruise at {speed:g} m/s to save power and flag its battery as low.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "{uav} is running low on energy",
+            "battery warning on {uav}",
+            "{uav} may not make it back at its current pace",
+            "telemetry shows {uav}'s pack draining fast",
+        ],
+        instruction=[
+            "slow {uav} to {v} m/s and raise a low-battery alert",
+            "cut {uav}'s cruise speed to {v} m/s and alert ground control that its battery is low",
+            "have {uav} cruise at {v} m/s to save power, and flag its battery as low",
+            "reduce the speed of {uav} to {v} m/s and issue a battery_low alert",
+        ],
+        slots={"uav": uav, "v": f"{speed:g}"},
     )
     return _task(
         sc, "uav_slowdown_alert", "uav_control", rng,
@@ -320,13 +392,21 @@ def uav_inspect(sc: Scenario, rng: random.Random) -> Task:
     start = sc.uav(uav).waypoints[0]
     target = _offset_point(sc, start, rng, 80.0, 200.0, round(rng.uniform(40.0, 100.0), 0))
     where = f"({target.x:g}, {target.y:g}) at {target.z:g} m"
-    intent = rng.choice(
-        [
-            f"Send {uav} to inspect the mast at {where}, but only after checking it has the energy and coverage for the trip.",
-            f"Plan a covered route for {uav} to {where}, check its battery budget, then dispatch it.",
-            f"We need eyes on {where}. Route {uav} there with good radio coverage and make sure the battery allows it.",
-            f"Dispatch {uav} to the inspection point {where} once you have confirmed the energy budget of a coverage-aware route.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "we need eyes on {where}",
+            "a mast at {where} needs inspection",
+            "a fault was reported near {where}",
+            "the survey team asked for imagery of {where}",
+        ],
+        instruction=[
+            "send {uav} to {where}, but only after checking it has the energy and coverage for the trip",
+            "plan a covered route for {uav} to {where}, check its battery budget, then dispatch it",
+            "route {uav} to {where} with good radio coverage and make sure the battery allows it",
+            "dispatch {uav} to the inspection point {where} once the energy budget of a coverage-aware route is confirmed",
+        ],
+        slots={"uav": uav, "where": where},
     )
     return _task(
         sc, "uav_inspect", "uav_control", rng,
@@ -362,13 +442,22 @@ def dr_interference(sc: Scenario, rng: random.Random) -> Task:
     cell = _service_cell(sc)
     power = round(rng.uniform(26.0, 32.0), 1)
     sla = _sla(sc, min_throughput_mbps=round(0.6 * sc.service.offered_mbps, 2))
-    intent = rng.choice(
-        [
-            f"Something is jamming {cell} and the managed service suffers. Diagnose it and restore {_fmt_sla(sla, rng, only=('latency', 'throughput'))}.",
-            f"Interference alarm in {cell}. Assess the risk, pick a recovery and get the service back to {_fmt_sla(sla, rng)}.",
-            f"The service's radio link degraded suddenly near {cell}. Recover it to {_fmt_sla(sla, rng, only=('latency', 'loss'))} and verify.",
-            f"Recover the managed service from the interference surge in {cell}; it must hold {_fmt_sla(sla, rng, only=('throughput', 'latency'))}.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "something is jamming {cell}",
+            "interference alarm in {cell}",
+            "the radio link of {svc} degraded suddenly near {cell}",
+            "SINR collapsed in {cell}",
+        ],
+        instruction=[
+            "diagnose the trouble and recover {svc}",
+            "assess the risk, pick a recovery and apply it to {svc}",
+            "recover {svc} from the interference",
+            "find out what is wrong and get {svc} back on track",
+        ],
+        target=TARGETS,
+        slots={"cell": cell, "sla": _fmt_sla(sla, rng, only=rng.choice([("latency", "throughput"), ("latency", "loss"), ("throughput", "latency", "loss")]))},
     )
     return _task(
         sc, "dr_interference", "degradation_recovery", rng,
@@ -392,13 +481,22 @@ def dr_backhaul_handover(sc: Scenario, rng: random.Random) -> Task | None:
     delay = round(rng.uniform(60.0, 90.0), 1)
     loss = round(rng.uniform(0.03, 0.06), 3)
     sla = _sla(sc)
-    intent = rng.choice(
-        [
-            f"The backhaul of {cell} is slow and dropping packets. Get the managed service off that cell and back to {_fmt_sla(sla, rng, only=('latency', 'loss'))}, and log what you did.",
-            f"Transport fault on {cell}'s backhaul. Move the service UE to a healthy neighbour cell, record the decision, and confirm {_fmt_sla(sla, rng)}.",
-            f"{cell}'s S1 link is degraded. Recover the service by changing its serving cell; it must meet {_fmt_sla(sla, rng, only=('latency',))}. Keep a decision log.",
-            f"Latency and loss spiked because {cell}'s backhaul is failing. Hand the service over to a neighbour, document the decision, and verify {_fmt_sla(sla, rng, only=('loss', 'latency'))}.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "the backhaul of {cell} is slow and dropping packets",
+            "transport fault on {cell}'s backhaul",
+            "{cell}'s S1 link is degraded",
+            "latency and loss spiked because {cell}'s backhaul is failing",
+        ],
+        instruction=[
+            "get {svc} off that cell, log what you did",
+            "move the service UE to a healthy neighbour cell and record the decision",
+            "recover {svc} by changing its serving cell and keep a decision log",
+            "hand {svc} over to a neighbour and document the decision",
+        ],
+        target=TARGETS,
+        slots={"cell": cell, "sla": _fmt_sla(sla, rng, only=rng.choice([("latency", "loss"), ("latency",), ("loss", "latency", "throughput")]))},
     )
     return _task(
         sc, "dr_backhaul_handover", "degradation_recovery", rng,
@@ -423,12 +521,22 @@ def dr_congestion_recovery(sc: Scenario, rng: random.Random) -> Task:
     cell = _service_cell(sc)
     fraction = rng.choice([0.6, 0.7, 0.8, 0.9])
     sla = _sla(sc)
-    intent = rng.choice(
-        [
-            f"A congestion storm hit {cell}. Work out what is wrong, degrade the broadband background gracefully, protect the service on URLLC, log the decision and verify {_fmt_sla(sla, rng, only=('latency', 'loss'))}.",
-            f"Recover the managed service from the surge in {cell}: shape the eMBB load, move the service to URLLC, keep a decision record and confirm {_fmt_sla(sla, rng)}.",
-            f"{cell} is overloaded. Diagnose, relieve the eMBB slice by shaping it, give the service the low-latency slice, write the decision to the log, and check {_fmt_sla(sla, rng, only=('latency',))}.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "a congestion storm hit {cell}",
+            "{cell} is overloaded",
+            "the surge in {cell} is still going on",
+            "broadband traffic in {cell} went through the roof",
+        ],
+        instruction=[
+            "work out what is wrong, degrade the broadband background gracefully, protect {svc} on URLLC and log the decision",
+            "shape the eMBB load, move {svc} to URLLC and keep a decision record",
+            "diagnose, relieve the eMBB slice by shaping it, give {svc} the low-latency slice and write the decision to the log",
+            "after a diagnosis, throttle eMBB, switch {svc} to URLLC and document what you did",
+        ],
+        target=TARGETS,
+        slots={"cell": cell, "sla": _fmt_sla(sla, rng, only=rng.choice([("latency", "loss"), ("latency",), ("latency", "jitter", "loss", "throughput")]))},
     )
     return _task(
         sc, "dr_congestion_recovery", "degradation_recovery", rng,
@@ -456,12 +564,20 @@ def dr_uav_drift(sc: Scenario, rng: random.Random) -> Task | None:
     home = sc.uav(svc).waypoints[0]
     stop = round(rng.uniform(3.0, 5.0), 1)
     where = f"({home.x:g}, {home.y:g}, {home.z:g})"
-    intent = rng.choice(
-        [
-            f"{svc}, which carries the managed service, is drifting off station. Check its link and position, bring it back to {where}, confirm it answers a heartbeat and log the recovery.",
-            f"GPS trouble on {svc}: it has left its station at {where}. Assess its radio situation, return it there, verify it is alive and record the decision.",
-            f"Recover {svc} after its drift: inspect its handover and signal state, send it back to {where}, heartbeat it, and note the action in the log.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "{uav}, which carries {svc}, is drifting off station",
+            "GPS trouble on {uav}: it has left its station",
+            "{uav} was blown off course",
+            "{uav} reports an unplanned drift",
+        ],
+        instruction=[
+            "check its link and position, bring it back to {where}, confirm it answers a heartbeat and log the recovery",
+            "assess its radio situation, return it to {where}, verify it is alive and record the decision",
+            "inspect its handover and signal state, send it back to {where}, heartbeat it, and note the action in the log",
+        ],
+        slots={"uav": svc, "where": where},
     )
     return _task(
         sc, "dr_uav_drift", "degradation_recovery", rng,
@@ -492,14 +608,26 @@ def ma_priority(sc: Scenario, rng: random.Random) -> Task | None:
     a, b = rng.sample(list(sc.uav_ids), 2)
     pa = sc.uav(a).waypoints[0]
     spot = _offset_point(sc, pa, rng, 60.0, 150.0, round(rng.uniform(50.0, 90.0), 0))
-    hold = Position(x=round(spot.x + 80.0, 1), y=spot.y, z=spot.z)
+    xmin, ymin, xmax, ymax = sc.area
+    options = [("east", 80.0, 0.0), ("west", -80.0, 0.0), ("north", 0.0, 80.0), ("south", 0.0, -80.0)]
+    inside = [(d, dx, dy) for d, dx, dy in options if xmin + 10 <= spot.x + dx <= xmax - 10 and ymin + 10 <= spot.y + dy <= ymax - 10]
+    direction, dx, dy = rng.choice(inside or options[:1])
+    hold = Position(x=round(spot.x + dx, 1), y=round(spot.y + dy, 1), z=spot.z)
+    off = f"80 m {direction} of the spot"
     where = f"({spot.x:g}, {spot.y:g})"
-    intent = rng.choice(
-        [
-            f"{a} and {b} both want the survey slot over {where}. {a} has priority: send it there, park {b} 80 m east of the spot at the same height, and tell {b} to hold.",
-            f"Deconflict {a} and {b} at {where}: {a} goes first (high priority), {b} waits 80 m to the east and broadcasts that it is holding.",
-            f"Two UAVs are converging on {where}. Negotiate, give {a} the spot, keep {b} 80 m east of it, and have {b} announce it is holding.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "{a} and {b} both want the survey slot over {where}",
+            "two UAVs are converging on {where}",
+            "{a} and {b} were tasked to the same spot, {where}",
+        ],
+        instruction=[
+            "{a} has priority: send it there, park {b} {off} at the same height, and tell {b} to hold",
+            "deconflict them: {a} goes first, {b} waits {off} and broadcasts that it is holding",
+            "negotiate, give {a} the spot, keep {b} {off} of it, and have {b} announce it is holding",
+        ],
+        slots={"a": a, "b": b, "where": where, "off": off},
     )
     return _task(
         sc, "ma_priority", "multi_agent_coordination", rng,
@@ -508,7 +636,7 @@ def ma_priority(sc: Scenario, rng: random.Random) -> Task | None:
             RefStep(tool="negotiate_priority", args={"first": a, "second": b, "intent": {"text": f"{a} surveys {where} first", "slice": None, "sla": None, "priority": "high"}}),
             RefStep(tool="set_waypoint", args={"uav": a, "position": _pos(spot)}),
             RefStep(tool="set_waypoint", args={"uav": b, "position": _pos(hold)}),
-            RefStep(tool="broadcast_status", args={"uav": b, "message": {"status": "holding", "text": f"holding east of {where} while {a} surveys"}}),
+            RefStep(tool="broadcast_status", args={"uav": b, "message": {"status": "holding", "text": f"holding {off} while {a} surveys"}}),
         ],
         goal=[UavHeadingTo(uav=a, position=spot, tolerance_m=10.0), UavHeadingTo(uav=b, position=hold, tolerance_m=15.0), LogHas(kind="broadcast", uav=b)],
         requires_verification=False,
@@ -524,16 +652,23 @@ def ma_mission(sc: Scenario, rng: random.Random) -> Task | None:
         here = sc.uav(u).waypoints[0]
         # Close to where each UAV starts, so the mission can finish within the episode.
         targets.append(_offset_point(sc, here, rng, 12.0, 20.0, here.z))
-    mid = f"M-{sc.seed:02d}{rng.randrange(100):02d}"
+    mid = f"M-{rng.randrange(1000, 10000)}"
     tasks = (f"survey-{a}", f"survey-{b}")
     mission = MissionSpec(mission_id=mid, uavs=(a, b), targets=tuple(targets), tolerance_m=10.0, min_battery_fraction=0.2, deadline_s=None, required_tasks=tasks)
     pts = " and ".join(f"({p.x:g}, {p.y:g})" for p in targets)
-    intent = rng.choice(
-        [
-            f"Run survey mission {mid} with {a} and {b}: cover {pts}, each UAV with its own survey task, keep 20 % battery, keep everyone informed, and validate the mission at the end.",
-            f"Mission {mid}: {a} and {b} must overfly {pts}. Plan it, assign and accept a survey task per UAV, dispatch them, broadcast status, check they are alive, then validate completion.",
-            f"Coordinate {a} and {b} on mission {mid} over {pts}; tasks survey-{a} and survey-{b} must be assigned, batteries stay above 20 %, and the mission must validate.",
-        ]
+    intent = compose(
+        rng,
+        context=[
+            "survey mission {mid} is ready for {a} and {b}",
+            "operations scheduled mission {mid}",
+            "{a} and {b} are assigned to mission {mid}",
+        ],
+        instruction=[
+            "cover {pts}, each UAV with its own survey task (survey-{a}, survey-{b}), keep 20 % battery, keep everyone informed, and validate the mission at the end",
+            "{a} and {b} must overfly {pts}: plan it, assign and accept a survey task per UAV, dispatch them, broadcast status, check they are alive, then validate completion",
+            "coordinate {a} and {b} over {pts}; tasks survey-{a} and survey-{b} must be assigned, batteries stay above 20 %, and the mission must validate",
+        ],
+        slots={"a": a, "b": b, "mid": mid, "pts": pts},
     )
     ref = [RefStep(tool="update_mission_plan", args={"mission": mission.model_dump(mode="json"), "state": STATE})]
     for u, tname, p in zip((a, b), tasks, targets):

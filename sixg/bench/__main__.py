@@ -1,0 +1,218 @@
+"""``python -m sixg.bench``: run agents on 6GAgentBench, inspect it, rebuild it.
+
+    python -m sixg.bench run --agent mapek --backend surrogate [--tier L1] [--out DIR]
+    python -m sixg.bench run --agent react-openai --agent-arg model=gpt-4.1-mini --backend surrogate
+    python -m sixg.bench show
+    python -m sixg.bench build --verify surrogate,ns3 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+
+
+def _agent_args(pairs: list[str]) -> dict:
+    out = {}
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep or not key:
+            from sixg.errors import UserError
+
+            raise UserError(f"--agent-arg takes KEY=VALUE, got {p!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sixg.bench", description="6GAgentBench: tiered tasks for network-management agents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run an agent on the benchmark (resumable: rerun the same command to continue)")
+    r.add_argument("--agent", required=True, help="agent id: reference, threshold, mapek, drl, random, react-hf, react-openai")
+    r.add_argument("--agent-arg", action="append", default=[], metavar="KEY=VALUE", help="constructor argument for the agent (repeatable), e.g. model=/path/to/model")
+    r.add_argument("--backend", default="surrogate", choices=["surrogate", "ns3", "dual"], help="network backend (default: the shipped surrogate)")
+    r.add_argument("--tier", choices=["L1", "L2", "L3"], help="only this tier")
+    r.add_argument("--domain", help="only this domain")
+    r.add_argument("--subset", choices=["all", "validation"], default="all", help="all tasks or the 120-task validation subset")
+    r.add_argument("--limit", type=int, help="at most this many tasks (for a quick look)")
+    r.add_argument("--trials", type=int, default=1, help="repeats per task with other episode seeds (pass^k)")
+    r.add_argument("--workers", type=int, default=1, help="episodes run in parallel (each with its own backend)")
+    r.add_argument("--out", type=Path, help="output directory (default runs/bench/AGENT-BACKEND)")
+    r.add_argument("--benchmark", type=Path, help="benchmark file (default: the one shipped with sixg)")
+    s = sub.add_parser("show", help="what the benchmark holds")
+    s.add_argument("--benchmark", type=Path)
+    b = sub.add_parser("build", help="draw, de-duplicate and verify the benchmark, and write its file")
+    b.add_argument("--variants", type=int, default=2, help="tasks per family and seed")
+    b.add_argument("--verify", default="surrogate,ns3", help="backends on which every reference must succeed")
+    b.add_argument("--workers", type=int, default=2, help="parallel ns-3 workers for verification")
+    b.add_argument("--out", type=Path, help="benchmark file to write (default: the shipped one)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+    from sixg.errors import SixgError
+
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "show":
+            return _show(args)
+        return _build(args)
+    except SixgError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished episodes are saved; rerun the same command to resume", file=sys.stderr)
+        return 130
+
+
+def select_tasks(bench, *, subset: str = "all", tier: str | None = None, domain: str | None = None, limit: int | None = None):
+    tasks = bench.tasks
+    if subset == "validation":
+        ids = set(bench.validation_ids)
+        tasks = [t for t in tasks if t.id in ids]
+    if tier:
+        tasks = [t for t in tasks if t.tier == tier]
+    if domain:
+        tasks = [t for t in tasks if t.domain == domain]
+    if limit:
+        # Spread a quick look over tiers and domains rather than taking the first ones.
+        tasks = sorted(tasks, key=lambda t: (hash_order(t.id)))[:limit]
+    return tasks
+
+
+def hash_order(task_id: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(task_id.encode()).hexdigest()
+
+
+def _run(args) -> int:
+    from tqdm import tqdm
+
+    from sixg.agents import make_agent
+    from sixg.bench.build import load_benchmark
+    from sixg.bench.run import plot_tiers, run, summarise, table
+    from sixg.errors import UserError
+    from sixg.sim.env import NetOpsEnv
+
+    bench = load_benchmark(args.benchmark)
+    tasks = select_tasks(bench, subset=args.subset, tier=args.tier, domain=args.domain, limit=args.limit)
+    if not tasks:
+        raise UserError("no tasks match the selection")
+    kwargs = _agent_args(args.agent_arg)
+    make_agent(args.agent, **kwargs)  # fail fast on a bad id or argument, before any episode
+    out = args.out or Path("runs") / "bench" / f"{args.agent}-{args.backend}"
+    meta = {
+        "agent": args.agent,
+        "agent_args": kwargs,
+        "backend": args.backend,
+        "benchmark_version": bench.version,
+        "benchmark_fingerprint": bench.meta.get("fingerprint"),
+    }
+    total = len(tasks) * args.trials
+    bar = tqdm(total=total, unit="episode", desc=f"{args.agent} on {args.backend}")
+    lock = threading.Lock()
+    from sixg.bench.run import read_results
+
+    done_before = {(e.task_id, e.trial) for e in read_results(out) if e.error is None and e.task_id in {t.id for t in tasks}}
+    bar.update(len(done_before))
+
+    def on_episode(ep) -> None:
+        with lock:
+            bar.update(1)
+            if ep.error:
+                bar.write(f"{ep.task_id}: {ep.error}")
+
+    episodes = run(
+        tasks,
+        make_agent=lambda: make_agent(args.agent, **kwargs),
+        make_env=lambda: NetOpsEnv(backend=args.backend),
+        out=out,
+        meta=meta,
+        trials=args.trials,
+        workers=args.workers,
+        on_episode=on_episode,
+    )
+    bar.close()
+    summary = summarise(episodes, ks=tuple(range(1, args.trials + 1)))
+    summary.update(meta)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    plot = plot_tiers({args.agent: summary}, out / "tiers.png", title=f"6GAgentBench v{bench.version}: {args.agent} on {args.backend}")
+    print(f"\n6GAgentBench v{bench.version}, {len(tasks)} task(s) x {args.trials} trial(s), backend {args.backend}")
+    print(table({args.agent: summary}))
+    if summary["errors"]:
+        print(f"\n{summary['errors']} episode(s) ended in an error and were not scored; rerun to retry them", file=sys.stderr)
+    print(f"\nwrote {out / 'results.jsonl'}, {out / 'summary.json'} and {plot}")
+    return 0
+
+
+def _show(args) -> int:
+    from collections import Counter
+
+    from sixg.bench.build import load_benchmark
+
+    bench = load_benchmark(args.benchmark)
+    m = bench.meta
+    print(f"6GAgentBench v{bench.version}: {len(bench.tasks)} tasks (fingerprint {m.get('fingerprint')}), validation subset {len(bench.validation_ids)}")
+    tiers = Counter(t.tier for t in bench.tasks)
+    domains = Counter(t.domain for t in bench.tasks)
+    print("tiers:   " + ", ".join(f"{k} {tiers[k]}" for k in sorted(tiers)))
+    print("domains: " + ", ".join(f"{k} {v}" for k, v in sorted(domains.items())))
+    for key in ("dedup", "separability_probe", "separability_probe_numbers_masked", "verification"):
+        if key in m:
+            print(f"{key}: {json.dumps(m[key])}")
+    return 0
+
+
+def _build(args) -> int:
+    from tqdm import tqdm
+
+    from sixg.bench.build import benchmark_path, dedupe, draw_tasks, separability_probe, validation_subset, verify_all, write_benchmark
+    from sixg.scenario import SPLIT_SEEDS, Split
+
+    train = draw_tasks(Split.TRAIN, SPLIT_SEEDS[Split.TRAIN], variants=args.variants)
+    bench = draw_tasks(Split.BENCHMARK, SPLIT_SEEDS[Split.BENCHMARK], variants=args.variants)
+    print(f"drew {len(train)} training and {len(bench)} benchmark candidate tasks", file=sys.stderr)
+    bar = tqdm(total=len(bench), desc="de-duplicating intents")
+    bench, report = dedupe(bench, train, variants=args.variants, progress=lambda: bar.update(1))
+    bar.close()
+    probe = separability_probe(train, bench)
+    probe_masked = separability_probe(train, bench, mask_numbers=True)
+    print(
+        f"ROUGE-L >= {report.threshold}: {report.reworded} re-worded, {report.still_close} still close; "
+        f"TF-IDF probe accuracy {probe['accuracy']:.3f} ({probe_masked['accuracy']:.3f} with numbers masked)",
+        file=sys.stderr,
+    )
+    verification: dict = {}
+    keep = list(bench)
+    for backend in [b for b in args.verify.split(",") if b]:
+        bar = tqdm(total=len(keep), desc=f"verifying references on {backend}")
+        res = verify_all(keep, backend, workers=args.workers if backend == "ns3" else 1, on_done=lambda v: bar.update(1))
+        bar.close()
+        failed = {k: v.detail for k, v in res.items() if not v.success}
+        verification[backend] = {"verified": len(keep) - len(failed), "dropped": len(failed), "dropped_examples": dict(list(failed.items())[:20])}
+        keep = [t for t in keep if res[t.id].success]
+        print(f"{backend}: {len(keep)} of {len(res)} references succeed", file=sys.stderr)
+    meta = {
+        "dedup": report.__dict__,
+        "separability_probe": probe,
+        "separability_probe_numbers_masked": probe_masked,
+        "verification": verification,
+        "validation_ids": validation_subset(keep),
+        "training_tasks_compared": len(train),
+    }
+    path = args.out or benchmark_path()
+    write_benchmark(path, keep, meta)
+    print(f"wrote {len(keep)} tasks to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

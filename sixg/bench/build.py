@@ -1,0 +1,303 @@
+"""Building 6GAgentBench: draw tasks, keep benchmark intents apart from training ones,
+verify every reference solution on both backends, and write the versioned file.
+
+Training tasks come from seeds 1-50 and benchmark tasks from seeds 51-80 (the paper's
+holdout). A benchmark intent whose ROUGE-L against any training intent reaches the
+threshold is re-worded (drawn again) until it falls below it. A TF-IDF probe reports
+how well a classifier can tell training from benchmark intents (near 50 % means the
+wording gives nothing away).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sixg.bench.families import FAMILIES
+from sixg.bench.tasks import BENCHMARK_VERSION, TASK_ADAPTER, Task, judge
+from sixg.errors import DataError, UserError
+from sixg.scenario import SCENARIO_VERSION, SPLIT_SEEDS, Split, generate
+
+ROUGE_THRESHOLD = 0.8
+MAX_REWORDINGS = 12
+
+
+def benchmark_path() -> Path:
+    """The benchmark file shipped with sixg."""
+    return Path(__file__).resolve().parent.parent / "data" / "bench" / f"6gagentbench-v{BENCHMARK_VERSION}.json"
+
+
+def draw_tasks(split: Split | str, seeds: Iterable[int], *, variants: int = 1, attempt: int = 0) -> list[Task]:
+    """One task per family (where it applies) per seed and variant."""
+    split = Split(split)
+    tasks = []
+    for seed in seeds:
+        sc = generate(seed, split=split)
+        for name, family in FAMILIES.items():
+            for v in range(variants):
+                rng = random.Random(f"sixg-task-{split.value}-{seed}-{name}-{v}-{attempt}")
+                task = family(sc, rng)
+                if task is None:
+                    continue
+                if variants > 1:
+                    task = task.model_copy(update={"id": f"{task.id}-{v}"})
+                tasks.append(task)
+    return tasks
+
+
+def redraw(task: Task, attempt: int, *, variants: int) -> Task:
+    """The same task drawn with another wording (and fresh parameters)."""
+    sc = generate(task.seed, split=task.split)
+    v = int(task.id.rsplit("-", 1)[1]) if variants > 1 else 0
+    rng = random.Random(f"sixg-task-{task.split}-{task.seed}-{task.family}-{v}-{attempt}")
+    new = FAMILIES[task.family](sc, rng)
+    return new.model_copy(update={"id": task.id})
+
+
+@dataclass
+class DedupReport:
+    threshold: float
+    candidates: int
+    reworded: int
+    still_close: int
+    max_rouge_before: float
+    max_rouge_after: float
+
+
+def rouge_l_max(texts: Sequence[str], against: Sequence[str], *, candidates: int = 25) -> list[float]:
+    """For each text, its highest ROUGE-L F1 against any of ``against``.
+
+    Exact ROUGE-L over every pair is quadratic in pure Python; the highest one is found
+    among the texts most similar by TF-IDF cosine, so only the ``candidates`` nearest
+    are scored exactly.
+    """
+    from rouge_score import rouge_scorer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not texts or not against:
+        return [0.0 for _ in texts]
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
+    vec = TfidfVectorizer(ngram_range=(1, 2)).fit(list(against) + list(texts))
+    sims = (vec.transform(texts) @ vec.transform(against).T).toarray()
+    out = []
+    for i, t in enumerate(texts):
+        nearest = sims[i].argsort()[::-1][:candidates]
+        out.append(max(scorer.score(against[j], t)["rougeL"].fmeasure for j in nearest))
+    return out
+
+
+def dedupe(bench: list[Task], train: list[Task], *, variants: int, threshold: float = ROUGE_THRESHOLD, progress: Callable[[], None] | None = None) -> tuple[list[Task], DedupReport]:
+    """Re-word benchmark tasks whose intent is a near-duplicate of a training intent."""
+    train_texts = [t.intent for t in train]
+    by_family: dict[str, list[str]] = {}
+    for t in train:
+        by_family.setdefault(t.family, []).append(t.intent)
+    # Re-wordings are checked against their own family's training intents (near-duplicates
+    # come from the same templates); the before/after figures are against every intent.
+    scores = rouge_l_max([t.intent for t in bench], train_texts)
+    before = max(scores, default=0.0)
+    out, reworded, still = [], 0, 0
+    for task, score in zip(bench, scores):
+        best, best_score = task, score
+        attempt = 1
+        while best_score >= threshold and attempt <= MAX_REWORDINGS:
+            cand = redraw(task, attempt, variants=variants)
+            s = rouge_l_max([cand.intent], by_family.get(task.family, train_texts))[0]
+            if s < best_score:
+                best, best_score = cand, s
+            attempt += 1
+        if best is not task:
+            reworded += 1
+        if best_score >= threshold:
+            still += 1
+        out.append(best)
+        if progress is not None:
+            progress()
+    after = max(rouge_l_max([t.intent for t in out], train_texts), default=0.0)
+    return out, DedupReport(threshold, len(bench), reworded, still, before, after)
+
+
+def separability_probe(train: Sequence[Task], bench: Sequence[Task], *, seed: int = 0, mask_numbers: bool = False) -> dict:
+    """Cross-validated accuracy of a TF-IDF + logistic regression train-vs-benchmark classifier
+    on balanced samples (50 % is chance). With ``mask_numbers`` every number is replaced by
+    one token, so only the wording is compared (each seed's SLA figures and ids are unique)."""
+    import re
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+
+    rng = random.Random(seed)
+    n = min(len(train), len(bench))
+    texts = rng.sample([t.intent for t in train], n) + rng.sample([t.intent for t in bench], n)
+    if mask_numbers:
+        texts = [re.sub(r"\d+(?:\.\d+)?", " NUM ", t) for t in texts]
+    labels = [0] * n + [1] * n
+    pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2), LogisticRegression(max_iter=2000))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    acc = cross_val_score(pipe, texts, labels, cv=folds, scoring="accuracy")
+    return {"accuracy": float(acc.mean()), "folds": [float(a) for a in acc], "n_per_class": n, "numbers_masked": mask_numbers}
+
+
+# --- verification -----------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    task_id: str
+    backend: str
+    success: bool
+    steps: int
+    detail: str
+
+
+def verify_reference(task: Task, env, *, seed: int = 1) -> Verification:
+    """Run ``task``'s reference solution on ``env``'s backend and judge it."""
+    from sixg.agents.replay import ReferenceAgent
+    from sixg.sim.runner import run_episode
+
+    agent = ReferenceAgent()
+    agent.prepare(task)
+    res = run_episode(env, agent, seed=seed, options=task.env_options())
+    verdict = judge(task, env.sim.world, verified=res.terminated)
+    errors = [s["result"]["error"]["message"] for s in res.trajectory.steps if s["result"]["error"] is not None]
+    failed = [d for _, ok, d in verdict.checks if not ok]
+    detail = "ok" if verdict.success else "; ".join(failed + ([] if verdict.verified or not task.requires_verification else ["not confirmed by verification"]) + errors[:2])
+    return Verification(task.id, env.sim.world.snapshot.backend, verdict.success, res.steps, detail)
+
+
+def verify_all(tasks: Sequence[Task], backend: str, *, workers: int = 1, backend_kwargs: dict | None = None, on_done: Callable[[Verification], None] | None = None) -> dict[str, Verification]:
+    """Verify every task's reference on ``backend`` (threads, one environment each)."""
+    import queue
+    import threading
+
+    from sixg.sim.env import NetOpsEnv
+
+    jobs: queue.Queue = queue.Queue()
+    for t in tasks:
+        jobs.put(t)
+    results: dict[str, Verification] = {}
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        env = NetOpsEnv(backend=backend, backend_kwargs=backend_kwargs or {})
+        try:
+            while True:
+                try:
+                    task = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    v = verify_reference(task, env)
+                except Exception as exc:  # a crashed worker fails this task, not the build
+                    if not isinstance(exc, Exception):
+                        raise
+                    v = Verification(task.id, backend, False, 0, f"{type(exc).__name__}: {exc}")
+                with lock:
+                    results[task.id] = v
+                if on_done is not None:
+                    on_done(v)
+        except BaseException as exc:  # keep the build alive; re-raised below
+            failures.append(exc)
+        finally:
+            env.close()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, workers))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if failures:
+        raise failures[0]
+    return results
+
+
+# --- the file -----------------------------------------------------------------------------------
+
+
+def validation_subset(tasks: Sequence[Task], *, per_tier: int = 40, seed: int = 0) -> list[str]:
+    """Ids of a held-out subset with ``per_tier`` tasks per tier, spread over domains."""
+    rng = random.Random(f"sixg-validation-{seed}")
+    chosen = []
+    for tier in ("L1", "L2", "L3"):
+        pool = [t for t in tasks if t.tier == tier]
+        by_domain: dict[str, list[Task]] = {}
+        for t in sorted(pool, key=lambda t: t.id):
+            by_domain.setdefault(t.domain, []).append(t)
+        for lst in by_domain.values():
+            rng.shuffle(lst)
+        picked: list[Task] = []
+        while len(picked) < min(per_tier, len(pool)):
+            for d in sorted(by_domain):
+                if by_domain[d] and len(picked) < per_tier:
+                    picked.append(by_domain[d].pop())
+        chosen += [t.id for t in picked]
+    return chosen
+
+
+def fingerprint(tasks: Sequence[Task]) -> str:
+    h = hashlib.sha256()
+    for t in tasks:
+        h.update(json.dumps(t.model_dump(mode="json"), sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def write_benchmark(path: Path, tasks: Sequence[Task], meta: dict) -> None:
+    doc = {
+        "name": "6GAgentBench",
+        "version": BENCHMARK_VERSION,
+        "scenario_version": SCENARIO_VERSION,
+        "fingerprint": fingerprint(tasks),
+        **meta,
+        "tasks": [t.model_dump(mode="json") for t in tasks],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n")
+    tmp.replace(path)
+
+
+@dataclass
+class Benchmark:
+    """A loaded benchmark file."""
+
+    version: str
+    tasks: list[Task]
+    validation_ids: list[str]
+    meta: dict = field(default_factory=dict)
+
+    def task(self, task_id: str) -> Task:
+        for t in self.tasks:
+            if t.id == task_id:
+                return t
+        raise KeyError(task_id)
+
+
+def load_benchmark(path: Path | None = None) -> Benchmark:
+    """Load (and validate) a benchmark file; the shipped one by default."""
+    path = Path(path) if path else benchmark_path()
+    if not path.is_file():
+        raise DataError(f"no benchmark file at {path}; build one with `python -m sixg.bench build`")
+    try:
+        doc = json.loads(path.read_text())
+        tasks = [TASK_ADAPTER.validate_python(t) for t in doc["tasks"]]
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"{path} is not a valid benchmark file: {str(exc)[:300]}") from None
+    if doc.get("fingerprint") != fingerprint(tasks):
+        raise DataError(f"{path} has been altered: its tasks do not match the fingerprint it records; rebuild it or bump the version")
+    wrong = sorted({t.seed for t in tasks if t.seed not in SPLIT_SEEDS[Split.BENCHMARK]})
+    if wrong:
+        raise DataError(f"{path} holds tasks on non-benchmark seeds {wrong}")
+    meta = {k: v for k, v in doc.items() if k != "tasks"}
+    return Benchmark(version=doc["version"], tasks=tasks, validation_ids=list(doc.get("validation_ids", [])), meta=meta)
+
+
+def require_versions_match(bench: Benchmark) -> None:
+    if bench.version != BENCHMARK_VERSION:
+        raise UserError(f"benchmark file version {bench.version} does not match this sixg's task format {BENCHMARK_VERSION}")

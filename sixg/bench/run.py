@@ -1,0 +1,257 @@
+"""Running an agent on 6GAgentBench: episodes, resumable results, the Table-I style report.
+
+Each finished episode is appended to ``OUT/results.jsonl`` (and its trajectory saved)
+the moment it ends, so an interrupted run loses nothing and a rerun of the same
+command skips what is done. Episodes that ended in an error (an unreachable model
+endpoint, a dead simulator) are recorded as such and retried on the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sixg.bench.scoring import Outcome, breakdown, pass_k_table
+from sixg.bench.tasks import Task, judge
+from sixg.errors import SixgError, UserError
+
+RESULTS = "results.jsonl"
+META = "run.json"
+
+
+def episode_seed(task_id: str, trial: int) -> int:
+    return int(hashlib.sha256(f"{task_id}/{trial}".encode()).hexdigest()[:8], 16) % (2**31 - 1) + 1
+
+
+@dataclass
+class Episode:
+    """One judged episode (a line of results.jsonl)."""
+
+    task_id: str
+    trial: int
+    tier: str
+    domain: str
+    family: str
+    success: bool
+    goal_met: bool
+    verified: bool
+    steps: int
+    reference_length: int
+    invalid_calls: int
+    t_end: float
+    wall_s: float
+    checks: list = field(default_factory=list)
+    error: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def outcome(self) -> Outcome:
+        return Outcome(self.task_id, self.tier, self.domain, self.success, self.steps, self.reference_length, self.trial)
+
+
+def run_task(task: Task, agent, env, *, trial: int = 0, trajectory_dir: Path | None = None, on_world: Callable[[Task, Any, bool], dict] | None = None) -> Episode:
+    """Run one episode of ``task`` with ``agent`` on ``env`` and judge it.
+
+    ``on_world(task, env, verified)`` may add more judgements of the finished episode
+    (the validation judges it on ns-3's side too); they are stored under ``extra``.
+    """
+    from sixg.sim.runner import run_episode
+
+    t0 = time.perf_counter()
+    agent.prepare(task)
+    seed = episode_seed(task.id, trial)
+    try:
+        res = run_episode(env, agent, seed=seed, options=task.env_options())
+    except SixgError as exc:
+        return Episode(task.id, trial, task.tier, task.domain, task.family, False, False, False, getattr(env, "steps", 0), task.reference_length, 0, 0.0, time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
+    world = env.sim.world
+    verdict = judge(task, world, verified=res.terminated)
+    invalid = sum(1 for s in res.trajectory.steps if s["result"]["error"] is not None and s["result"]["error"]["kind"] != "refused")
+    if trajectory_dir is not None:
+        trajectory_dir.mkdir(parents=True, exist_ok=True)
+        res.trajectory.save(trajectory_dir / f"{task.id}-t{trial}.jsonl")
+    extra = on_world(task, env, res.terminated) if on_world is not None else {}
+    return Episode(
+        task_id=task.id,
+        trial=trial,
+        tier=task.tier,
+        domain=task.domain,
+        family=task.family,
+        success=verdict.success,
+        goal_met=verdict.goal_met,
+        verified=verdict.verified,
+        steps=res.steps,
+        reference_length=task.reference_length,
+        invalid_calls=invalid,
+        t_end=res.t_end,
+        wall_s=time.perf_counter() - t0,
+        checks=[list(c) for c in verdict.checks],
+        extra=extra,
+    )
+
+
+def read_results(out: Path) -> list[Episode]:
+    path = Path(out) / RESULTS
+    if not path.is_file():
+        return []
+    episodes = []
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        try:
+            episodes.append(Episode(**json.loads(line)))
+        except (json.JSONDecodeError, TypeError):
+            continue  # a line cut short by an interruption: that episode runs again
+    # The last record of a (task, trial) wins (an errored episode retried later).
+    latest: dict[tuple[str, int], Episode] = {}
+    for e in episodes:
+        latest[(e.task_id, e.trial)] = e
+    return list(latest.values())
+
+
+def _check_meta(out: Path, meta: dict) -> None:
+    path = out / META
+    if path.is_file():
+        old = json.loads(path.read_text())
+        keys = ("agent", "backend", "benchmark_version", "benchmark_fingerprint")
+        clash = {k: (old.get(k), meta.get(k)) for k in keys if old.get(k) != meta.get(k)}
+        if clash:
+            raise UserError(f"{out} holds a run with other settings {clash} (existing, requested); use another --out or the same settings to resume")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def run(
+    tasks: Sequence[Task],
+    *,
+    make_agent: Callable[[], Any],
+    make_env: Callable[[], Any],
+    out: Path,
+    meta: dict,
+    trials: int = 1,
+    workers: int = 1,
+    on_episode: Callable[[Episode], None] | None = None,
+    on_world: Callable[[Task, Any, bool], dict] | None = None,
+    stop: threading.Event | None = None,
+) -> list[Episode]:
+    """Run every (task, trial) not yet finished in ``out``; return all episodes of the run."""
+    out = Path(out)
+    _check_meta(out, meta)
+    done = {(e.task_id, e.trial) for e in read_results(out) if e.error is None}
+    jobs: queue.Queue = queue.Queue()
+    for trial in range(trials):
+        for t in tasks:
+            if (t.id, trial) not in done:
+                jobs.put((t, trial))
+    lock = threading.Lock()
+    stop = stop or threading.Event()
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        agent, env = make_agent(), make_env()
+        try:
+            while not stop.is_set():
+                try:
+                    task, trial = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                ep = run_task(task, agent, env, trial=trial, trajectory_dir=out / "trajectories", on_world=on_world)
+                with lock:
+                    with open(out / RESULTS, "a") as fh:
+                        fh.write(json.dumps(ep.__dict__) + "\n")
+                        fh.flush()
+                if on_episode is not None:
+                    on_episode(ep)
+        except BaseException as exc:
+            failures.append(exc)
+            stop.set()
+        finally:
+            env.close()
+            agent.close()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, min(workers, jobs.qsize() or 1)))]
+    for th in threads:
+        th.start()
+    try:
+        for th in threads:
+            while th.is_alive():
+                th.join(timeout=0.5)
+    except KeyboardInterrupt:
+        stop.set()
+        for th in threads:
+            th.join()
+        raise
+    if failures:
+        raise failures[0]
+    ids = {t.id for t in tasks}
+    return [e for e in read_results(out) if e.task_id in ids]
+
+
+def summarise(episodes: Sequence[Episode], *, ks: Sequence[int] = (1, 2, 3)) -> dict:
+    outcomes = [e.outcome() for e in episodes if e.error is None]
+    return {
+        **breakdown(outcomes),
+        "pass_k": {str(k): v for k, v in pass_k_table(outcomes, ks).items()},
+        "episodes": len(outcomes),
+        "errors": sum(1 for e in episodes if e.error is not None),
+        "invalid_calls_per_episode": (sum(e.invalid_calls for e in episodes if e.error is None) / len(outcomes)) if outcomes else 0.0,
+    }
+
+
+def table(rows: dict[str, dict]) -> str:
+    """Markdown table in the layout of the paper's Table I (SR per tier, overall SR and SPL, %)."""
+    lines = ["| agent | L1 | L2 | L3 | SR | SPL |", "|---|---|---|---|---|---|"]
+    for name, s in rows.items():
+        tiers = s.get("tiers", {})
+
+        def pct(d):
+            return f"{100 * d['sr']:.1f}" if d else "-"
+
+        lines.append(
+            f"| {name} | {pct(tiers.get('L1'))} | {pct(tiers.get('L2'))} | {pct(tiers.get('L3'))} | "
+            f"{100 * s['overall']['sr']:.1f} [{100 * s['overall']['sr_ci'][0]:.0f}-{100 * s['overall']['sr_ci'][1]:.0f}] | {100 * s['overall']['spl']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def plot_tiers(rows: dict[str, dict], path: Path, *, title: str) -> Path:
+    """Grouped bars of SR per tier with 95 % intervals, one group per agent."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = list(rows)
+    tiers = ("L1", "L2", "L3")
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(names) + 2), 4))
+    width = 0.26
+    x = np.arange(len(names))
+    for k, tier in enumerate(tiers):
+        vals, lo, hi = [], [], []
+        for n in names:
+            d = rows[n].get("tiers", {}).get(tier)
+            v = d["sr"] if d else 0.0
+            vals.append(100 * v)
+            lo.append(100 * (v - d["sr_ci"][0]) if d else 0)
+            hi.append(100 * (d["sr_ci"][1] - v) if d else 0)
+        ax.bar(x + (k - 1) * width, vals, width, yerr=[lo, hi], capsize=3, label=tier)
+    ax.set_xticks(x, names, rotation=15)
+    ax.set_ylabel("success rate (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title(title, fontsize=10)
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
