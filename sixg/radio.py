@@ -166,3 +166,47 @@ def cell_rate_mbps(ran: RanSpec, sinr_db: float) -> float:
     bandwidth_hz = ran.bandwidth_rb * SUBCARRIERS_PER_RB * SUBCARRIER_HZ
     # About a quarter of the resource elements carry reference signals and control.
     return spectral_efficiency(sinr_db) * bandwidth_hz * 0.75 / 1e6
+
+
+class Geometry:
+    """The same link budget as :func:`cell_signals`, vectorised over many positions.
+
+    Built once per scenario; the surrogate backend evaluates every UE of a window in a
+    single call instead of one Python loop per UE and cell.
+    """
+
+    def __init__(self, scenario: Scenario):
+        import numpy as np
+
+        self._np = np
+        ran = scenario.ran
+        self.gnb_ids = tuple(g.id for g in scenario.gnbs)
+        self._gnb_xyz = np.array([[g.position.x, g.position.y, g.position.z] for g in scenario.gnbs], dtype=float)
+        self._re_dbm = np.array([re_power_dbm(ran, g.tx_power_dbm) for g in scenario.gnbs], dtype=float)
+        self._ref, self._exp = ran.pathloss_reference_db, ran.pathloss_exponent
+        self._noise_mw = _mw(noise_per_re_dbm(ran))
+        self._interferers = {i.gnb: (i.position.x, i.position.y, i.position.z) for i in scenario.interferers}
+        self._ran = ran
+
+    def rsrp_dbm(self, xyz):
+        """(U, 3) positions -> (U, G) RSRP of every cell, dBm."""
+        np = self._np
+        d = np.linalg.norm(np.asarray(xyz, dtype=float)[:, None, :] - self._gnb_xyz[None], axis=-1)
+        return self._re_dbm[None] - (self._ref + 10.0 * self._exp * np.log10(np.maximum(d, 1.0)))
+
+    def interference_mw(self, xyz, gnb: str, power_dbm: float):
+        """(U,) power per resource element an interferer near ``gnb`` puts at each position, mW."""
+        np = self._np
+        d = np.linalg.norm(np.asarray(xyz, dtype=float) - np.asarray(self._interferers[gnb])[None], axis=-1)
+        dbm = re_power_dbm(self._ran, power_dbm) - (self._ref + 10.0 * self._exp * np.log10(np.maximum(d, 1.0)))
+        return 10.0 ** (dbm / 10.0)
+
+    def served(self, xyz, serving: list[str | None], extra_mw=None):
+        """(SINR dB, RSRP dBm) per position from its serving cell (-10 dB, -140 dBm if detached)."""
+        np = self._np
+        rsrp = self.rsrp_dbm(xyz)
+        idx = np.array([self.gnb_ids.index(g) if g in self.gnb_ids else -1 for g in serving])
+        own = np.where(idx >= 0, rsrp[np.arange(len(idx)), np.maximum(idx, 0)], -140.0)
+        noise = self._noise_mw + (extra_mw if extra_mw is not None else 0.0)
+        sinr = np.where(idx >= 0, own - 10.0 * np.log10(noise), -10.0)
+        return sinr, own

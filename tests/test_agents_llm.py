@@ -550,3 +550,58 @@ def test_openai_agent_needs_a_key_for_openai(monkeypatch):
     agent = make_agent("react-openai", model="gpt-4.1-mini")
     with pytest.raises(UserError, match=r"set the environment variable OPENAI_API_KEY"):
         agent.reset(intent=FIX, tools=TOOLS)
+
+
+# --- whole benchmark episodes ------------------------------------------------------------------
+
+
+def _slicing_task_and_env():
+    """A benchmark task on the surrogate, with the catalog cut to the three tools the tiny model knows
+    (all 42 schemas would not fit its 4096-token context)."""
+    import random as _random
+
+    from sixg.bench.families import ns_urllc_congestion
+    from sixg.scenario import generate
+    from sixg.sim.env import NetOpsEnv
+    from sixg.tools.catalog import Catalog, default_catalog
+
+    full = default_catalog()
+    catalog = Catalog(full[n] for n in ("check_network_state", "get_slice_status", "switch_network_slice"))
+    task = ns_urllc_congestion(generate(52, split="benchmark"), _random.Random(0))
+    return task, NetOpsEnv(backend="surrogate", catalog=catalog)
+
+
+def _run_react_episode(agent):
+    from sixg.bench.run import run_task
+
+    task, env = _slicing_task_and_env()
+    try:
+        episode = run_task(task, agent, env)
+        steps = env.trajectory.steps
+    finally:
+        env.close()
+        agent.close()
+    return task, episode, steps
+
+
+@pytest.mark.llm
+def test_react_episode_with_the_local_model(tiny_model):
+    """A whole benchmark episode with the tiny model loaded directly: its calls reach the network,
+    its garbage costs steps as failed calls, and the episode is judged without a crash."""
+    task, episode, steps = _run_react_episode(make_agent("react-hf", model=str(tiny_model), max_new_tokens=48))
+    assert episode.error is None and 1 <= episode.steps <= task.max_steps
+    names = [s["result"]["tool"] for s in steps]
+    assert "check_network_state" in names
+    assert any(s["result"]["error"] is not None for s in steps) or names.count("check_network_state") >= 1
+    assert episode.invalid_calls == sum(1 for s in steps if s["result"]["error"] and s["result"]["error"]["kind"] != "refused")
+
+
+@pytest.mark.llm
+def test_react_episode_through_a_served_model(served_model):
+    """The same episode through the OpenAI-compatible server on loopback."""
+    base_url, name = served_model
+    task, episode, steps = _run_react_episode(make_agent("react-openai", model=name, base_url=base_url))
+    assert episode.error is None or "EndpointError" in episode.error
+    if episode.error is None:
+        assert 1 <= episode.steps <= task.max_steps
+        assert steps[0]["result"]["tool"] == "check_network_state"

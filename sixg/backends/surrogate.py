@@ -33,7 +33,7 @@ from sixg.backends.base import Backend, StepOutput
 from sixg.domain import SLICES, NetworkState, Position, SliceType
 from sixg.errors import InvalidActionError, ResetNeeded
 from sixg.kinematics import UavMotion, drift_heading
-from sixg.radio import cell_signals, re_power_dbm, pathloss_db
+from sixg.radio import Geometry, cell_signals
 from sixg.scenario import Scenario
 from sixg.snapshot import ActionResult, EdgeDetail, FlowKpi, ServiceDetail, SliceKpi, Snapshot, UavStatus, UeRadio
 from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, encode_inputs, from_model_space
@@ -101,9 +101,14 @@ class SurrogateBackend(Backend):
         self._shaped: dict[str, float] = {}
         self._active: dict[str, object] = {}
         self._uavs = {u.id: UavMotion.from_spec(u) for u in sc.uavs}
-        self._positions = {u.id: (u.position.x, u.position.y, u.position.z) for u in sc.ues}
-        self._serving = {uid: cell_signals(sc, Position(x=p[0], y=p[1], z=p[2]))[0].gnb for uid, p in self._positions.items()}
-        self._handovers = {uid: 0 for uid in self._positions}
+        self._geometry = Geometry(sc)
+        self._ue_ids = list(sc.ue_ids)
+        self._row = {uid: i for i, uid in enumerate(self._ue_ids)}
+        self._xyz = np.array([[u.position.x, u.position.y, u.position.z] for u in sc.ues], dtype=float)
+        rsrp = self._geometry.rsrp_dbm(self._xyz)
+        # Initial attachment: the strongest cell, as ns-3's cell selection picks.
+        self._serving = {uid: self._geometry.gnb_ids[int(rsrp[i].argmax())] for uid, i in self._row.items()}
+        self._handovers = {uid: 0 for uid in self._ue_ids}
         self._geo_prev = self._service_geo()[0]
         guess = (self._slice.value, 2 * sc.cloud.link_delay_ms + 15.0, 1.5, 0.0, self._sf.offered_mbps, self._sf.tenant_fraction)
         self._history = [guess]
@@ -171,7 +176,7 @@ class SurrogateBackend(Backend):
     def _validate(self, a: Action) -> None:
         sc = self._scenario
         if isinstance(a, Handover):
-            if a.ue not in self._positions:
+            if a.ue not in self._row:
                 raise InvalidActionError(f"unknown UE {a.ue!r}; this scenario has {list(sc.ue_ids)}")
             if a.target_gnb not in sc.gnb_ids:
                 raise InvalidActionError(f"unknown base station {a.target_gnb!r}; this scenario has {list(sc.gnb_ids)}")
@@ -231,27 +236,18 @@ class SurrogateBackend(Backend):
         if isinstance(ev, UavDrift):
             self._uavs[ev.uav].stop_drift()
 
-    def _service_geo(self) -> tuple[float, float]:
-        sc = self._scenario
-        ue = sc.service.ue
-        p = self._positions[ue]
-        return self._geo(ue, p)
-
-    def _geo(self, ue: str, p) -> tuple[float, float]:
-        cells = cell_signals(self._scenario, Position(x=p[0], y=p[1], z=max(p[2], 0.0)), extra_interference_dbm=self._interference_at(p))
-        for c in cells:
-            if c.gnb == self._serving.get(ue):
-                return c.sinr_db, c.rsrp_dbm
-        return -10.0, -140.0
-
-    def _interference_at(self, p) -> float | None:
-        """Power per resource element an active interferer puts at position ``p`` (geometry)."""
+    def _extra_interference(self, xyz):
+        """Power an active interferer puts at these positions (geometry), mW per resource element."""
         ev = self._active.get("interference")
         if ev is None:
             return None
-        spec = next(i for i in self._scenario.interferers if i.gnb == ev.gnb)
-        d = spec.position.distance_to(Position(x=p[0], y=p[1], z=max(p[2], 0.0)))
-        return re_power_dbm(self._scenario.ran, ev.power_dbm) - pathloss_db(self._scenario.ran, d)
+        return self._geometry.interference_mw(xyz, ev.gnb, ev.power_dbm)
+
+    def _service_geo(self) -> tuple[float, float]:
+        ue = self._scenario.service.ue
+        xyz = self._xyz[self._row[ue] : self._row[ue] + 1]
+        sinr, rsrp = self._geometry.served(xyz, [self._serving.get(ue)], self._extra_interference(xyz))
+        return float(sinr[0]), float(rsrp[0])
 
     # --- the model ------------------------------------------------------------------------------------
     def _context(self, action: Action | None, onsets, recoveries) -> Context:
@@ -278,7 +274,7 @@ class SurrogateBackend(Backend):
             args = action.model_dump(mode="json", exclude={"kind"})
             if isinstance(action, Handover) and action.ue == service:
                 ho_service = True
-                p = self._positions[service]
+                p = self._xyz[self._row[service]]
                 cells = {c.gnb: c.sinr_db for c in cell_signals(sc, Position(x=p[0], y=p[1], z=max(p[2], 0.0)))}
                 gain = cells.get(action.target_gnb, -10.0) - cells.get(cell, -10.0)
             elif isinstance(action, SetUavPlan):
@@ -310,7 +306,7 @@ class SurrogateBackend(Backend):
         if move:
             for uid, m in self._uavs.items():
                 m.advance(self.window_s)
-                self._positions[uid] = m.position
+                self._xyz[self._row[uid]] = m.position
         ctx = self._context(action, onsets, recoveries)
         X = encode_inputs([ctx], self._sf)
         pred = self.model.predict(X)
@@ -353,21 +349,21 @@ class SurrogateBackend(Backend):
         responses = int(round(requests * svc.response_packets * (1.0 - loss)))
         # Expected job arrivals at the edge: other tenants, an overload's extra tenants, the service if offloaded.
         arrivals_rate = sc.edge.tenant_load_jobs_s + (float(self._active["edge_overload"].extra_load) * sc.edge.capacity_jobs_s if "edge_overload" in self._active else 0.0) + (rate if self._host == "edge" else 0.0)
-        ues = []
-        for u in sc.ues:
-            p = self._positions[u.id]
-            sinr, rsrp = self._geo(u.id, p)
-            ues.append(
-                UeRadio(
-                    id=u.id,
-                    gnb=self._serving.get(u.id),
-                    rsrp_dbm=rsrp,
-                    sinr_db=sinr,
-                    position=Position(x=p[0], y=p[1], z=max(p[2], 0.0)),
-                    handover_in_progress=False,
-                    handovers_ok=self._handovers[u.id],
-                )
+        sinr, rsrp = self._geometry.served(self._xyz, [self._serving.get(u) for u in self._ue_ids], self._extra_interference(self._xyz))
+        # Values computed here are valid by construction: skip pydantic's validation on the hot path.
+        ues = tuple(
+            UeRadio.model_construct(
+                id=uid,
+                gnb=self._serving.get(uid),
+                rsrp_dbm=float(rsrp[i]),
+                sinr_db=float(sinr[i]),
+                position=Position.model_construct(x=float(self._xyz[i, 0]), y=float(self._xyz[i, 1]), z=max(float(self._xyz[i, 2]), 0.0)),
+                handover_in_progress=False,
+                handovers_ok=self._handovers[uid],
+                handovers_failed=0,
             )
+            for i, uid in enumerate(self._ue_ids)
+        )
         return Snapshot(
             t=t,
             window_s=self.window_s,
@@ -387,7 +383,7 @@ class SurrogateBackend(Backend):
                 dropped=int(round(ex["edge_dropped"])),
                 capacity_jobs_s=sc.edge.capacity_jobs_s,
             ),
-            ues=tuple(ues),
+            ues=ues,
             uavs={uid: UavStatus(battery_wh=m.battery_wh, battery_fraction=min(1.0, m.battery_fraction), drifting=m.drifting, distance_flown_m=m.distance_flown_m) for uid, m in self._uavs.items()},
             degradations=tuple(sorted(self._active)),
             ran=RAN,

@@ -184,7 +184,9 @@ class ExperimentModel:
         z = np.asarray(xn, dtype=np.float64)
         d2 = ((z @ self.stats["precision"]) * z).sum(1)
         ref = self.stats["train_d2_quantiles"]
-        return np.interp(d2, ref, np.linspace(0.0, 1.0, len(ref)), left=0.0, right=1.0)
+        if getattr(self, "_ood_levels", None) is None or len(self._ood_levels) != len(ref):
+            self._ood_levels = np.linspace(0.0, 1.0, len(ref))
+        return np.interp(d2, ref, self._ood_levels, left=0.0, right=1.0)
 
     # --- persistence ------------------------------------------------------------------------
     def save(self, path: Path) -> None:

@@ -1,0 +1,182 @@
+"""6GAgentBench: task generation, judging on state, the shipped file, and resumable runs."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+
+import pytest
+
+from sixg.agents import make_agent
+from sixg.bench.build import benchmark_path, draw_tasks, load_benchmark, rouge_l_max, separability_probe, validation_subset, write_benchmark
+from sixg.bench.families import FAMILIES
+from sixg.bench.run import read_results, run, summarise, table
+from sixg.bench.scoring import DOMAINS, tier_of
+from sixg.bench.tasks import SlaMet, SliceIs, Task, judge
+from sixg.errors import DataError
+from sixg.scenario import SPLIT_SEEDS, Split, generate
+from sixg.sim.env import NetOpsEnv
+
+
+def test_families_cover_every_domain_and_tier():
+    """The families draw tasks in all five domains and all three tiers, tier set by reference length."""
+    tasks = draw_tasks(Split.BENCHMARK, range(51, 61))
+    assert {t.domain for t in tasks} == set(DOMAINS)
+    assert {t.tier for t in tasks} == {"L1", "L2", "L3"}
+    for t in tasks:
+        assert t.tier == tier_of(len(t.reference))
+        assert t.max_steps >= len(t.reference)
+        assert t.split == "benchmark" and 51 <= t.seed <= 80
+
+
+def test_drawing_is_seeded():
+    """The same seeds draw the same tasks."""
+    assert draw_tasks(Split.TRAIN, [3, 4]) == draw_tasks(Split.TRAIN, [3, 4])
+
+
+def test_intents_vary_in_wording():
+    """Intents of one family are not one template: most pairs differ substantially."""
+    tasks = [t for t in draw_tasks(Split.BENCHMARK, SPLIT_SEEDS[Split.BENCHMARK]) if t.family == "ns_urllc_congestion"]
+    texts = [t.intent for t in tasks]
+    scores = rouge_l_max(texts[:10], texts[10:])
+    assert sum(s < 0.8 for s in scores) >= 5
+    assert len({t.split(".")[0] for t in texts}) >= 5
+
+
+def test_probe_is_near_chance_on_wording():
+    """With numbers masked, a TF-IDF classifier cannot tell training from benchmark intents well."""
+    train = draw_tasks(Split.TRAIN, range(1, 31))
+    bench = draw_tasks(Split.BENCHMARK, range(51, 81))
+    assert separability_probe(train, bench, mask_numbers=True)["accuracy"] < 0.62
+
+
+def test_judge_on_hand_made_worlds():
+    """Success needs every goal check on the final state, and verification when the task requires it."""
+    from sixg.world import World
+
+    sc = generate(51, split="benchmark")
+    task = FAMILIES["ns_urllc_congestion"](sc, random.Random(0))
+    env = NetOpsEnv(backend="surrogate")
+    env.reset(seed=1, options=task.env_options())
+    world: World = env.sim.world
+    v = judge(task, world, verified=True)
+    assert not v.success  # the service is still on eMBB
+    assert any(name == "slice_is" and not ok for name, ok, _ in v.checks)
+    good = task.model_copy(update={"goal": (SliceIs(slice=world.state.slice), SlaMet(sla=world.scenario.sla.model_copy(update={"max_latency_ms": 1e6, "max_loss_rate": 1.0, "min_throughput_mbps": 0.0, "max_jitter_ms": 1e6})))})
+    assert judge(good, world, verified=True).success
+    assert not judge(good, world, verified=False).success  # verification required but not done
+    env.close()
+
+
+def test_shipped_benchmark_file_validates():
+    """The shipped benchmark loads, is versioned, holds benchmark seeds only, and has a 40-per-tier validation subset."""
+    bench = load_benchmark()
+    assert bench.version and bench.meta["fingerprint"]
+    assert all(51 <= t.seed <= 80 for t in bench.tasks)
+    assert len({t.id for t in bench.tasks}) == len(bench.tasks)
+    val = [bench.task(i) for i in bench.validation_ids]
+    assert {tier: sum(t.tier == tier for t in val) for tier in ("L1", "L2", "L3")} == {"L1": 40, "L2": 40, "L3": 40}
+    assert bench.meta["verification"]["surrogate"]["verified"] > 0 and bench.meta["verification"]["ns3"]["verified"] > 0
+
+
+def test_altered_benchmark_file_is_refused(tmp_path):
+    """A benchmark whose tasks were edited without a new fingerprint, or with a training seed, is refused."""
+    doc = json.loads(benchmark_path().read_text())
+    doc["tasks"][0]["intent"] = "something else"
+    p = tmp_path / "b.json"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(DataError, match="altered"):
+        load_benchmark(p)
+    tasks = draw_tasks(Split.TRAIN, [2])
+    write_benchmark(tmp_path / "t.json", tasks, {"validation_ids": []})
+    with pytest.raises(DataError, match="non-benchmark seeds"):
+        load_benchmark(tmp_path / "t.json")
+
+
+def test_validation_subset_is_stratified():
+    """The validation subset takes 40 tasks per tier, spread over domains."""
+    tasks = draw_tasks(Split.BENCHMARK, SPLIT_SEEDS[Split.BENCHMARK], variants=2)
+    ids = validation_subset(tasks)
+    chosen = [t for t in tasks if t.id in set(ids)]
+    for tier in ("L1", "L2", "L3"):
+        in_tier = [t for t in chosen if t.tier == tier]
+        assert len(in_tier) == 40
+        assert len({t.domain for t in in_tier}) >= 2
+
+
+def _small(n=4) -> list[Task]:
+    return [t for t in draw_tasks(Split.BENCHMARK, [52, 53]) if t.tier == "L1"][:n]
+
+
+def test_reference_agent_runs_and_results_are_written(tmp_path):
+    """A run writes one result per episode and a summary; the reference replayer succeeds on L1 tasks."""
+    tasks = _small()
+    meta = {"agent": "reference", "backend": "surrogate", "benchmark_version": "test", "benchmark_fingerprint": "x"}
+    eps = run(tasks, make_agent=lambda: make_agent("reference"), make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path, meta=meta)
+    assert len(eps) == len(tasks) and len(read_results(tmp_path)) == len(tasks)
+    assert sum(e.success for e in eps) >= len(tasks) - 1
+    s = summarise(eps)
+    assert "| reference |" in table({"reference": s})
+    assert all((tmp_path / "trajectories" / f"{t.id}-t0.jsonl").is_file() for t in tasks)
+
+
+def test_an_interrupted_run_resumes_without_redoing_or_losing_work(tmp_path):
+    """Stopping mid-run keeps the finished episodes; the rerun does only the rest."""
+    tasks = _small(4)
+    meta = {"agent": "random", "backend": "surrogate", "benchmark_version": "test", "benchmark_fingerprint": "x"}
+    stop = threading.Event()
+    seen = []
+
+    def on_episode(ep):
+        seen.append(ep.task_id)
+        if len(seen) == 2:
+            stop.set()
+
+    run(tasks, make_agent=lambda: make_agent("random"), make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path, meta=meta, on_episode=on_episode, stop=stop)
+    first = read_results(tmp_path)
+    assert len(first) == 2
+    # A line cut short by a crash is ignored, its episode runs again.
+    with open(tmp_path / "results.jsonl", "a") as fh:
+        fh.write('{"task_id": "broken"')
+    again = []
+    run(tasks, make_agent=lambda: make_agent("random"), make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path, meta=meta, on_episode=lambda ep: again.append(ep.task_id))
+    assert sorted(again) == sorted(t.id for t in tasks if t.id not in set(seen))
+    final = read_results(tmp_path)
+    assert sorted(e.task_id for e in final) == sorted(t.id for t in tasks)
+
+
+def test_a_run_with_other_settings_is_refused(tmp_path):
+    """Resuming into a directory made by another agent is refused instead of mixing results."""
+    tasks = _small(1)
+    meta = {"agent": "random", "backend": "surrogate", "benchmark_version": "test", "benchmark_fingerprint": "x"}
+    run(tasks, make_agent=lambda: make_agent("random"), make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path, meta=meta)
+    from sixg.errors import UserError
+
+    with pytest.raises(UserError, match="other settings"):
+        run(tasks, make_agent=lambda: make_agent("threshold"), make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path, meta=dict(meta, agent="threshold"))
+
+
+def test_malformed_model_output_is_a_failed_step_not_a_crash():
+    """An agent emitting garbage costs steps; the episode ends at its budget and is judged a failure."""
+    from sixg.agents.base import Agent
+    from sixg.tools.boundary import ToolCall
+
+    class Garbage(Agent):
+        id = "garbage"
+
+        def reset(self, *, intent, tools, seed=None):
+            self.n = 0
+
+        def act(self, observation):
+            self.n += 1
+            return [ToolCall(name="", arguments="<tool_call>{oops"), ToolCall(name="switch_netwrok_slice", arguments="{}"), ToolCall(name="check_network_state", arguments="[1, 2]")][self.n % 3]
+
+    from sixg.bench.run import run_task
+
+    task = _small(1)[0]
+    env = NetOpsEnv(backend="surrogate")
+    ep = run_task(task, Garbage(), env)
+    assert not ep.success and ep.error is None
+    assert ep.steps == task.max_steps and ep.invalid_calls == task.max_steps
+    env.close()
