@@ -286,7 +286,6 @@ class Ns3Network:
                     em.SetAttribute("ErrorUnit", ns.StringValue("ERROR_UNIT_PACKET"))
                     end.SetReceiveErrorModel(em)
                     errors.append(em)
-                base = chan.GetDelay() if hasattr(chan, "GetDelay") else None
                 self.backhaul[gid] = {"channel": chan, "errors": errors, "base_delay_s": 0.001}
         # KPIs.
         probe = ns.CreateObject[ns.SixgKpiProbe]()

@@ -278,8 +278,6 @@ def generate(seed: int, *, split: Split | str, ue_count: int | None = None) -> S
         )
         for i, (x, y) in enumerate(layout)
     )
-    cx = sum(g.position.x for g in gnbs) / n_gnbs
-    cy = sum(g.position.y for g in gnbs) / n_gnbs
     margin = 450.0
     area = (
         min(g.position.x for g in gnbs) - margin,
@@ -368,7 +366,6 @@ def generate(seed: int, *, split: Split | str, ue_count: int | None = None) -> S
             FlowSpec(id=f"bg-{u.id}", slice=u.slice, ue=u.id, direction=direction, rate_bps=round(rate, 1), packet_bytes=size, port=port)
         )
 
-    service_pos = next(u.position for u in ues if u.id == service_ue)
     service = ServiceSpec(
         ue=service_ue,
         initial_slice=SliceType.EMBB,
@@ -396,7 +393,7 @@ def generate(seed: int, *, split: Split | str, ue_count: int | None = None) -> S
     surges = []
     for g in gnbs:
         near = sorted((u for u in ues if u.id != service_ue and u.kind == "ground"), key=lambda u: u.position.distance_to(g.position))
-        embb = [u.id for u in near if u.slice is SliceType.EMBB and ran and g.id == _nearest(gnbs, u.position).id]
+        embb = [u.id for u in near if u.slice is SliceType.EMBB and g.id == _nearest(gnbs, u.position).id]
         targets = tuple((embb or [u.id for u in near])[:3])
         surges.append(SurgeSpec(gnb=g.id, ues=targets, rate_bps=round(rng.uniform(10e6, 16e6), 1)))
 
@@ -410,7 +407,6 @@ def generate(seed: int, *, split: Split | str, ue_count: int | None = None) -> S
         max_loss_rate=round(rng.uniform(0.02, 0.05), 3),
         min_throughput_mbps=round(0.8 * service.offered_mbps, 2),
     )
-    del cx, cy, service_pos
     return Scenario(
         seed=seed,
         split=split,
