@@ -31,7 +31,7 @@ from sixg.scenario import Scenario
 from sixg.snapshot import ActionResult, Snapshot
 
 DEFAULT_WINDOW_S = 0.5
-DEFAULT_WARMUP_S = 1.5
+from sixg.backends.base import DEFAULT_WARMUP_S  # noqa: E402  (shared by every backend)
 
 
 class Ns3Worker:

@@ -29,7 +29,7 @@ from sixg.actions import (
     describe,
     reallocated_shares,
 )
-from sixg.backends.base import Backend, StepOutput
+from sixg.backends.base import DEFAULT_WARMUP_S, Backend, StepOutput
 from sixg.domain import SLICES, NetworkState, Position, SliceType
 from sixg.errors import InvalidActionError, ResetNeeded
 from sixg.kinematics import UavMotion, drift_heading
@@ -101,10 +101,14 @@ class SurrogateBackend(Backend):
         self._shaped: dict[str, float] = {}
         self._active: dict[str, object] = {}
         self._uavs = {u.id: UavMotion.from_spec(u) for u in sc.uavs}
+        for m in self._uavs.values():
+            m.advance(DEFAULT_WARMUP_S)  # UAVs fly during the warm-up, as they do in ns-3
         self._geometry = Geometry(sc)
         self._ue_ids = list(sc.ue_ids)
         self._row = {uid: i for i, uid in enumerate(self._ue_ids)}
         self._xyz = np.array([[u.position.x, u.position.y, u.position.z] for u in sc.ues], dtype=float)
+        for uid, m in self._uavs.items():
+            self._xyz[self._row[uid]] = m.position
         rsrp = self._geometry.rsrp_dbm(self._xyz)
         # Initial attachment: the strongest cell, as ns-3's cell selection picks.
         self._serving = {uid: self._geometry.gnb_ids[int(rsrp[i].argmax())] for uid, i in self._row.items()}
