@@ -164,11 +164,36 @@ def verify_reference(task: Task, env, *, seed: int = 1) -> Verification:
     agent = ReferenceAgent()
     agent.prepare(task)
     res = run_episode(env, agent, seed=seed, options=task.env_options())
-    verdict = judge(task, env.sim.world, verified=res.terminated)
+    world = env.sim.world
+    verdict = judge(task, world, verified=res.terminated)
     errors = [s["result"]["error"]["message"] for s in res.trajectory.steps if s["result"]["error"] is not None]
     failed = [d for _, ok, d in verdict.checks if not ok]
     detail = "ok" if verdict.success else "; ".join(failed + ([] if verdict.verified or not task.requires_verification else ["not confirmed by verification"]) + errors[:2])
-    return Verification(task.id, env.sim.world.snapshot.backend, verdict.success, res.steps, detail)
+    success = verdict.success
+    if success and task.requires_violation and not violated_before_acting(task, world, res.trajectory.steps):
+        success, detail = False, "the degradation never broke the SLA before the reference acted"
+    return Verification(task.id, world.snapshot.backend, success, res.steps, detail)
+
+
+def violated_before_acting(task: Task, world, steps: list[dict]) -> bool:
+    """Whether the goal's SLA was broken over the last second before the first acting call."""
+    from sixg.bench.tasks import SlaMet
+    from sixg.domain import NetworkState
+
+    slas = [c.sla for c in task.goal if isinstance(c, SlaMet)]
+    acting = [s for s in steps if s["result"].get("effect") == "configuration" or s["call"].get("call", {}).get("name") in ACTING_TOOLS]
+    if not slas or not acting:
+        return False
+    t_act = acting[0]["result"]["t_called"]
+    before = [snap.state for snap in world.history if snap.t <= t_act + 1e-9][-2:]
+    if not before:
+        return False
+    mean = {n: sum(getattr(s, n) for s in before) / len(before) for n in NetworkState.NUMERIC}
+    state = NetworkState(slice=before[-1].slice, **mean)
+    return bool(slas[0].violations(state))
+
+
+ACTING_TOOLS = {"switch_network_slice", "edge_offload", "trigger_slice_reallocation", "graceful_degradation", "request_handover"}
 
 
 def verify_all(tasks: Sequence[Task], backend: str, *, workers: int = 1, backend_kwargs: dict | None = None, on_done: Callable[[Verification], None] | None = None) -> dict[str, Verification]:

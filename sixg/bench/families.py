@@ -13,7 +13,7 @@ import math
 import random
 from collections.abc import Callable
 
-from sixg.actions import BackhaulDegradation, CongestionSurge, DegradationOnset, DegradationRecovery, EdgeOffload, EdgeOverload, InterferenceSurge, UavDrift
+from sixg.actions import BackhaulDegradation, CongestionSurge, DegradationOnset, DegradationRecovery, EdgeOffload, EdgeOverload, InterferenceSurge, ReallocateSlices, UavDrift
 from sixg.bench.tasks import (
     EnvGoal,
     HostIs,
@@ -29,7 +29,9 @@ from sixg.bench.tasks import (
     UavHeadingTo,
     UavSpeed,
 )
+from sixg.backends.base import DEFAULT_WARMUP_S
 from sixg.bench.scoring import tier_of
+from sixg.kinematics import UavMotion
 from sixg.bench.wording import compose
 from sixg.domain import Position, SLASpec, SliceType
 from sixg.radio import cell_signals
@@ -78,8 +80,15 @@ def _fmt_sla(sla: SLASpec, rng: random.Random, *, only: tuple[str, ...] = ("late
     return ", ".join(chosen[:-1]) + " and " + chosen[-1]
 
 
+#: Loss bound tasks use at least: a 1 s average of a healthy network still shows a few
+#: percent of late or dropped responses now and then (on ns-3 and on the surrogate), so a
+#: tighter bound would judge measurement noise rather than the agent.
+MIN_TASK_LOSS = 0.08
+
+
 def _sla(sc: Scenario, **override) -> SLASpec:
-    return sc.sla.model_copy(update=override)
+    base = sc.sla.model_copy(update={"max_loss_rate": max(sc.sla.max_loss_rate, MIN_TASK_LOSS)})
+    return base.model_copy(update=override)
 
 
 def _verify(sla: SLASpec) -> RefStep:
@@ -90,7 +99,7 @@ def _onset(t: float, degradation) -> ScheduledEvent:
     return ScheduledEvent(t=t, action=DegradationOnset(degradation=degradation))
 
 
-def _task(sc: Scenario, family: str, domain: str, rng: random.Random, *, intent: str, reference: list[RefStep], goal, env_goal: EnvGoal = EnvGoal(), setup=(), schedule: Schedule = Schedule(), requires_verification: bool) -> Task:
+def _task(sc: Scenario, family: str, domain: str, rng: random.Random, *, intent: str, reference: list[RefStep], goal, env_goal: EnvGoal = EnvGoal(), setup=(), schedule: Schedule = Schedule(), requires_verification: bool, requires_violation: bool = False) -> Task:
     n = len(reference)
     return Task(
         id=f"{sc.split.value[:5]}-{sc.seed:03d}-{family}",
@@ -105,6 +114,7 @@ def _task(sc: Scenario, family: str, domain: str, rng: random.Random, *, intent:
         goal=tuple(goal),
         env_goal=env_goal,
         requires_verification=requires_verification,
+        requires_violation=requires_violation,
         reference=tuple(reference),
         max_steps=max(8, 2 * n + 4),
     )
@@ -113,10 +123,18 @@ def _task(sc: Scenario, family: str, domain: str, rng: random.Random, *, intent:
 # --- network slicing ------------------------------------------------------------------------
 
 
-def ns_urllc_congestion(sc: Scenario, rng: random.Random) -> Task:
+def _congestion_situation(sc: Scenario, rng: random.Random):
+    """A surge in the service's cell after eMBB was given most of the capacity (so the surge is
+    not policed away), and the latency bound an interactive service needs."""
     cell = _service_cell(sc)
-    rate = round(rng.uniform(18.0, 25.0), 1)
-    sla = _sla(sc)
+    setup = [ReallocateSlices(slice=SliceType.EMBB, share=0.8)]
+    schedule = Schedule(events=(_onset(0.0, CongestionSurge(gnb=cell, rate_mbps=round(rng.uniform(20.0, 25.0), 1))),))
+    sla = _sla(sc, max_latency_ms=round(2 * sc.cloud.link_delay_ms + rng.uniform(28.0, 36.0), 1))
+    return cell, setup, schedule, sla
+
+
+def ns_urllc_congestion(sc: Scenario, rng: random.Random) -> Task:
+    cell, setup, schedule, sla = _congestion_situation(sc, rng)
     intent = compose(
         rng,
         context=[
@@ -140,11 +158,13 @@ def ns_urllc_congestion(sc: Scenario, rng: random.Random) -> Task:
     return _task(
         sc, "ns_urllc_congestion", "network_slicing", rng,
         intent=intent,
-        schedule=Schedule(events=(_onset(0.0, CongestionSurge(gnb=cell, rate_mbps=rate)),)),
+        setup=setup,
+        schedule=schedule,
         reference=[RefStep(tool="check_network_state"), RefStep(tool="switch_network_slice", args={"from_slice": SLICE, "to_slice": "URLLC"}), _verify(sla)],
         goal=[SliceIs(slice=SliceType.URLLC), SlaMet(sla=sla)],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
+        requires_violation=True,
     )
 
 
@@ -176,9 +196,8 @@ def ns_iot_move(sc: Scenario, rng: random.Random) -> Task:
 
 
 def ns_reallocate(sc: Scenario, rng: random.Random) -> Task:
-    cell = _service_cell(sc)
+    cell, setup, schedule, sla = _congestion_situation(sc, rng)
     share = rng.choice([0.5, 0.6, 0.7])
-    sla = _sla(sc)
     pct = int(share * 100)
     intent = compose(
         rng,
@@ -201,7 +220,8 @@ def ns_reallocate(sc: Scenario, rng: random.Random) -> Task:
     return _task(
         sc, "ns_reallocate", "network_slicing", rng,
         intent=intent,
-        schedule=Schedule(events=(_onset(0.0, CongestionSurge(gnb=cell, rate_mbps=round(rng.uniform(18.0, 25.0), 1))),)),
+        setup=setup,
+        schedule=schedule,
         reference=[
             RefStep(tool="get_slice_status", args={"slice": "eMBB"}),
             RefStep(tool="get_slice_status", args={"slice": "URLLC"}),
@@ -213,6 +233,7 @@ def ns_reallocate(sc: Scenario, rng: random.Random) -> Task:
         goal=[ShareAtLeast(slice=SliceType.URLLC, share=share), SliceIs(slice=SliceType.URLLC), SlaMet(sla=sla)],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
+        requires_violation=True,
     )
 
 
@@ -266,6 +287,49 @@ def eo_edge_latency(sc: Scenario, rng: random.Random) -> Task:
         goal=[HostIs(host="edge"), SlaMet(sla=sla)],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
+        requires_violation=True,
+    )
+
+
+def eo_edge_checked(sc: Scenario, rng: random.Random) -> Task:
+    bound = round(2 * sc.cloud.link_delay_ms + rng.uniform(6.0, 12.0), 1)
+    sla = _sla(sc, max_latency_ms=bound)
+    task = _task_spec(sc, "svc-jobs", max_latency=bound)
+    intent = compose(
+        rng,
+        context=[
+            "the edge is shared with other tenants",
+            "responses of {svc} take too long from the cloud",
+            "we are not sure the edge has room for {svc}",
+            "the latency budget of {svc} is now {bound} ms",
+        ],
+        instruction=[
+            "check the edge's load and where {svc} would be served fastest, then move its jobs there",
+            "work out the best host for {svc} from the edge's current utilisation and offload accordingly",
+            "assess whether the edge can take the jobs of {svc}, and if so run them there",
+            "compare edge and cloud for {svc} and put the compute where the response time is lowest",
+        ],
+        target=[
+            "responses must arrive in under {bound} ms",
+            "keep the response time below {bound} ms and confirm it",
+            "the latency must stay under {bound} ms",
+        ],
+        slots={"bound": f"{bound:g}"},
+    )
+    return _task(
+        sc, "eo_edge_checked", "edge_offloading", rng,
+        intent=intent,
+        reference=[
+            RefStep(tool="get_edge_load"),
+            RefStep(tool="select_offload_target", args={"edge": out("get_edge_load"), "task": task}),
+            RefStep(tool="edge_offload", args={"task": task, "target": {"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": None}}),
+            RefStep(tool="check_network_state"),
+            _verify(sla),
+        ],
+        goal=[HostIs(host="edge"), SlaMet(sla=sla)],
+        env_goal=EnvGoal(sla=sla),
+        requires_verification=True,
+        requires_violation=True,
     )
 
 
@@ -299,12 +363,20 @@ def eo_overload_cloud(sc: Scenario, rng: random.Random) -> Task:
             RefStep(tool="get_edge_load"),
             RefStep(tool="select_offload_target", args={"edge": out("get_edge_load"), "task": task}),
             RefStep(tool="edge_offload", args={"task": task, "target": {"host": "cloud", "expected_latency_ms": None, "expected_utilisation": None, "reason": "the edge is overloaded"}}),
+            # Jobs already queued at the edge still come back late: watch until they have drained.
+            RefStep(tool="get_edge_load"),
+            RefStep(tool="read_telemetry"),
+            RefStep(tool="check_network_state"),
+            RefStep(tool="get_edge_load"),
+            RefStep(tool="check_network_state"),
+            RefStep(tool="get_traffic_pattern", args={"slice": "eMBB"}),
             RefStep(tool="check_network_state"),
             _verify(sla),
         ],
         goal=[HostIs(host="cloud"), SlaMet(sla=sla)],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
+        requires_violation=True,
     )
 
 
@@ -440,7 +512,7 @@ def _decision(text: str, tools: list[str]) -> RefStep:
 
 def dr_interference(sc: Scenario, rng: random.Random) -> Task:
     cell = _service_cell(sc)
-    power = round(rng.uniform(26.0, 32.0), 1)
+    power = round(rng.uniform(30.0, 32.0), 1)
     sla = _sla(sc, min_throughput_mbps=round(0.6 * sc.service.offered_mbps, 2))
     intent = compose(
         rng,
@@ -467,6 +539,7 @@ def dr_interference(sc: Scenario, rng: random.Random) -> Task:
         goal=[SlaMet(sla=sla)],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
+        requires_violation=True,
     )
 
 
@@ -514,13 +587,13 @@ def dr_backhaul_handover(sc: Scenario, rng: random.Random) -> Task | None:
         goal=[NotServedBy(ue=svc, gnb=cell), SlaMet(sla=sla), LogHas(kind="decision")],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
+        requires_violation=True,
     )
 
 
 def dr_congestion_recovery(sc: Scenario, rng: random.Random) -> Task:
-    cell = _service_cell(sc)
+    cell, setup, schedule, sla = _congestion_situation(sc, rng)
     fraction = rng.choice([0.6, 0.7, 0.8, 0.9])
-    sla = _sla(sc)
     intent = compose(
         rng,
         context=[
@@ -541,7 +614,8 @@ def dr_congestion_recovery(sc: Scenario, rng: random.Random) -> Task:
     return _task(
         sc, "dr_congestion_recovery", "degradation_recovery", rng,
         intent=intent,
-        schedule=Schedule(events=(_onset(0.0, CongestionSurge(gnb=cell, rate_mbps=round(rng.uniform(18.0, 25.0), 1))),)),
+        setup=setup,
+        schedule=schedule,
         reference=[
             *_diagnose(),
             RefStep(tool="get_traffic_pattern", args={"slice": "eMBB"}),
@@ -554,6 +628,7 @@ def dr_congestion_recovery(sc: Scenario, rng: random.Random) -> Task:
         goal=[SlaMet(sla=sla), SliceIs(slice=SliceType.URLLC), LogHas(kind="decision")],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
+        requires_violation=True,
     )
 
 
@@ -649,9 +724,12 @@ def ma_mission(sc: Scenario, rng: random.Random) -> Task | None:
     a, b = rng.sample(list(sc.uav_ids), 2)
     targets = []
     for u in (a, b):
-        here = sc.uav(u).waypoints[0]
-        # Close to where each UAV starts, so the mission can finish within the episode.
-        targets.append(_offset_point(sc, here, rng, 12.0, 20.0, here.z))
+        # Close to where each UAV will be when it is dispatched (a few seconds into the
+        # episode, after the warm-up), so the mission can finish within the episode.
+        motion = UavMotion.from_spec(sc.uav(u))
+        motion.advance(DEFAULT_WARMUP_S + 3.0)
+        here = motion.as_position()
+        targets.append(_offset_point(sc, here, rng, 8.0, 14.0, round(here.z, 1)))
     mid = f"M-{rng.randrange(1000, 10000)}"
     tasks = (f"survey-{a}", f"survey-{b}")
     mission = MissionSpec(mission_id=mid, uavs=(a, b), targets=tuple(targets), tolerance_m=10.0, min_battery_fraction=0.2, deadline_s=None, required_tasks=tasks)
@@ -697,6 +775,7 @@ FAMILIES: dict[str, Callable[[Scenario, random.Random], Task | None]] = {
         ns_iot_move,
         ns_reallocate,
         eo_edge_latency,
+        eo_edge_checked,
         eo_overload_cloud,
         uav_altitude,
         uav_slowdown_alert,

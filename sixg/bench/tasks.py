@@ -203,6 +203,9 @@ class Task(Frozen):
     goal: tuple[Check, ...] = Field(min_length=1)
     env_goal: EnvGoal = EnvGoal()
     requires_verification: bool
+    #: The situation must break the goal's SLA before the agent acts (a task whose
+    #: degradation does not actually hurt the service would test nothing).
+    requires_violation: bool = False
     reference: tuple[RefStep, ...] = Field(min_length=1)
     max_steps: int = Field(ge=1)
     think_time_s: float = 0.5
