@@ -304,7 +304,6 @@ class Ns3Network:
             radio.AddUe(ue_devs.Get(i))
         self.radio = radio
         self._apply_shares()
-        self._place_uavs()
 
     def _dedicated_bearer(self, dev, slc: SliceType, *, service: bool) -> None:
         ns = self.ns
@@ -519,17 +518,17 @@ class Ns3Network:
         return self.cell_to_gnb.get(int(dev.GetRrc().GetCellId()))
 
     # ------------------------------------------------------------------ time
-    def _place_uavs(self) -> None:
-        """Set each UAV's ns-3 position and velocity for the coming window."""
+    def _place_uavs(self, seconds: float) -> None:
+        """Set each UAV's ns-3 position and velocity for the coming ``seconds``."""
         ns = self.ns
         for uid, m in self.uavs.items():
             start = m.position
-            m.advance(self.window_s)
+            m.advance(seconds)
             end = m.position
             node = self.ue_nodes.Get(self.ue_index[uid])
             model = node.GetObject[ns.ConstantVelocityMobilityModel]()
             model.SetPosition(ns.Vector(*start))
-            model.SetVelocity(ns.Vector(*((e - s) / self.window_s for s, e in zip(start, end))))
+            model.SetVelocity(ns.Vector(*((e - s) / seconds for s, e in zip(start, end))))
 
     def warm_up(self, seconds: float) -> dict:
         """Run ``seconds`` before the episode starts (attach, queues filling).
@@ -553,13 +552,14 @@ class Ns3Network:
                 f"time must move forward: asked to advance to t={until_s:.3f}s but the episode is at t={self.now - self.t0:.3f}s"
             )
         until_s = until_abs
+        # UAV motion for this window is set after the window's actions were applied, so a
+        # new flight plan or a drift takes effect in the window it was given in.
+        self._place_uavs(until_s - self.now)
         ns.Simulator.Stop(ns.Seconds(until_s - self.now))
         ns.Simulator.Run()
         window = until_s - self.now
         self.now = until_s
-        out = self._sample(window)
-        self._place_uavs()
-        return out
+        return self._sample(window)
 
     def _sample(self, window: float) -> dict:
         ns, sc = self.ns, self.scenario
