@@ -36,7 +36,7 @@ from sixg.kinematics import UavMotion, drift_heading
 from sixg.radio import Geometry, cell_signals
 from sixg.scenario import Scenario
 from sixg.snapshot import ActionResult, EdgeDetail, FlowKpi, ServiceDetail, SliceKpi, Snapshot, UavStatus, UeRadio
-from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, encode_inputs, from_model_space
+from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, cell_load_ratio, encode_inputs, from_model_space
 from sixg.surrogate.model import QUANTILES, ExperimentModel, Prediction
 
 RAN = "LTE/EPC behaviour learned from ns-3 traces (Experiment Model); geometry computed"
@@ -284,6 +284,9 @@ class SurrogateBackend(Backend):
             elif isinstance(action, SetUavPlan):
                 plan_service = action.uav == service
         geo_sinr, geo_rsrp = self._service_geo()
+        surge = self._active.get("congestion")
+        shares = {s.value: self._shares[s] for s in SLICES}
+        load = cell_load_ratio(self._sf, sc, cell, shares, self._shaped, float(surge.rate_mbps) if surge is not None and surge.gnb == cell else 0.0, True)
         return Context(
             states=list(self._history),
             action=kind,
@@ -304,6 +307,7 @@ class SurrogateBackend(Backend):
             geo_sinr_db=geo_sinr,
             geo_rsrp_dbm=geo_rsrp,
             geo_sinr_prev_db=self._geo_prev,
+            cell_load=load,
         )
 
     def _predict_and_advance(self, action, onsets, recoveries, *, sample: bool, move: bool) -> Prediction:

@@ -45,7 +45,7 @@ from sixg.tools.mission import mission_outcome
 from sixg.tools.types import MissionSpec
 
 #: The backend an environment uses unless told otherwise.
-DEFAULT_BACKEND = "ns3"
+DEFAULT_BACKEND = "surrogate"
 ENV_ID = "sixg/NetOps-v0"
 DEFAULT_MAX_STEPS = 30
 _TEXT = spaces.Text(max_length=1_000_000, charset=string.printable)

@@ -24,7 +24,7 @@ from sixg.radio import cell_signals
 from sixg.scenario import Scenario, generate
 from sixg.scenario import split_of
 
-FEATURE_SCHEMA_VERSION = 1
+FEATURE_SCHEMA_VERSION = 2
 HISTORY = 2  # previous windows fed to the model besides the current one
 
 SLICE_NAMES = tuple(s.value for s in SLICES)
@@ -91,6 +91,8 @@ class ScenarioFeatures:
     n_ues: int
     service_on_uav: bool
     mmtc_cap_ratio: float
+    #: Per cell: (capacity estimate Mbit/s, {slice: background demand Mbit/s}) of the UEs it serves at the start.
+    cells: dict
 
     @classmethod
     def of(cls, sc: Scenario) -> ScenarioFeatures:
@@ -104,7 +106,44 @@ class ScenarioFeatures:
             n_ues=len(sc.ues),
             service_on_uav=sc.service.ue.startswith("uav"),
             mmtc_cap_ratio=min(1.0, 0.8 / sc.service.offered_mbps),
+            cells=_cell_loads(sc),
         )
+
+
+def _cell_loads(sc: Scenario) -> dict:
+    """Each cell's capacity estimate (from the SINR of the UEs it serves, by geometry) and the
+    background load each slice offers in it -- what a congestion surge competes with."""
+    from sixg.radio import spectral_efficiency
+
+    serving = {u.id: cell_signals(sc, u.position)[0] for u in sc.ues}
+    bandwidth_mhz = sc.ran.bandwidth_rb * 0.18
+    out = {}
+    for g in sc.gnbs:
+        ues = [u for u, c in serving.items() if c.gnb == g.id]
+        eff = [spectral_efficiency(serving[u].sinr_db) for u in ues] or [spectral_efficiency(20.0)]
+        demand = {name: 0.0 for name in SLICE_NAMES}
+        for f in sc.flows:
+            if serving[f.ue].gnb == g.id:
+                demand[f.slice.value] += f.rate_bps / 1e6
+        out[g.id] = (bandwidth_mhz * sum(eff) / len(eff), demand)
+    return out
+
+
+def cell_load_ratio(sf: ScenarioFeatures, sc: Scenario, cell: str | None, shares: dict[str, float], shaped: dict[str, float], surge_mbps: float, service_here: bool) -> float:
+    """Offered load in the service's cell over its capacity estimate, each slice's background
+    (and an eMBB surge) policed to its share as the network does it (capped at 3)."""
+    if cell is None or cell not in sf.cells:
+        return 0.0
+    capacity, demand = sf.cells[cell]
+    total = 0.0
+    for name in SLICE_NAMES:
+        want = demand[name] * (1.0 - shaped.get(name, 0.0))
+        if name == "eMBB":
+            want += surge_mbps * (1.0 - shaped.get(name, 0.0))
+        total += min(want, shares[name] * sc.ran.nominal_cell_capacity_mbps)
+    if service_here:
+        total += sf.offered_mbps
+    return min(3.0, total / max(capacity, 0.1))
 
 
 def geometric_signal(sc: Scenario, x: float, y: float, z: float, gnb: str | None, *, interferer_dbm: float | None = None) -> tuple[float, float]:
@@ -147,6 +186,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "geo_sinr",
     "geo_rsrp",
     "geo_sinr_change",
+    "cell_load",
     "offered",
     "cloud_delay",
     "edge_capacity",
@@ -193,6 +233,7 @@ class Context:
     geo_sinr_db: float
     geo_rsrp_dbm: float
     geo_sinr_prev_db: float
+    cell_load: float = 0.0
 
 
 def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
@@ -255,6 +296,7 @@ def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
         row[col["geo_sinr"]] = np.clip(c.geo_sinr_db, -15, 40) / 10.0
         row[col["geo_rsrp"]] = (np.clip(c.geo_rsrp_dbm, -140, -60) + 100.0) / 20.0
         row[col["geo_sinr_change"]] = np.clip(c.geo_sinr_db - c.geo_sinr_prev_db, -20, 20) / 10.0
+        row[col["cell_load"]] = c.cell_load
         row[col["offered"]] = sf.offered_mbps / 5.0
         row[col["cloud_delay"]] = sf.cloud_delay_ms / 30.0
         row[col["edge_capacity"]] = sf.edge_capacity / 300.0
@@ -293,8 +335,9 @@ def _cell_of(args: dict) -> str | None:
     return args.get("gnb")
 
 
-def episode_contexts(df: pd.DataFrame, sc: Scenario) -> list[Context]:
+def episode_contexts(df: pd.DataFrame, sc: Scenario, sf: ScenarioFeatures | None = None) -> list[Context]:
     """Contexts for every transition (row i -> row i+1) of one episode's window rows."""
+    sf = sf or ScenarioFeatures.of(sc)
     rows = df.to_dict("records")
     ctxs: list[Context] = []
     active: dict[str, dict] = {}
@@ -350,6 +393,9 @@ def episode_contexts(df: pd.DataFrame, sc: Scenario) -> list[Context]:
                 gain = target - geometric_signal(sc, cur["service_x"], cur["service_y"], cur["service_z"], cur["service_gnb"] or None)[0]
         elif action == "uav_plan":
             plan_service = args["uav"] == service_ue
+        shares = {name: nxt[f"{name.lower()}_share"] for name in SLICE_NAMES}
+        surge = active.get("congestion")
+        load = cell_load_ratio(sf, sc, cell, shares, shaped, float(surge["rate_mbps"]) if surge and surge.get("gnb") == cell else 0.0, True)
         ctxs.append(
             Context(
                 states=[states[i - k] for k in range(0, HISTORY + 1) if i - k >= 0],
@@ -371,6 +417,7 @@ def episode_contexts(df: pd.DataFrame, sc: Scenario) -> list[Context]:
                 geo_sinr_db=geo_sinr,
                 geo_rsrp_dbm=geo_rsrp,
                 geo_sinr_prev_db=prev_geo,
+                cell_load=load,
             )
         )
         prev_geo = geo_sinr
@@ -385,7 +432,7 @@ def encode_corpus(df: pd.DataFrame, *, progress=None) -> TransitionSet:
         ep = ep.sort_values("t")
         sc = generate(int(seed), split=split_of(int(seed)))
         sf = ScenarioFeatures.of(sc)
-        ctxs = episode_contexts(ep, sc)
+        ctxs = episode_contexts(ep, sc, sf)
         if not ctxs:
             continue
         X = encode_inputs(ctxs, sf)
