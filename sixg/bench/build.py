@@ -156,11 +156,14 @@ class Verification:
     detail: str
 
 
-def verify_reference(task: Task, env, *, seed: int = 1) -> Verification:
-    """Run ``task``'s reference solution on ``env``'s backend and judge it."""
+def verify_reference(task: Task, env, *, seed: int | None = None) -> Verification:
+    """Run ``task``'s reference solution on ``env``'s backend and judge it, by default with the
+    episode seed the benchmark runner gives the task's first trial."""
     from sixg.agents.replay import ReferenceAgent
+    from sixg.bench.run import episode_seed
     from sixg.sim.runner import run_episode
 
+    seed = episode_seed(task.id, 0) if seed is None else seed
     agent = ReferenceAgent()
     agent.prepare(task)
     res = run_episode(env, agent, seed=seed, options=task.env_options())
