@@ -297,7 +297,7 @@ def test_shipped_policy_loads_and_describes_its_training():
     policy = load_policy()
     assert policy.config["features"] == list(FEATURES) and policy.config["actions"] == [a.name for a in ACTIONS]
     training = policy.config["training"]
-    assert training["steps"] > 0 and training["train_seeds"] == "1-50" and training["algorithm"] == "PPO"
+    assert training["steps"] > 0 and training["train_seeds"] == "1-50" and training["algorithm"] == "fitted Q-iteration"
     assert default_policy_path().stat().st_size < 200_000
 
 
@@ -343,12 +343,12 @@ def test_policy_for_other_features_is_refused(policy_copy):
 
 
 def test_numpy_inference_matches_the_torch_network():
-    """The agent's NumPy forward pass gives the trained torch actor's logits."""
+    """The agent's NumPy forward pass gives the trained torch network's action values."""
     torch = pytest.importorskip("torch")
-    from sixg.agents.drl_train import ActorCritic
+    from sixg.agents.drl_train import QNet
 
     policy = load_policy()
-    net = ActorCritic(policy.config["hidden"])
+    net = QNet(policy.config["hidden"])
     net.load_state_dict({k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in policy.weights.items()})
     x = np.random.default_rng(0).uniform(0, 2, size=(8, len(FEATURES))).astype(np.float32)
     with torch.no_grad():
@@ -381,28 +381,34 @@ def test_drl_controls_mask_actions_that_change_nothing():
     assert c.features(tel.state, 0.0).shape == (len(FEATURES),)
 
 
-def test_drl_training_writes_a_loadable_policy_and_resumes(tmp_path):
-    """A short run on the test network writes a policy the agent loads; an interrupted run continues where it stopped."""
+def test_drl_training_writes_a_loadable_policy_and_is_seeded(tmp_path):
+    """A short run on the test network writes a policy the agent loads, and the same seed gives the same weights."""
     pytest.importorskip("torch")
     from sixg.agents.drl_train import TrainConfig, train
 
-    out = tmp_path / "p.safetensors"
-    config = TrainConfig(steps=48, rollout=24, minibatch=12, epochs=1)
-
-    def interrupt(done: int, mean_return: float) -> None:
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train(out, config=config, backend=ToyBackend(), on_update=interrupt)
-    partial = json.loads(out.with_name("p.partial.json").read_text())
-    assert not out.exists() and 24 <= partial["progress"]["steps"] < 48
+    config = TrainConfig(steps=60, rounds=1, iterations=2, epochs=1, minibatch=16)
     seen = []
-    summary = train(out, config=config, backend=ToyBackend(), on_update=lambda d, r: seen.append(d))
-    assert seen and seen[0] > partial["progress"]["steps"] and summary["steps"] >= 48
-    assert summary["episodes"] > partial["progress"]["episodes"] and not out.with_name("p.partial.safetensors").exists()
-    agent = DrlSlicingAgent(policy=out)
+    a, b = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    summary = train(a, config=config, backend=ToyBackend(), on_update=lambda d, r: seen.append(d))
+    train(b, config=config, backend=ToyBackend())
+    assert seen and summary["steps"] >= 60 and summary["algorithm"] == "fitted Q-iteration"
+    assert a.read_bytes() == b.read_bytes()
+    agent = DrlSlicingAgent(policy=a)
     res = run_episode(toy_env(), agent, seed=1, options=congested(90.0))
     assert calls_of(res)[-1][0] == "verify_sla_compliance"
+
+
+def test_shipped_policy_acts_on_a_latency_violation():
+    """The shipped policy holds still when the SLA is met and acts (offloads) when latency is over its bound."""
+    policy = load_policy()
+    names = [a.name for a in ACTIONS]
+    base = dict.fromkeys(FEATURES, 0.0)
+    base.update(jitter_over_bound=0.1, loss_over_bound=0.1, throughput_shortfall=0.8, edge_load=0.4, slice_eMBB=1.0, share_eMBB=0.6, share_URLLC=0.25, share_mMTC=0.15)
+    mask = np.ones(len(ACTIONS), dtype=bool)
+    calm = np.array([dict(base, latency_over_bound=0.6)[f] for f in FEATURES])
+    late = np.array([dict(base, latency_over_bound=1.3)[f] for f in FEATURES])
+    assert names[policy.choose(calm, mask)] == "noop"
+    assert names[policy.choose(late, mask)] != "noop"
 
 
 # --- the random agent ----------------------------------------------------------------------------------------------

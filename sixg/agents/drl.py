@@ -192,8 +192,18 @@ class Controls:
 
 
 def sla_reward(state: NetworkState | None, sla: SLASpec) -> float:
-    """1 when the state meets every SLA target, else 0."""
-    return 1.0 if state is not None and not sla.violations(state) else 0.0
+    """1 when the state meets every SLA target; otherwise partial credit for being close
+    (0.5 just over the bounds, falling to 0 at twice them), so the policy learns which way
+    to move instead of only from the rare windows where everything already holds."""
+    if state is None:
+        return 0.0
+    if not sla.violations(state):
+        return 1.0
+    excess = max(0.0, state.latency_ms / sla.max_latency_ms - 1.0)
+    excess += max(0.0, state.jitter_ms / sla.max_jitter_ms - 1.0)
+    excess += max(0.0, state.loss_rate - sla.max_loss_rate) / max(sla.max_loss_rate, 0.01)
+    excess += max(0.0, 1.0 - state.throughput_mbps / max(sla.min_throughput_mbps, 1e-6))
+    return 0.5 * max(0.0, 1.0 - excess)
 
 
 # --- the policy file -------------------------------------------------------------------------------------
@@ -201,7 +211,7 @@ def sla_reward(state: NetworkState | None, sla: SLASpec) -> float:
 
 @dataclass(frozen=True)
 class Policy:
-    """A trained actor (and its critic, for resumed training), evaluated in NumPy."""
+    """A trained action-value network, evaluated in NumPy: the agent takes the best allowed action."""
 
     weights: dict[str, np.ndarray]
     config: dict
@@ -421,15 +431,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser(
         "train",
-        help="train on the surrogate with random degradations (training seeds 1-50); resumes an interrupted run",
+        help="train on the surrogate with random degradations (training seeds 1-50); seeded, so a rerun ends the same",
     )
     t.add_argument("--out", type=Path, required=True, help="policy to write (<name>.safetensors + <name>.json)")
-    t.add_argument("--steps", type=int, default=40_000, help="policy decisions to train on (default 40000)")
+    t.add_argument("--steps", type=int, default=24_000, help="decisions to gather experience from (default 24000)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument(
         "--checkpoint", type=Path, default=None, help="surrogate checkpoint (default: the one shipped with sixg)"
     )
-    t.add_argument("--no-resume", action="store_true", help="ignore a partial run left by an interrupted training")
     i = sub.add_parser("info", help="describe a policy")
     i.add_argument("--policy", type=Path, default=None, help="default: the policy shipped with sixg")
     args = parser.parse_args(argv)
@@ -458,7 +467,6 @@ def main(argv: list[str] | None = None) -> int:
             args.out,
             config=config,
             surrogate_checkpoint=args.checkpoint,
-            resume=not args.no_resume,
             on_update=on_update,
         )
         bar.close()
@@ -470,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: run the same command again to resume", file=sys.stderr)
+        print("interrupted: run the same command again (training is seeded and ends the same)", file=sys.stderr)
         return 130
 
 

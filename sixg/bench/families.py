@@ -21,6 +21,7 @@ from sixg.bench.tasks import (
     MissionComplete,
     NotServedBy,
     RefStep,
+    ShapedAtLeast,
     ShareAtLeast,
     SlaMet,
     SliceIs,
@@ -294,6 +295,7 @@ def eo_edge_checked(sc: Scenario, rng: random.Random) -> Task:
     bound = round(2 * sc.cloud.link_delay_ms + rng.uniform(6.0, 12.0), 1)
     sla = _sla(sc, max_latency_ms=bound)
     task = _task_spec(sc, "svc-jobs", max_latency=bound)
+    record = rng.random() < 0.5
     intent = compose(
         rng,
         context=[
@@ -315,6 +317,8 @@ def eo_edge_checked(sc: Scenario, rng: random.Random) -> Task:
         ],
         slots={"bound": f"{bound:g}"},
     )
+    if record:
+        intent += " " + rng.choice(["Log the decision with its rationale.", "Record why you chose the host in the decision log.", "Keep a decision record of the move."])
     return _task(
         sc, "eo_edge_checked", "edge_offloading", rng,
         intent=intent,
@@ -323,9 +327,10 @@ def eo_edge_checked(sc: Scenario, rng: random.Random) -> Task:
             RefStep(tool="select_offload_target", args={"edge": out("get_edge_load"), "task": task}),
             RefStep(tool="edge_offload", args={"task": task, "target": {"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": None}}),
             RefStep(tool="check_network_state"),
+            *([_decision("run the service's jobs at the edge", ["get_edge_load", "select_offload_target"])] if record else []),
             _verify(sla),
         ],
-        goal=[HostIs(host="edge"), SlaMet(sla=sla)],
+        goal=[HostIs(host="edge"), SlaMet(sla=sla), *([LogHas(kind="decision")] if record else [])],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
     )
@@ -599,13 +604,13 @@ def dr_congestion_recovery(sc: Scenario, rng: random.Random) -> Task:
             "broadband traffic in {cell} went through the roof",
         ],
         instruction=[
-            "work out what is wrong, degrade the broadband background gracefully, protect {svc} on URLLC and log the decision",
-            "shape the eMBB load, move {svc} to URLLC and keep a decision record",
-            "diagnose, relieve the eMBB slice by shaping it, give {svc} the low-latency slice and write the decision to the log",
-            "after a diagnosis, throttle eMBB, switch {svc} to URLLC and document what you did",
+            "work out what is wrong, shape the broadband background down by {pct} %, protect {svc} on URLLC and log the decision",
+            "shape the eMBB load by at least {pct} %, move {svc} to URLLC and keep a decision record",
+            "diagnose, relieve the eMBB slice by shaping it {pct} %, give {svc} the low-latency slice and write the decision to the log",
+            "after a diagnosis, throttle eMBB by {pct} % or more, switch {svc} to URLLC and document what you did",
         ],
         target=TARGETS,
-        slots={"cell": cell, "sla": _fmt_sla(sla, rng, only=rng.choice([("latency", "loss"), ("latency",), ("latency", "jitter", "loss", "throughput")]))},
+        slots={"cell": cell, "pct": int(round(fraction * 100)), "sla": _fmt_sla(sla, rng, only=rng.choice([("latency", "loss"), ("latency",), ("latency", "jitter", "loss", "throughput")]))},
     )
     return _task(
         sc, "dr_congestion_recovery", "degradation_recovery", rng,
@@ -621,7 +626,7 @@ def dr_congestion_recovery(sc: Scenario, rng: random.Random) -> Task:
             _decision(f"shape eMBB by {fraction:.0%} and move the service to URLLC", ["read_telemetry", "risk_assessment", "get_traffic_pattern"]),
             _verify(sla),
         ],
-        goal=[SlaMet(sla=sla), SliceIs(slice=SliceType.URLLC), LogHas(kind="decision")],
+        goal=[SlaMet(sla=sla), SliceIs(slice=SliceType.URLLC), ShapedAtLeast(slice=SliceType.EMBB, fraction=fraction), LogHas(kind="decision")],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
     )

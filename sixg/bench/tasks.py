@@ -66,6 +66,24 @@ class ShareAtLeast(Frozen):
         return (v >= self.share - 1e-6, f"{self.slice.value} share {v:.2f} (wanted >= {self.share:.2f})")
 
 
+class ShapedAtLeast(Frozen):
+    """The slice's background load was last degraded by at least ``fraction``."""
+
+    check: Literal["shaped_at_least"] = "shaped_at_least"
+    slice: SliceType
+    fraction: float
+
+    def evaluate(self, world: World) -> tuple[bool, str]:
+        from sixg.actions import GracefulDegradation
+
+        last = None
+        for applied in world.applied:
+            if isinstance(applied.action, GracefulDegradation) and applied.action.slice is self.slice and applied.result.ok:
+                last = applied.action.fraction
+        got = 0.0 if last is None else last
+        return (got >= self.fraction - 1e-9, f"{self.slice.value} degraded by {got:.0%} (wanted at least {self.fraction:.0%})")
+
+
 class EdgeLoadAtMost(Frozen):
     check: Literal["edge_load_at_most"] = "edge_load_at_most"
     bound: float
@@ -159,7 +177,7 @@ class MissionComplete(Frozen):
 
 
 Check = Annotated[
-    Union[SlaMet, SliceIs, HostIs, ShareAtLeast, EdgeLoadAtMost, NotServedBy, UavHeadingTo, UavAltitude, UavSpeed, LogHas, MissionComplete],
+    Union[SlaMet, SliceIs, HostIs, ShareAtLeast, ShapedAtLeast, EdgeLoadAtMost, NotServedBy, UavHeadingTo, UavAltitude, UavSpeed, LogHas, MissionComplete],
     Field(discriminator="check"),
 ]
 
