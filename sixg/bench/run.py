@@ -240,8 +240,9 @@ def plot_tiers(rows: dict[str, dict], path: Path, *, title: str) -> Path:
             d = rows[n].get("tiers", {}).get(tier)
             v = d["sr"] if d else 0.0
             vals.append(100 * v)
-            lo.append(100 * (v - d["sr_ci"][0]) if d else 0)
-            hi.append(100 * (d["sr_ci"][1] - v) if d else 0)
+            # Clamp: at 0 % or 100 % the interval's edge equals the rate up to rounding.
+            lo.append(max(0.0, 100 * (v - d["sr_ci"][0])) if d else 0)
+            hi.append(max(0.0, 100 * (d["sr_ci"][1] - v)) if d else 0)
         ax.bar(x + (k - 1) * width, vals, width, yerr=[lo, hi], capsize=3, label=tier)
     ax.set_xticks(x, names, rotation=15)
     ax.set_ylabel("success rate (%)")
