@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import typing
 import urllib.request
 from pathlib import Path
 
@@ -26,6 +27,7 @@ import pytest
 from sixg.agents import Observation, ToolCall, make_agent
 from sixg.agents.llm import EndpointError, ModelReply, ReActAgent, is_final_answer, parse_reply
 from sixg.errors import ResetNeeded, UserError
+from sixg.tools.boundary import ErrorKind
 
 TEMPLATE = Path(__file__).parent / "data" / "chat_templates" / "qwen2_5.jinja"
 SLICES = ["eMBB", "URLLC", "mMTC"]
@@ -584,16 +586,29 @@ def _run_react_episode(agent):
     return task, episode, steps
 
 
+def _assert_steps_reached_tools_or_failed(episode, steps) -> None:
+    """Out of its depth on a benchmark intent, the tiny model says whatever it says: each step is a
+    call that reached one of the offered tools, or a typed error counted against the episode."""
+    offered = {"check_network_state", "get_slice_status", "switch_network_slice"}
+    assert len(steps) == episode.steps
+    for s in steps:
+        result = s["result"]
+        if result["error"] is None:
+            assert result["tool"] in offered
+        else:
+            assert result["error"]["kind"] in set(typing.get_args(ErrorKind)), result["error"]
+            assert result["error"]["message"]
+    assert episode.invalid_calls == sum(1 for s in steps if s["result"]["error"] and s["result"]["error"]["kind"] != "refused")
+    assert isinstance(episode.success, bool)
+
+
 @pytest.mark.llm
 def test_react_episode_with_the_local_model(tiny_model):
     """A whole benchmark episode with the tiny model loaded directly: its calls reach the network,
     its garbage costs steps as failed calls, and the episode is judged without a crash."""
     task, episode, steps = _run_react_episode(make_agent("react-hf", model=str(tiny_model), max_new_tokens=48))
     assert episode.error is None and 1 <= episode.steps <= task.max_steps
-    names = [s["result"]["tool"] for s in steps]
-    assert "check_network_state" in names
-    assert any(s["result"]["error"] is not None for s in steps) or names.count("check_network_state") >= 1
-    assert episode.invalid_calls == sum(1 for s in steps if s["result"]["error"] and s["result"]["error"]["kind"] != "refused")
+    _assert_steps_reached_tools_or_failed(episode, steps)
 
 
 @pytest.mark.llm
@@ -604,4 +619,4 @@ def test_react_episode_through_a_served_model(served_model):
     assert episode.error is None or "EndpointError" in episode.error
     if episode.error is None:
         assert 1 <= episode.steps <= task.max_steps
-        assert steps[0]["result"]["tool"] == "check_network_state"
+        _assert_steps_reached_tools_or_failed(episode, steps)
