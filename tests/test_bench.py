@@ -180,3 +180,35 @@ def test_malformed_model_output_is_a_failed_step_not_a_crash():
     assert not ep.success and ep.error is None
     assert ep.steps == task.max_steps and ep.invalid_calls == task.max_steps
     env.close()
+
+
+def test_report_compares_finished_runs(tmp_path, capsys):
+    """`python -m sixg.bench report` puts finished runs in one Table-I table and one plot, warns when
+    they were scored on different benchmarks, and names the command that fixes a missing summary."""
+    from sixg.bench.__main__ import main
+
+    tasks = _small(3)
+    rows = {}
+    for agent in ("reference", "random"):
+        out = tmp_path / agent
+        meta = {"agent": agent, "backend": "surrogate", "benchmark_version": "test", "benchmark_fingerprint": "x"}
+        eps = run(tasks, make_agent=lambda a=agent: make_agent(a), make_env=lambda: NetOpsEnv(backend="surrogate"), out=out, meta=meta)
+        rows[agent] = dict(summarise(eps), **meta)
+        (out / "summary.json").write_text(json.dumps(rows[agent]))
+    assert main(["report", str(tmp_path / "reference"), str(tmp_path / "random"), "--plot", str(tmp_path / "all.png"), "--json", str(tmp_path / "rows.json")]) == 0
+    printed = capsys.readouterr()
+    assert table(rows) in printed.out and "warning" not in printed.err
+    assert (tmp_path / "all.png").stat().st_size > 0
+    back = json.loads((tmp_path / "rows.json").read_text())
+    assert back["reference"]["overall"]["sr"] == 1.0 and back["reference"]["overall"]["sr"] >= back["random"]["overall"]["sr"]
+
+    other = dict(rows["random"], benchmark_fingerprint="y")
+    (tmp_path / "random" / "summary.json").write_text(json.dumps(other))
+    assert main(["report", str(tmp_path / "reference"), str(tmp_path / "random")]) == 0
+    assert "different benchmark fingerprints" in capsys.readouterr().err
+
+    assert main(["report", str(tmp_path / "nowhere")]) == 2
+    assert "python -m sixg.bench run" in capsys.readouterr().err
+    (tmp_path / "random" / "summary.json").write_text("{not json")
+    assert main(["report", str(tmp_path / "random")]) == 2
+    assert "not a run summary" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
     python -m sixg.bench run --agent mapek --backend surrogate [--tier L1] [--out DIR]
     python -m sixg.bench run --agent react-openai --agent-arg model=gpt-4.1-mini --backend surrogate
+    python -m sixg.bench report runs/bench/*-surrogate --plot runs/bench/tiers.png
     python -m sixg.bench show
     python -m sixg.bench build --verify surrogate,ns3 --workers 2
 """
@@ -46,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--workers", type=int, default=1, help="episodes run in parallel (each with its own backend)")
     r.add_argument("--out", type=Path, help="output directory (default runs/bench/AGENT-BACKEND)")
     r.add_argument("--benchmark", type=Path, help="benchmark file (default: the one shipped with sixg)")
+    rp = sub.add_parser("report", help="one table and one plot comparing finished runs")
+    rp.add_argument("runs", nargs="+", type=Path, help="run directories (each with a summary.json written by `run`)")
+    rp.add_argument("--plot", type=Path, help="write the per-tier plot of all runs here")
+    rp.add_argument("--json", type=Path, help="write the rows as JSON here")
     s = sub.add_parser("show", help="what the benchmark holds")
     s.add_argument("--benchmark", type=Path)
     b = sub.add_parser("build", help="draw, de-duplicate and verify the benchmark, and write its file")
@@ -63,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "show":
             return _show(args)
+        if args.command == "report":
+            return _report(args)
         return _build(args)
     except SixgError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -150,6 +157,25 @@ def _run(args) -> int:
     if summary["errors"]:
         print(f"\n{summary['errors']} episode(s) ended in an error and were not scored; rerun to retry them", file=sys.stderr)
     print(f"\nwrote {out / 'results.jsonl'}, {out / 'summary.json'} and {plot}")
+    return 0
+
+
+def _report(args) -> int:
+    from sixg.bench.run import plot_tiers, read_summaries, table
+
+    rows, notes = read_summaries(args.runs)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    print(table(rows))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    if args.plot:
+        versions = sorted({str(s.get("benchmark_version")) for s in rows.values()})
+        backends = sorted({str(s.get("backend")) for s in rows.values()})
+        title = f"6GAgentBench v{'/'.join(versions)} on {'/'.join(backends)}"
+        print(f"wrote {plot_tiers(rows, args.plot, title=title)}")
     return 0
 
 

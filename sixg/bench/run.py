@@ -205,6 +205,44 @@ def summarise(episodes: Sequence[Episode], *, ks: Sequence[int] = (1, 2, 3)) -> 
     }
 
 
+def read_summaries(run_dirs: Sequence[Path]) -> tuple[dict[str, dict], list[str]]:
+    """The ``summary.json`` of each finished run, keyed by a row name, and warnings about mixing them.
+
+    A row is named by its agent, with the backend added when runs on several backends are
+    compared. Runs scored on different benchmark versions or fingerprints are reported, not
+    silently mixed.
+
+    Raises:
+        UserError: a directory holds no readable ``summary.json``.
+    """
+    summaries = []
+    for d in run_dirs:
+        path = Path(d) / "summary.json"
+        try:
+            s = json.loads(path.read_text())
+            s["overall"], s["tiers"]
+        except FileNotFoundError:
+            raise UserError(f"{path} does not exist: finish the run with `python -m sixg.bench run ... --out {d}` first") from None
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise UserError(f"{path} is not a run summary ({exc}); rerun the run's command to rewrite it") from None
+        summaries.append((Path(d), s))
+    several_backends = len({s.get("backend") for _, s in summaries}) > 1
+    rows: dict[str, dict] = {}
+    for d, s in summaries:
+        name = str(s.get("agent", d.name))
+        if several_backends:
+            name += f" ({s.get('backend')})"
+        while name in rows:
+            name += f" [{d.name}]"
+        rows[name] = s
+    notes = []
+    for key in ("benchmark_version", "benchmark_fingerprint"):
+        seen = {str(s.get(key)) for _, s in summaries}
+        if len(seen) > 1:
+            notes.append(f"the runs were scored on different {key.replace('_', ' ')}s ({', '.join(sorted(seen))}): rows are not comparable")
+    return rows, notes
+
+
 def table(rows: dict[str, dict]) -> str:
     """Markdown table in the layout of the paper's Table I (SR per tier, overall SR and SPL, %)."""
     lines = ["| agent | L1 | L2 | L3 | SR | SPL |", "|---|---|---|---|---|---|"]
