@@ -32,7 +32,7 @@ def test_registered_under_a_versioned_id():
 def test_construction_is_cheap_and_defaults_to_one_backend_constant():
     """Making the environment starts nothing; its default backend is the module's single constant."""
     env = NetOpsEnv()
-    assert env._default_backend == DEFAULT_BACKEND == "ns3" and env._backend is None
+    assert env._default_backend == DEFAULT_BACKEND == "surrogate" and env._backend is None
     with pytest.raises(ResetNeeded):
         env.step({"name": "check_network_state"})
 

@@ -115,6 +115,15 @@ def read_results(out: Path) -> list[Episode]:
     return list(latest.values())
 
 
+def _end_cut_line(path: Path) -> None:
+    """End a last line cut short by an interruption, so the next record starts a line of its own."""
+    if path.is_file() and path.stat().st_size:
+        with open(path, "rb+") as fh:
+            fh.seek(-1, 2)
+            if fh.read(1) != b"\n":
+                fh.write(b"\n")
+
+
 def _check_meta(out: Path, meta: dict) -> None:
     path = out / META
     if path.is_file():
@@ -144,6 +153,7 @@ def run(
     """Run every (task, trial) not yet finished in ``out``; return all episodes of the run."""
     out = Path(out)
     _check_meta(out, meta)
+    _end_cut_line(out / RESULTS)
     done = {(e.task_id, e.trial) for e in read_results(out) if e.error is None}
     jobs: queue.Queue = queue.Queue()
     for trial in range(trials):
