@@ -154,6 +154,8 @@ def _run(args) -> int:
     plot = plot_tiers({args.agent: summary}, out / "tiers.png", title=f"6GAgentBench v{bench.version}: {args.agent} on {args.backend}")
     print(f"\n6GAgentBench v{bench.version}, {len(tasks)} task(s) x {args.trials} trial(s), backend {args.backend}")
     print(table({args.agent: summary}))
+    if args.trials > 1:
+        print("SR and SPL from the first trial of each task; pass^k over all trials: " + ", ".join(f"k={k} {100 * v:.1f}" for k, v in summary["pass_k"].items()))
     if summary["errors"]:
         print(f"\n{summary['errors']} episode(s) ended in an error and were not scored; rerun to retry them", file=sys.stderr)
     print(f"\nwrote {out / 'results.jsonl'}, {out / 'summary.json'} and {plot}")
