@@ -21,6 +21,7 @@ from typing import Any
 from sixg.bench.scoring import Outcome, breakdown, pass_k_table
 from sixg.bench.tasks import Task, judge
 from sixg.errors import SixgError, UserError
+from sixg.parallel import run_workers
 
 RESULTS = "results.jsonl"
 META = "run.json"
@@ -186,18 +187,7 @@ def run(
             env.close()
             agent.close()
 
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, min(workers, jobs.qsize() or 1)))]
-    for th in threads:
-        th.start()
-    try:
-        for th in threads:
-            while th.is_alive():
-                th.join(timeout=0.5)
-    except KeyboardInterrupt:
-        stop.set()
-        for th in threads:
-            th.join()
-        raise
+    run_workers(work, min(workers, jobs.qsize() or 1), stop, name="bench-worker")
     if failures:
         raise failures[0]
     ids = {t.id for t in tasks}

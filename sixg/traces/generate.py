@@ -23,6 +23,7 @@ from pathlib import Path
 from sixg.actions import Action, DegradationOnset, DegradationRecovery, describe
 from sixg.backends.base import Backend
 from sixg.errors import SixgError, UserError
+from sixg.parallel import run_workers
 from sixg.scenario import SCENARIO_VERSION, Scenario, generate as generate_scenario, split_of_seeds
 from sixg.schedule import random_schedule
 from sixg.snapshot import ActionResult, Snapshot
@@ -292,17 +293,6 @@ def generate(
         finally:
             backend.close()
 
-    threads = [threading.Thread(target=worker_loop, name=f"trace-worker-{i}", daemon=True) for i in range(min(workers, jobs.qsize() or 1))]
-    for th in threads:
-        th.start()
-    try:
-        for th in threads:
-            while th.is_alive():
-                th.join(timeout=0.5)
-    except KeyboardInterrupt:
-        stop.set()
-        for th in threads:
-            th.join()
-        raise
+    run_workers(worker_loop, min(workers, jobs.qsize() or 1), stop, name="trace-worker")
     report.wall_seconds = time.perf_counter() - t0
     return report
