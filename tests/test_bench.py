@@ -212,3 +212,29 @@ def test_report_compares_finished_runs(tmp_path, capsys):
     (tmp_path / "random" / "summary.json").write_text("{not json")
     assert main(["report", str(tmp_path / "random")]) == 2
     assert "not a run summary" in capsys.readouterr().err
+
+
+def test_show_tabulates_the_shipped_benchmark(capsys):
+    """`python -m sixg.bench show` prints a domain x tier table whose cells add up to the task count."""
+    from collections import Counter
+
+    from sixg.bench.__main__ import main
+    from sixg.bench.build import load_benchmark
+
+    bench = load_benchmark()
+    assert main(["show"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("domain"))
+    rows = {}
+    for line in lines[header + 1 :]:
+        parts = line.split()
+        if not parts or not parts[-1].isdigit():
+            break
+        rows[parts[0]] = [int(x) for x in parts[1:]]
+    domains = Counter(t.domain for t in bench.tasks)
+    assert {d: r[-1] for d, r in rows.items() if d != "all"} == dict(domains)
+    assert rows["all"][-1] == len(bench.tasks) == sum(rows["all"][:-1])
+    assert "verified on ns3" in out and "{" not in out  # readable, not a JSON dump
+    assert main(["show", "--json"]) == 0
+    assert '"verification"' in capsys.readouterr().out

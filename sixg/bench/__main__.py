@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument("--plot", type=Path, help="write the per-tier plot of all runs here")
     rp.add_argument("--json", type=Path, help="write the rows as JSON here")
     s = sub.add_parser("show", help="what the benchmark holds")
-    s.add_argument("--benchmark", type=Path)
+    s.add_argument("--benchmark", type=Path, help="benchmark file (default: the shipped one)")
+    s.add_argument("--json", action="store_true", help="also print the build report (de-duplication, probe, verification) as JSON")
     b = sub.add_parser("build", help="draw, de-duplicate and verify the benchmark, and write its file")
     b.add_argument("--variants", type=int, default=2, help="tasks per family and seed")
     b.add_argument("--verify", default="surrogate,ns3", help="backends on which every reference must succeed")
@@ -191,11 +192,29 @@ def _show(args) -> int:
     print(f"6GAgentBench v{bench.version}: {len(bench.tasks)} tasks (fingerprint {m.get('fingerprint')}), validation subset {len(bench.validation_ids)}")
     tiers = Counter(t.tier for t in bench.tasks)
     domains = Counter(t.domain for t in bench.tasks)
-    print("tiers:   " + ", ".join(f"{k} {tiers[k]}" for k in sorted(tiers)))
-    print("domains: " + ", ".join(f"{k} {v}" for k, v in sorted(domains.items())))
-    for key in ("dedup", "separability_probe", "separability_probe_numbers_masked", "verification"):
-        if key in m:
-            print(f"{key}: {json.dumps(m[key])}")
+    tiers = sorted(tiers)
+    width = max(len(d) for d in domains)
+    print(f"{'domain':<{width}}  " + "  ".join(f"{t:>4}" for t in tiers) + "  total")
+    for d in sorted(domains):
+        row = Counter(t.tier for t in bench.tasks if t.domain == d)
+        print(f"{d:<{width}}  " + "  ".join(f"{row[t]:>4}" for t in tiers) + f"  {domains[d]:>5}")
+    print(f"{'all':<{width}}  " + "  ".join(f"{sum(1 for x in bench.tasks if x.tier == t):>4}" for t in tiers) + f"  {len(bench.tasks):>5}")
+    if "dedup" in m:
+        d = m["dedup"]
+        print(
+            f"de-duplication: {d['candidates']} candidates against training intents, {d['reworded']} reworded at ROUGE-L >= {d['threshold']}, "
+            f"{d['still_close']} still close (max ROUGE-L {d['max_rouge_before']:.2f} before, {d['max_rouge_after']:.2f} after)"
+        )
+    if "separability_probe" in m:
+        masked = m.get("separability_probe_numbers_masked", {}).get("accuracy")
+        extra = f", {masked:.3f} with numbers masked" if masked is not None else ""
+        print(f"separability probe (TF-IDF + logistic regression, chance 0.5): accuracy {m['separability_probe']['accuracy']:.3f}{extra}")
+    for backend, v in m.get("verification", {}).items():
+        reasons = Counter(r.split("; ")[0] for r in v.get("dropped_examples", {}).values())
+        why = "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3))
+        print(f"verified on {backend}: {v['verified']} kept, {v['dropped']} dropped" + (f" (first examples: {why})" if why else ""))
+    if args.json:
+        print(json.dumps(m, indent=2))
     return 0
 
 
