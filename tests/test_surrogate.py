@@ -229,3 +229,20 @@ def test_the_net_shape_is_what_the_config_says(tiny):
     model = tiny[1]
     arch = model.config["architecture"]
     assert isinstance(model.net, EnsembleNet) and model.net.members == arch["members"]
+
+
+def test_model_space_round_trip_row_at_once():
+    """Quantities leave model space in their own units and valid ranges, row-wise exactly as one by one."""
+    from sixg.surrogate.features import DIMENSIONS, EXTRAS, from_model_space, from_model_space_many, to_model_space
+
+    rng = np.random.default_rng(3)
+    names = DIMENSIONS + EXTRAS
+    natural = {n: rng.uniform(0.0, 1.0 if n.endswith(("loss_rate", "edge_load")) else 80.0, size=7) for n in names}
+    offered = 12.5
+    model = np.stack([to_model_space(n, natural[n], offered) for n in names], -1)
+    back = from_model_space_many(names, model, offered)
+    for j, n in enumerate(names):
+        np.testing.assert_allclose(back[:, j], natural[n], rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(back[:, j], from_model_space(n, model[:, j], offered))
+    wild = from_model_space_many(names, np.full(len(names), -5.0), offered)
+    assert (wild >= 0.0).all()

@@ -36,7 +36,7 @@ from sixg.kinematics import UavMotion, drift_heading
 from sixg.radio import Geometry, cell_signals
 from sixg.scenario import Scenario
 from sixg.snapshot import ActionResult, EdgeDetail, FlowKpi, ServiceDetail, SliceKpi, Snapshot, UavStatus, UeRadio
-from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, cell_load_ratio, encode_inputs, from_model_space
+from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, cell_load_ratio, encode_inputs, from_model_space_many
 from sixg.surrogate.model import QUANTILES, ExperimentModel, Prediction
 
 RAN = "LTE/EPC behaviour learned from ns-3 traces (Experiment Model); geometry computed"
@@ -326,7 +326,7 @@ class SurrogateBackend(Backend):
             values = sample_quantiles(q, u)
         else:
             values = q[:, len(QUANTILES) // 2]
-        natural = [float(from_model_space(d, v, self._sf.offered_mbps)) for d, v in zip(DIMENSIONS, values)]
+        natural = from_model_space_many(DIMENSIONS, values, self._sf.offered_mbps).tolist()
         slice_name = SLICE_NAMES[int(pred.slice_probs[0].argmax())]
         self._slice = SliceType(slice_name)
         self._history = [(slice_name, *natural), *self._history][: HISTORY + 1]
@@ -338,7 +338,7 @@ class SurrogateBackend(Backend):
         sc = self._scenario
         slice_name, lat, jit, loss, thr, edge = self._history[0]
         state = NetworkState(slice=SliceType(slice_name), latency_ms=lat, jitter_ms=jit, loss_rate=loss, throughput_mbps=thr, edge_load=edge)
-        ex = {name: float(from_model_space(name, v, self._sf.offered_mbps)) for name, v in zip(EXTRAS, pred.extras[0])}
+        ex = dict(zip(EXTRAS, from_model_space_many(EXTRAS, pred.extras[0], self._sf.offered_mbps).tolist()))
         slices = {
             s: SliceKpi(
                 latency_ms=ex[f"{s.value.lower()}_latency_ms"],
@@ -358,14 +358,16 @@ class SurrogateBackend(Backend):
         # Expected job arrivals at the edge: other tenants, an overload's extra tenants, the service if offloaded.
         arrivals_rate = sc.edge.tenant_load_jobs_s + (float(self._active["edge_overload"].extra_load) * sc.edge.capacity_jobs_s if "edge_overload" in self._active else 0.0) + (rate if self._host == "edge" else 0.0)
         sinr, rsrp = self._geometry.served(self._xyz, [self._serving.get(u) for u in self._ue_ids], self._extra_interference(self._xyz))
-        # Values computed here are valid by construction: skip pydantic's validation on the hot path.
+        xyz = self._xyz.tolist()
+        rsrp, sinr = rsrp.tolist(), sinr.tolist()
+        # Validated construction: pydantic-core builds these faster than model_construct does.
         ues = tuple(
-            UeRadio.model_construct(
+            UeRadio(
                 id=uid,
                 gnb=self._serving.get(uid),
-                rsrp_dbm=float(rsrp[i]),
-                sinr_db=float(sinr[i]),
-                position=Position.model_construct(x=float(self._xyz[i, 0]), y=float(self._xyz[i, 1]), z=max(float(self._xyz[i, 2]), 0.0)),
+                rsrp_dbm=rsrp[i],
+                sinr_db=sinr[i],
+                position=Position(x=xyz[i][0], y=xyz[i][1], z=max(xyz[i][2], 0.0)),
                 handover_in_progress=False,
                 handovers_ok=self._handovers[uid],
                 handovers_failed=0,

@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,24 @@ def from_model_space(name: str, values: np.ndarray, offered: np.ndarray | float)
     if kind == "ratio":
         return np.maximum(v * offered, 0.0)
     return np.clip(v, 0.0, 1.0)
+
+
+@lru_cache(maxsize=None)
+def _kind_groups(names: tuple[str, ...]) -> tuple[tuple[str, np.ndarray], ...]:
+    """Column indices of ``names`` grouped by transform, each with one name standing for its group."""
+    groups: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        groups.setdefault(_transform(n), []).append(i)
+    return tuple((names[idx[0]], np.array(idx)) for idx in groups.values())
+
+
+def from_model_space_many(names: tuple[str, ...], values: np.ndarray, offered: float) -> np.ndarray:
+    """:func:`from_model_space` for a row of several quantities (last axis follows ``names``) at once."""
+    v = np.asarray(values, dtype=np.float64)
+    out = np.empty_like(v)
+    for name, idx in _kind_groups(tuple(names)):
+        out[..., idx] = from_model_space(name, v[..., idx], offered)
+    return out
 
 
 # --- per-scenario constants -----------------------------------------------------------------
@@ -197,6 +216,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "service_on_uav",
     "mmtc_cap_ratio",
 )
+_COLUMN = {n: i for i, n in enumerate(INPUT_NAMES)}
 
 
 def schema_fingerprint() -> str:
@@ -236,10 +256,14 @@ class Context:
     cell_load: float = 0.0
 
 
+def _clip(x: float, lo: float, hi: float) -> float:
+    return min(max(float(x), lo), hi)
+
+
 def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
     """Encode contexts of one scenario as a float32 matrix with columns :data:`INPUT_NAMES`."""
     out = np.zeros((len(ctxs), len(INPUT_NAMES)), dtype=np.float32)
-    col = {n: i for i, n in enumerate(INPUT_NAMES)}
+    col = _COLUMN
 
     def state_vec(s):
         _, lat, jit, loss, thr, edge = s
@@ -273,7 +297,7 @@ def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
             row[col["degrade_fraction"]] = a["fraction"]
             row[col["degrade_shed"]] = 1.0 if a.get("mode") == "shed" else 0.0
         elif c.action == "handover":
-            row[col["handover_gain_db"]] = np.clip(c.handover_gain_db, -30, 30) / 10.0
+            row[col["handover_gain_db"]] = _clip(c.handover_gain_db, -30, 30) / 10.0
             row[col["handover_service"]] = float(c.handover_service)
         elif c.action == "uav_plan":
             row[col["uav_plan_service"]] = float(c.uav_plan_service)
@@ -293,9 +317,9 @@ def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
         for s in SLICE_NAMES:
             row[col[f"share_{s}"]] = c.shares[s]
             row[col[f"shaped_{s}"]] = c.shaped.get(s, 0.0)
-        row[col["geo_sinr"]] = np.clip(c.geo_sinr_db, -15, 40) / 10.0
-        row[col["geo_rsrp"]] = (np.clip(c.geo_rsrp_dbm, -140, -60) + 100.0) / 20.0
-        row[col["geo_sinr_change"]] = np.clip(c.geo_sinr_db - c.geo_sinr_prev_db, -20, 20) / 10.0
+        row[col["geo_sinr"]] = _clip(c.geo_sinr_db, -15, 40) / 10.0
+        row[col["geo_rsrp"]] = (_clip(c.geo_rsrp_dbm, -140, -60) + 100.0) / 20.0
+        row[col["geo_sinr_change"]] = _clip(c.geo_sinr_db - c.geo_sinr_prev_db, -20, 20) / 10.0
         row[col["cell_load"]] = c.cell_load
         row[col["offered"]] = sf.offered_mbps / 5.0
         row[col["cloud_delay"]] = sf.cloud_delay_ms / 30.0
