@@ -238,3 +238,23 @@ def test_show_tabulates_the_shipped_benchmark(capsys):
     assert "verified on ns3" in out and "{" not in out  # readable, not a JSON dump
     assert main(["show", "--json"]) == 0
     assert '"verification"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--agent", "mapek", "--limit", "-3"],
+        ["run", "--agent", "mapek", "--limit", "0"],
+        ["run", "--agent", "mapek", "--trials", "two"],
+        ["run", "--agent", "mapek", "--workers", "0"],
+    ],
+)
+def test_bad_counts_are_refused_before_anything_runs(argv, tmp_path, capsys):
+    """A count that is not a whole number >= 1 stops the command with a usage error naming the flag."""
+    from sixg.bench.__main__ import main
+
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--out", str(tmp_path / "run")])
+    assert exc.value.code == 2
+    assert f"argument {argv[3]}" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -33,6 +33,7 @@ import numpy as np
 from sixg.actions import ReallocateSlices, reallocated_shares
 from sixg.agents.base import Agent, Observation, ToolCall
 from sixg.agents.calls import WINDOW_S, Briefing, call, degrade, offload, reallocate, switch_slice, verify
+from sixg.cli import positive_int
 from sixg.domain import SLICES, NetworkState, SLASpec, SliceType
 from sixg.errors import CheckpointError
 from sixg.tools.types import OffloadResult, TelemetryState
@@ -434,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         help="train on the surrogate with random degradations (training seeds 1-50); seeded, so a rerun ends the same",
     )
     t.add_argument("--out", type=Path, required=True, help="policy to write (<name>.safetensors + <name>.json)")
-    t.add_argument("--steps", type=int, default=24_000, help="decisions to gather experience from (default 24000)")
+    t.add_argument("--steps", type=positive_int, default=24_000, help="decisions to gather experience from (default 24000)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument(
         "--checkpoint", type=Path, default=None, help="surrogate checkpoint (default: the one shipped with sixg)"

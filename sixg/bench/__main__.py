@@ -16,6 +16,8 @@ import sys
 import threading
 from pathlib import Path
 
+from sixg.cli import positive_int
+
 
 def _agent_args(pairs: list[str]) -> dict:
     out = {}
@@ -42,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--tier", choices=["L1", "L2", "L3"], help="only this tier")
     r.add_argument("--domain", help="only this domain")
     r.add_argument("--subset", choices=["all", "validation"], default="all", help="all tasks or the 120-task validation subset")
-    r.add_argument("--limit", type=int, help="at most this many tasks (for a quick look)")
-    r.add_argument("--trials", type=int, default=1, help="repeats per task with other episode seeds (pass^k)")
-    r.add_argument("--workers", type=int, default=1, help="episodes run in parallel (each with its own backend)")
+    r.add_argument("--limit", type=positive_int, help="at most this many tasks (for a quick look)")
+    r.add_argument("--trials", type=positive_int, default=1, help="repeats per task with other episode seeds (pass^k)")
+    r.add_argument("--workers", type=positive_int, default=1, help="episodes run in parallel (each with its own backend)")
     r.add_argument("--out", type=Path, help="output directory (default runs/bench/AGENT-BACKEND)")
     r.add_argument("--benchmark", type=Path, help="benchmark file (default: the one shipped with sixg)")
     rp = sub.add_parser("report", help="one table and one plot comparing finished runs")
@@ -55,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--benchmark", type=Path, help="benchmark file (default: the shipped one)")
     s.add_argument("--json", action="store_true", help="also print the build report (de-duplication, probe, verification) as JSON")
     b = sub.add_parser("build", help="draw, de-duplicate and verify the benchmark, and write its file")
-    b.add_argument("--variants", type=int, default=2, help="tasks per family and seed")
+    b.add_argument("--variants", type=positive_int, default=2, help="tasks per family and seed")
     b.add_argument("--verify", default="surrogate,ns3", help="backends on which every reference must succeed")
-    b.add_argument("--workers", type=int, default=2, help="parallel ns-3 workers for verification")
+    b.add_argument("--workers", type=positive_int, default=2, help="parallel ns-3 workers for verification")
     b.add_argument("--out", type=Path, help="benchmark file to write (default: the shipped one)")
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from sixg.cli import positive_int
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sixg.surrogate", description="Train and evaluate the Experiment Model (the learned surrogate of ns-3).")
@@ -20,9 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("train", help="train on the training split of a trace corpus (seeds 1-50); resumes if interrupted")
     t.add_argument("--traces", type=Path, required=True, help="trace directory (python -m sixg.traces generate ...)")
     t.add_argument("--out", type=Path, required=True, help="checkpoint to write (<name>.safetensors + <name>.json)")
-    t.add_argument("--epochs", type=int, default=60)
-    t.add_argument("--members", type=int, default=4, help="ensemble members")
-    t.add_argument("--hidden", type=int, default=128, help="hidden units per layer")
+    t.add_argument("--epochs", type=positive_int, default=60)
+    t.add_argument("--members", type=positive_int, default=4, help="ensemble members")
+    t.add_argument("--hidden", type=positive_int, default=128, help="hidden units per layer")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--calibration-seeds", default="41-50", help="training seeds held out to calibrate intervals and stop early")
     t.add_argument("--no-resume", action="store_true", help="ignore a partial run left by an interrupted training")

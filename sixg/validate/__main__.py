@@ -20,6 +20,8 @@ import threading
 import time
 from pathlib import Path
 
+from sixg.cli import positive_int
+
 DEFAULT_AGENTS = "reference,threshold,mapek,drl,random"
 
 
@@ -28,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend", choices=["ns3", "surrogate"], default="ns3", help="ns3: dual runs judged on both; surrogate: the surrogate alone")
     p.add_argument("--agents", default=DEFAULT_AGENTS, help=f"comma-separated agent ids (default {DEFAULT_AGENTS})")
     p.add_argument("--agent-arg", action="append", default=[], metavar="AGENT:KEY=VALUE", help="constructor argument for one agent, e.g. react-openai:model=gpt-4.1-mini")
-    p.add_argument("--per-tier", type=int, default=40, help="tasks per tier from the validation subset (default 40 = 120 tasks)")
-    p.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2)), help="episodes in parallel (each with its own ns-3 worker)")
+    p.add_argument("--per-tier", type=positive_int, default=40, help="tasks per tier from the validation subset (default 40 = 120 tasks)")
+    p.add_argument("--workers", type=positive_int, default=max(1, (os.cpu_count() or 2)), help="episodes in parallel (each with its own ns-3 worker)")
     p.add_argument("--out", type=Path, default=None, help="output directory (default runs/validate-BACKEND)")
     p.add_argument("--benchmark", type=Path, help="benchmark file (default: the shipped one)")
     a = p.parse_args(argv)
