@@ -392,9 +392,9 @@ def test_reset_rejects_tools_that_are_not_function_schemas():
 def test_importing_the_agents_loads_no_model_library():
     """Importing sixg.agents.llm and constructing both agents imports neither torch, transformers nor openai."""
     code = (
-        "import sys, sixg, sixg.agents\n"
+        "import sys, tempfile, sixg, sixg.agents\n"
         "from sixg.agents import make_agent\n"
-        "make_agent('react-hf', model='/nonexistent'); make_agent('react-openai', model='m')\n"
+        "make_agent('react-hf', model=tempfile.mkdtemp()); make_agent('react-openai', model='m')\n"
         "print(sorted(m for m in ('torch', 'transformers', 'openai', 'tokenizers') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -472,10 +472,27 @@ def test_hf_agent_samples_reproducibly_from_the_seed(tiny_model):
 
 
 def test_hf_agent_names_a_missing_model_directory(tmp_path):
-    """A model path that does not exist is refused with a message saying nothing is downloaded."""
-    agent = make_agent("react-hf", model=str(tmp_path / "absent"))
+    """A model path that does not exist is refused when the agent is made, before any episode starts,
+    with a message saying nothing is downloaded; a directory that is not a model fails at loading."""
     with pytest.raises(UserError, match=r"no model directory .* never downloaded"):
+        make_agent("react-hf", model=str(tmp_path / "absent"))
+    agent = make_agent("react-hf", model=str(tmp_path))
+    with pytest.raises(UserError, match=r"could not load a causal LM"):
         agent.reset(intent=FIX, tools=TOOLS)
+
+
+@pytest.mark.parametrize(
+    ("agent_id", "kwargs", "message"),
+    [
+        ("react-hf", {}, r"missing a required argument: 'model'.*model=\.\.\."),
+        ("mapek", {"colour": "red"}, r"unexpected keyword argument 'colour'.*max_remedies=6"),
+        ("react-openai", {"modle": "m"}, r"react-openai.*--agent-arg"),
+    ],
+)
+def test_wrong_agent_arguments_name_what_the_agent_takes(agent_id, kwargs, message):
+    """An agent made with missing or unknown arguments raises a UserError listing the arguments it takes."""
+    with pytest.raises(UserError, match=message):
+        make_agent(agent_id, **kwargs)
 
 
 # --- an OpenAI-compatible endpoint --------------------------------------------------------------

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import abc
 import importlib
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sixg.domain import NetworkState
-from sixg.errors import UnknownIdError, did_you_mean
+from sixg.errors import UnknownIdError, UserError, did_you_mean
 from sixg.tools.boundary import ToolCall
 
 __all__ = ["Agent", "Observation", "ToolCall", "agent_ids", "make_agent", "register_agent"]
@@ -83,4 +84,11 @@ def make_agent(agent_id: str, **kwargs) -> Agent:
     except KeyError:
         raise UnknownIdError(f"no agent {agent_id!r}; registered agents are {agent_ids()}." + did_you_mean(agent_id, _REGISTRY)) from None
     module, _, name = entry.partition(":")
-    return getattr(importlib.import_module(module), name)(**kwargs)
+    cls = getattr(importlib.import_module(module), name)
+    signature = inspect.signature(cls)
+    try:
+        signature.bind(**kwargs)
+    except TypeError as exc:
+        accepted = ", ".join(f"{p.name}=" + ("..." if p.default is inspect.Parameter.empty else repr(p.default)) for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD)
+        raise UserError(f"agent {agent_id!r}: {exc}; it takes {accepted or 'no arguments'} (set them with --agent-arg)") from None
+    return cls(**kwargs)

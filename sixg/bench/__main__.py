@@ -16,6 +16,7 @@ import sys
 import threading
 from pathlib import Path
 
+from sixg.bench.scoring import DOMAINS
 from sixg.cli import positive_int
 
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--agent-arg", action="append", default=[], metavar="KEY=VALUE", help="constructor argument for the agent (repeatable), e.g. model=/path/to/model")
     r.add_argument("--backend", default="surrogate", choices=["surrogate", "ns3", "dual"], help="network backend (default: the shipped surrogate)")
     r.add_argument("--tier", choices=["L1", "L2", "L3"], help="only this tier")
-    r.add_argument("--domain", help="only this domain")
+    r.add_argument("--domain", choices=DOMAINS, help="only this domain")
     r.add_argument("--subset", choices=["all", "validation"], default="all", help="all tasks or the 120-task validation subset")
     r.add_argument("--limit", type=positive_int, help="at most this many tasks (for a quick look)")
     r.add_argument("--trials", type=positive_int, default=1, help="repeats per task with other episode seeds (pass^k)")

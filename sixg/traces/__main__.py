@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from sixg.cli import positive_int
+from sixg.cli import positive_float, positive_int
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,10 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     g = sub.add_parser("generate", help="run exploring episodes on ns-3 and write CSV traces (resumable)")
     g.add_argument("--seeds", required=True, help="topology seeds, e.g. 1-50 (training) or 51-80 (benchmark); not both")
     g.add_argument("--episodes", type=positive_int, default=4, help="episodes per seed (default 4)")
-    g.add_argument("--duration", type=float, default=60.0, help="simulated seconds per episode (default 60)")
+    g.add_argument("--duration", type=positive_float, default=60.0, help="simulated seconds per episode (default 60)")
     g.add_argument("--out", type=Path, required=True, help="output directory (rerun the same command to resume)")
     g.add_argument("--workers", type=positive_int, default=max(1, (os.cpu_count() or 2) - 0), help="parallel ns-3 worker processes")
-    g.add_argument("--window", type=float, default=0.5, help="measurement window in simulated seconds (default 0.5)")
+    g.add_argument("--window", type=positive_float, default=0.5, help="measurement window in simulated seconds (default 0.5)")
     s = sub.add_parser("schema", help="print the column schema as Markdown")
     del s
     c = sub.add_parser("check", help="load a trace directory and report what it holds")
