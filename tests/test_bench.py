@@ -139,6 +139,8 @@ def test_an_interrupted_run_resumes_without_redoing_or_losing_work(tmp_path):
     # A line cut short by a crash is ignored, its episode runs again.
     with open(tmp_path / "results.jsonl", "a") as fh:
         fh.write('{"task_id": "broken"')
+    heard = []
+    assert len(read_results(tmp_path, on_unreadable=heard.append)) == 2 and heard == [1]
     again = []
     run(tasks, make_agent=lambda: make_agent("random"), make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path, meta=meta, on_episode=lambda ep: again.append(ep.task_id))
     assert sorted(again) == sorted(t.id for t in tasks if t.id not in set(seen))

@@ -128,11 +128,14 @@ def _run(args) -> int:
         "benchmark_fingerprint": bench.meta.get("fingerprint"),
     }
     total = len(tasks) * args.trials
-    bar = tqdm(total=total, unit="episode", desc=f"{args.agent} on {args.backend}")
     lock = threading.Lock()
     from sixg.bench.run import read_results
 
-    done_before = {(e.task_id, e.trial) for e in read_results(out) if e.error is None and e.task_id in {t.id for t in tasks}}
+    def unreadable(n: int) -> None:
+        print(f"warning: {n} line(s) of {out / 'results.jsonl'} are not episode records and were skipped; those episodes run again", file=sys.stderr)
+
+    done_before = {(e.task_id, e.trial) for e in read_results(out, on_unreadable=unreadable) if e.error is None and e.task_id in {t.id for t in tasks}}
+    bar = tqdm(total=total, unit="episode", desc=f"{args.agent} on {args.backend}")
     bar.update(len(done_before))
 
     def on_episode(ep) -> None:

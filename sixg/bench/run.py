@@ -97,18 +97,22 @@ def run_task(task: Task, agent, env, *, trial: int = 0, trajectory_dir: Path | N
     )
 
 
-def read_results(out: Path) -> list[Episode]:
+def read_results(out: Path, *, on_unreadable: Callable[[int], None] | None = None) -> list[Episode]:
+    """The episodes recorded in ``out``'s results file; ``on_unreadable`` hears how many lines were not records."""
     path = Path(out) / RESULTS
     if not path.is_file():
         return []
     episodes = []
+    unreadable = 0
     for line in path.read_text().splitlines():
         if not line.strip():
             continue
         try:
             episodes.append(Episode(**json.loads(line)))
         except (json.JSONDecodeError, TypeError):
-            continue  # a line cut short by an interruption: that episode runs again
+            unreadable += 1  # e.g. a line cut short by an interruption: that episode runs again
+    if unreadable and on_unreadable is not None:
+        on_unreadable(unreadable)
     # The last record of a (task, trial) wins (an errored episode retried later).
     latest: dict[tuple[str, int], Episode] = {}
     for e in episodes:

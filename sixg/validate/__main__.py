@@ -109,7 +109,10 @@ def _validate(a) -> int:
         meta = {"agent": agent, "agent_args": kwargs, "backend": backend_id, "benchmark_version": bench.version, "benchmark_fingerprint": bench.meta.get("fingerprint")}
         from sixg.bench.run import read_results
 
-        bar.update(len({e.task_id for e in read_results(out / agent) if e.error is None and e.task_id in {t.id for t in tasks}}))
+        def unreadable(n: int, path=out / agent / "results.jsonl") -> None:
+            bar.write(f"warning: {n} line(s) of {path} are not episode records and were skipped; those episodes run again")
+
+        bar.update(len({e.task_id for e in read_results(out / agent, on_unreadable=unreadable) if e.error is None and e.task_id in {t.id for t in tasks}}))
         episodes = run(tasks, make_agent=lambda agent=agent, kwargs=kwargs: make_agent(agent, **kwargs), make_env=make_env, out=out / agent, meta=meta, workers=a.workers, on_episode=on_episode, on_world=on_world)
         bar.close()
         rows[agent] = _row(episodes, a.backend)
