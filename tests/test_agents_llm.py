@@ -26,7 +26,7 @@ import pytest
 
 from sixg.agents import Observation, ToolCall, make_agent
 from sixg.agents.llm import EndpointError, ModelReply, ReActAgent, is_final_answer, parse_reply
-from sixg.errors import ResetNeeded, UserError
+from sixg.errors import ResetNeeded, SixgError, UserError
 from sixg.tools.boundary import ErrorKind
 
 TEMPLATE = Path(__file__).parent / "data" / "chat_templates" / "qwen2_5.jinja"
@@ -394,7 +394,8 @@ def test_importing_the_agents_loads_no_model_library():
     code = (
         "import sys, tempfile, sixg, sixg.agents\n"
         "from sixg.agents import make_agent\n"
-        "make_agent('react-hf', model=tempfile.mkdtemp()); make_agent('react-openai', model='m')\n"
+        "with tempfile.TemporaryDirectory() as d:\n"
+        "    make_agent('react-hf', model=d); make_agent('react-openai', model='m')\n"
         "print(sorted(m for m in ('torch', 'transformers', 'openai', 'tokenizers') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -485,14 +486,27 @@ def test_hf_agent_names_a_missing_model_directory(tmp_path):
     ("agent_id", "kwargs", "message"),
     [
         ("react-hf", {}, r"missing a required argument: 'model'.*model=\.\.\."),
-        ("mapek", {"colour": "red"}, r"unexpected keyword argument 'colour'.*max_remedies=6"),
-        ("react-openai", {"modle": "m"}, r"react-openai.*--agent-arg"),
+        ("mapek", {"colour": "red"}, r"no argument 'colour'.*max_remedies=6"),
+        ("react-openai", {"modle": "m"}, r"no argument 'modle'\. Did you mean 'model'\?.*base_url=None"),
+        ("mapek", {"max_remedies": "abc"}, r"max_remedies='abc' is not valid.*integer"),
+        ("threshold", {"min_throughput_mbps": [1]}, r"min_throughput_mbps=\[1\] is not valid"),
+        ("react-openai", {"model": "m", "timeout": "soon"}, r"timeout='soon' is not valid"),
+        ("drl", {"policy": "/nonexistent/policy.safetensors"}, r"policy /nonexistent/policy.safetensors does not exist"),
     ],
 )
 def test_wrong_agent_arguments_name_what_the_agent_takes(agent_id, kwargs, message):
     """An agent made with missing or unknown arguments raises a UserError listing the arguments it takes."""
-    with pytest.raises(UserError, match=message):
+    with pytest.raises(SixgError, match=message):
         make_agent(agent_id, **kwargs)
+
+
+def test_agent_arguments_are_coerced_to_their_declared_types(tmp_path, monkeypatch):
+    """Arguments read from the command line take the constructor's declared types: 5 becomes 5.0 for a
+    float, and a value that reads as JSON but is declared text stays text (a model directory named 123)."""
+    assert make_agent("threshold", min_throughput_mbps=5).min_throughput_mbps == 5.0
+    (tmp_path / "123").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert make_agent("react-hf", model=123).model_path == "123"
 
 
 # --- an OpenAI-compatible endpoint --------------------------------------------------------------

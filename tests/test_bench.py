@@ -242,6 +242,22 @@ def test_show_tabulates_the_shipped_benchmark(capsys):
     assert '"verification"' in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("n_tasks", [0, 2])
+def test_show_reads_a_benchmark_without_a_build_report(tmp_path, capsys, n_tasks):
+    """A benchmark file with few or no tasks and no de-duplication or verification report still shows."""
+    from sixg.bench.__main__ import main
+    from sixg.bench.build import fingerprint, load_benchmark
+
+    shipped = load_benchmark()
+    tasks = [t.model_dump(mode="json") for t in shipped.tasks[:n_tasks]]
+    doc = {"version": shipped.version, "tasks": tasks, "fingerprint": fingerprint(shipped.tasks[:n_tasks])}
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps(doc))
+    assert main(["show", "--benchmark", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{n_tasks} tasks" in out and "verified on" not in out
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -86,3 +86,22 @@ def test_mixed_splits_are_refused(tmp_path, capsys):
     """One command cannot generate training and benchmark seeds together."""
     assert traces_main(["generate", "--seeds", "49-52", "--episodes", "1", "--duration", "1", "--out", str(tmp_path)]) == 2
     assert "span the training" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--window", "0"], "argument --window: must be a finite number above 0"),
+        (["--duration", "-1"], "argument --duration: must be a finite number above 0"),
+        (["--episodes", "0"], "argument --episodes: must be at least 1"),
+        (["--duration", "0.2"], "--window (0.5 s) is longer than --duration (0.2 s)"),
+    ],
+)
+def test_generate_refuses_bad_numbers_before_starting_ns3(tmp_path, capsys, argv, message):
+    """Nonsensical counts and times are usage errors naming the flag; nothing is written."""
+    from sixg.traces.__main__ import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["generate", "--seeds", "1-2", "--out", str(tmp_path / "t"), *argv])
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "t").exists()

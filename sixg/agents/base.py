@@ -12,12 +12,13 @@ from __future__ import annotations
 import abc
 import importlib
 import inspect
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sixg.domain import NetworkState
-from sixg.errors import UnknownIdError, UserError, did_you_mean
+from sixg.errors import SixgError, UnknownIdError, UserError, did_you_mean
 from sixg.tools.boundary import ToolCall
 
 __all__ = ["Agent", "Observation", "ToolCall", "agent_ids", "make_agent", "register_agent"]
@@ -85,10 +86,51 @@ def make_agent(agent_id: str, **kwargs) -> Agent:
         raise UnknownIdError(f"no agent {agent_id!r}; registered agents are {agent_ids()}." + did_you_mean(agent_id, _REGISTRY)) from None
     module, _, name = entry.partition(":")
     cls = getattr(importlib.import_module(module), name)
-    signature = inspect.signature(cls)
+    signature = _signature(cls)
+    accepted = ", ".join(f"{p.name}=" + ("..." if p.default is inspect.Parameter.empty else repr(p.default)) for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD)
+    params = signature.parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        for key in kwargs:
+            if key not in params:
+                raise UserError(f"agent {agent_id!r} has no argument {key!r}." + did_you_mean(key, params) + f" It takes {accepted or 'no arguments'}")
     try:
         signature.bind(**kwargs)
     except TypeError as exc:
-        accepted = ", ".join(f"{p.name}=" + ("..." if p.default is inspect.Parameter.empty else repr(p.default)) for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD)
-        raise UserError(f"agent {agent_id!r}: {exc}; it takes {accepted or 'no arguments'} (set them with --agent-arg)") from None
-    return cls(**kwargs)
+        raise UserError(f"agent {agent_id!r}: {exc}; it takes {accepted or 'no arguments'}") from None
+    kwargs = {k: _checked_value(agent_id, signature.parameters[k], v) for k, v in kwargs.items()}
+    try:
+        return cls(**kwargs)
+    except SixgError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"agent {agent_id!r} cannot be made with {kwargs}: {exc}; it takes {accepted}") from None
+
+
+def _signature(cls) -> inspect.Signature:
+    try:
+        return inspect.signature(cls, eval_str=True)
+    except (NameError, TypeError, SyntaxError):  # an annotation that cannot be resolved at run time
+        return inspect.signature(cls)
+
+
+def _checked_value(agent_id: str, param: inspect.Parameter, value):
+    """``value`` checked (and coerced, e.g. 3 -> 3.0) against the parameter's annotation by pydantic,
+    where the annotation is one pydantic understands; arguments typed by our own classes pass as they are."""
+    from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
+
+    if param.annotation is inspect.Parameter.empty or isinstance(param.annotation, str):
+        return value
+    try:
+        adapter = TypeAdapter(param.annotation)
+    except PydanticSchemaGenerationError:
+        return value
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as exc:
+        if not isinstance(value, str):
+            try:  # text that happened to read as JSON, e.g. a model directory named 123
+                return adapter.validate_python(json.dumps(value))
+            except ValidationError:
+                pass
+        why = "; ".join(e["msg"] for e in exc.errors()[:2])
+        raise UserError(f"agent {agent_id!r}: {param.name}={value!r} is not valid ({why})") from None

@@ -352,7 +352,8 @@ class DrlSlicingAgent(Agent):
 
     def __init__(self, *, policy: str | Path | Policy | None = None, sample: bool = False, horizon: int | None = None):
         self._policy_source = policy
-        self._policy: Policy | None = policy if isinstance(policy, Policy) else None
+        # A policy named by path is read now, so a missing or corrupt file stops a run before its first episode.
+        self._policy: Policy | None = policy if isinstance(policy, Policy) else load_policy(policy) if policy is not None else None
         self.sample = sample
         self._horizon = horizon
         self._begin("", None)

@@ -199,26 +199,27 @@ def _show(args) -> int:
     tiers = Counter(t.tier for t in bench.tasks)
     domains = Counter(t.domain for t in bench.tasks)
     tiers = sorted(tiers)
-    width = max(len(d) for d in domains)
+    width = max([len("domain"), *map(len, domains)])
     print(f"{'domain':<{width}}  " + "  ".join(f"{t:>4}" for t in tiers) + "  total")
     for d in sorted(domains):
         row = Counter(t.tier for t in bench.tasks if t.domain == d)
         print(f"{d:<{width}}  " + "  ".join(f"{row[t]:>4}" for t in tiers) + f"  {domains[d]:>5}")
     print(f"{'all':<{width}}  " + "  ".join(f"{sum(1 for x in bench.tasks if x.tier == t):>4}" for t in tiers) + f"  {len(bench.tasks):>5}")
-    if "dedup" in m:
-        d = m["dedup"]
+    d = m.get("dedup") or {}
+    if {"candidates", "reworded", "threshold", "still_close"} <= d.keys():
         print(
             f"de-duplication: {d['candidates']} candidates against training intents, {d['reworded']} reworded at ROUGE-L >= {d['threshold']}, "
-            f"{d['still_close']} still close (max ROUGE-L {d['max_rouge_before']:.2f} before, {d['max_rouge_after']:.2f} after)"
+            f"{d['still_close']} still close (max ROUGE-L {d.get('max_rouge_before', float('nan')):.2f} before, {d.get('max_rouge_after', float('nan')):.2f} after)"
         )
-    if "separability_probe" in m:
-        masked = m.get("separability_probe_numbers_masked", {}).get("accuracy")
+    probe = (m.get("separability_probe") or {}).get("accuracy")
+    if probe is not None:
+        masked = (m.get("separability_probe_numbers_masked") or {}).get("accuracy")
         extra = f", {masked:.3f} with numbers masked" if masked is not None else ""
-        print(f"separability probe (TF-IDF + logistic regression, chance 0.5): accuracy {m['separability_probe']['accuracy']:.3f}{extra}")
-    for backend, v in m.get("verification", {}).items():
-        reasons = Counter(r.split("; ")[0] for r in v.get("dropped_examples", {}).values())
+        print(f"separability probe (TF-IDF + logistic regression, chance 0.5): accuracy {probe:.3f}{extra}")
+    for backend, v in (m.get("verification") or {}).items():
+        reasons = Counter(str(r).split("; ")[0] for r in (v.get("dropped_examples") or {}).values())
         why = "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3))
-        print(f"verified on {backend}: {v['verified']} kept, {v['dropped']} dropped" + (f" (first examples: {why})" if why else ""))
+        print(f"verified on {backend}: {v.get('verified', '?')} kept, {v.get('dropped', '?')} dropped" + (f" (first examples: {why})" if why else ""))
     if args.json:
         print(json.dumps(m, indent=2))
     return 0

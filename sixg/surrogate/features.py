@@ -86,7 +86,8 @@ def _kind_groups(names: tuple[str, ...]) -> tuple[tuple[str, np.ndarray], ...]:
 
 
 def from_model_space_many(names: tuple[str, ...], values: np.ndarray, offered: float) -> np.ndarray:
-    """:func:`from_model_space` for a row of several quantities (last axis follows ``names``) at once."""
+    """:func:`from_model_space` for several quantities at once: the last axis of ``values`` follows
+    ``names``; ``offered`` is one scenario's offered load (a scalar)."""
     v = np.asarray(values, dtype=np.float64)
     out = np.empty_like(v)
     for name, idx in _kind_groups(tuple(names)):

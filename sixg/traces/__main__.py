@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("check", help="load a trace directory and report what it holds")
     c.add_argument("dir", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "generate" and args.window > args.duration:
+        parser.error(f"--window ({args.window} s) is longer than --duration ({args.duration} s): an episode would hold no window")
 
     from sixg.errors import SixgError
 
