@@ -276,3 +276,34 @@ def test_bad_counts_are_refused_before_anything_runs(argv, tmp_path, capsys):
     assert exc.value.code == 2
     assert f"argument {argv[3]}" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_run_whose_first_episodes_all_fail_stops_and_keeps_them(tmp_path):
+    """An agent that cannot work at all (here: no endpoint answers) stops the run after a few episodes
+    with one clear error, instead of failing every task; the failed episodes are kept and rerun later."""
+    from sixg.bench.run import GIVE_UP_AFTER
+    from sixg.errors import UserError
+
+    tasks = _small(GIVE_UP_AFTER + 3)
+    meta = {"agent": "react-openai", "backend": "surrogate", "benchmark_version": "test", "benchmark_fingerprint": "x"}
+    agent = lambda: make_agent("react-openai", model="m", base_url="http://127.0.0.1:9/v1", max_retries=0)  # noqa: E731
+    with pytest.raises(UserError, match=rf"first {GIVE_UP_AFTER} episodes all ended in an error.*EndpointError.*rerun"):
+        run(tasks, make_agent=agent, make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path, meta=meta)
+    kept = read_results(tmp_path)
+    assert len(kept) == GIVE_UP_AFTER and all(e.error and "could not reach" in e.error for e in kept)
+
+    # One working episode first, then failures: the run goes on and reports them per episode.
+    from sixg.agents.random_agent import RandomAgent
+
+    class FailsAfterOne(RandomAgent):
+        resets = 0
+
+        def reset(self, **kw):
+            FailsAfterOne.resets += 1
+            if FailsAfterOne.resets > 1:
+                raise UserError("broken after the first episode")
+            return super().reset(**kw)
+
+    eps = run(tasks, make_agent=FailsAfterOne, make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path / "ok", meta=dict(meta, agent="random"))
+    assert len(eps) == len(tasks) and sum(e.error is None for e in eps) == 1
+    assert sum("broken after the first episode" in (e.error or "") for e in eps) == len(tasks) - 1

@@ -144,17 +144,19 @@ def _run(args) -> int:
             if ep.error:
                 bar.write(f"{ep.task_id}: {ep.error}")
 
-    episodes = run(
-        tasks,
-        make_agent=lambda: make_agent(args.agent, **kwargs),
-        make_env=lambda: NetOpsEnv(backend=args.backend),
-        out=out,
-        meta=meta,
-        trials=args.trials,
-        workers=args.workers,
-        on_episode=on_episode,
-    )
-    bar.close()
+    try:
+        episodes = run(
+            tasks,
+            make_agent=lambda: make_agent(args.agent, **kwargs),
+            make_env=lambda: NetOpsEnv(backend=args.backend),
+            out=out,
+            meta=meta,
+            trials=args.trials,
+            workers=args.workers,
+            on_episode=on_episode,
+        )
+    finally:
+        bar.close()
     summary = summarise(episodes, ks=tuple(range(1, args.trials + 1)))
     summary.update(meta)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

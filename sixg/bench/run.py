@@ -142,6 +142,9 @@ def _check_meta(out: Path, meta: dict) -> None:
         path.write_text(json.dumps(meta, indent=2) + "\n")
 
 
+GIVE_UP_AFTER = 3  # episodes that all end in an error, with none finished, before a run stops
+
+
 def run(
     tasks: Sequence[Task],
     *,
@@ -168,6 +171,19 @@ def run(
     lock = threading.Lock()
     stop = stop or threading.Event()
     failures: list[BaseException] = []
+    tally = {"ok": 0, "errors": 0}
+
+    def give_up_on(ep: Episode) -> None:
+        """Stop a run whose first episodes all fail (an endpoint down, a broken setup) instead of failing every task."""
+        tally["ok" if ep.error is None else "errors"] += 1
+        if tally["ok"] == 0 and tally["errors"] >= GIVE_UP_AFTER and not failures:
+            failures.append(
+                UserError(
+                    f"the first {tally['errors']} episodes all ended in an error, so the run stopped: {ep.error} "
+                    f"(what finished is kept in {out}; fix the cause and rerun the same command to continue)"
+                )
+            )
+            stop.set()
 
     def work() -> None:
         agent, env = make_agent(), make_env()
@@ -182,6 +198,7 @@ def run(
                     with open(out / RESULTS, "a") as fh:
                         fh.write(json.dumps(ep.__dict__) + "\n")
                         fh.flush()
+                    give_up_on(ep)
                 if on_episode is not None:
                     on_episode(ep)
         except BaseException as exc:

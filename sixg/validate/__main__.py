@@ -113,8 +113,10 @@ def _validate(a) -> int:
             bar.write(f"warning: {n} line(s) of {path} are not episode records and were skipped; those episodes run again")
 
         bar.update(len({e.task_id for e in read_results(out / agent, on_unreadable=unreadable) if e.error is None and e.task_id in {t.id for t in tasks}}))
-        episodes = run(tasks, make_agent=lambda agent=agent, kwargs=kwargs: make_agent(agent, **kwargs), make_env=make_env, out=out / agent, meta=meta, workers=a.workers, on_episode=on_episode, on_world=on_world)
-        bar.close()
+        try:
+            episodes = run(tasks, make_agent=lambda agent=agent, kwargs=kwargs: make_agent(agent, **kwargs), make_env=make_env, out=out / agent, meta=meta, workers=a.workers, on_episode=on_episode, on_world=on_world)
+        finally:
+            bar.close()
         rows[agent] = _row(episodes, a.backend)
     wall = time.perf_counter() - t0
     result = {"benchmark_version": bench.version, "backend": a.backend, "tasks": len(tasks), "per_tier": a.per_tier, "wall_seconds": wall, "agents": rows}
