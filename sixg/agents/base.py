@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
+
 from sixg.domain import NetworkState
 from sixg.errors import SixgError, UnknownIdError, UserError, did_you_mean
 from sixg.tools.boundary import ToolCall
@@ -87,23 +89,22 @@ def make_agent(agent_id: str, **kwargs) -> Agent:
     module, _, name = entry.partition(":")
     cls = getattr(importlib.import_module(module), name)
     signature = _signature(cls)
-    accepted = ", ".join(f"{p.name}=" + ("..." if p.default is inspect.Parameter.empty else repr(p.default)) for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD)
     params = signature.parameters
-    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        for key in kwargs:
-            if key not in params:
-                raise UserError(f"agent {agent_id!r} has no argument {key!r}." + did_you_mean(key, params) + f" It takes {accepted or 'no arguments'}")
+    takes = ", ".join(f"{p.name}=" + ("..." if p.default is p.empty else repr(p.default)) for p in params.values() if p.kind is not p.VAR_KEYWORD) or "no arguments"
+    unknown = [] if any(p.kind is p.VAR_KEYWORD for p in params.values()) else sorted(kwargs.keys() - params.keys())
+    if unknown:
+        raise UserError(f"agent {agent_id!r} has no argument {unknown[0]!r}." + did_you_mean(unknown[0], params) + f" It takes {takes}")
     try:
         signature.bind(**kwargs)
     except TypeError as exc:
-        raise UserError(f"agent {agent_id!r}: {exc}; it takes {accepted or 'no arguments'}") from None
-    kwargs = {k: _checked_value(agent_id, signature.parameters[k], v) for k, v in kwargs.items()}
+        raise UserError(f"agent {agent_id!r}: {exc}; it takes {takes}") from None
+    kwargs = {k: _checked_value(agent_id, params[k], v) for k, v in kwargs.items()}
     try:
         return cls(**kwargs)
     except SixgError:
         raise
     except (TypeError, ValueError) as exc:
-        raise UserError(f"agent {agent_id!r} cannot be made with {kwargs}: {exc}; it takes {accepted}") from None
+        raise UserError(f"agent {agent_id!r} cannot be made with {kwargs}: {exc}; it takes {takes}") from None
 
 
 def _signature(cls) -> inspect.Signature:
@@ -116,8 +117,6 @@ def _signature(cls) -> inspect.Signature:
 def _checked_value(agent_id: str, param: inspect.Parameter, value):
     """``value`` checked (and coerced, e.g. 3 -> 3.0) against the parameter's annotation by pydantic,
     where the annotation is one pydantic understands; arguments typed by our own classes pass as they are."""
-    from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
-
     if param.annotation is inspect.Parameter.empty or isinstance(param.annotation, str):
         return value
     try:

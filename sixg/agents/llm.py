@@ -459,7 +459,11 @@ class HFReActAgent(ReActAgent):
         if max_new_tokens < 1:
             raise UserError(f"max_new_tokens must be >= 1, not {max_new_tokens}")
         self.model_path = os.fspath(model)
-        self._check_model_dir()
+        if not os.path.isdir(self.model_path):
+            raise UserError(
+                f"no model directory at {self.model_path!r}: pass the path of a local Hugging Face model "
+                "(config.json, weights and tokenizer files); models are never downloaded"
+            )
         self.max_new_tokens = max_new_tokens
         self.temperature = float(temperature)
         self.top_p = float(top_p)
@@ -470,17 +474,9 @@ class HFReActAgent(ReActAgent):
         self._tokenizer = None
         self._stop_ids: list[int] = []
 
-    def _check_model_dir(self) -> None:
-        if not os.path.isdir(self.model_path):
-            raise UserError(
-                f"no model directory at {self.model_path!r}: pass the path of a local Hugging Face model "
-                "(config.json, weights and tokenizer files); models are never downloaded"
-            )
-
     def _start(self) -> None:
         if self._model is not None:
             return
-        self._check_model_dir()
         # Belt and braces next to local_files_only: no hub lookup anywhere in the load path
         # (generation config, chat template files). Only defaults, so a caller's choice stands.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

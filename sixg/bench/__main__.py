@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 
 from sixg.bench.scoring import DOMAINS
@@ -109,7 +108,7 @@ def _run(args) -> int:
 
     from sixg.agents import make_agent
     from sixg.bench.build import load_benchmark
-    from sixg.bench.run import plot_tiers, run, summarise, table
+    from sixg.bench.run import plot_tiers, progress_hooks, run, summarise, table
     from sixg.errors import UserError
     from sixg.sim.env import NetOpsEnv
 
@@ -127,23 +126,7 @@ def _run(args) -> int:
         "benchmark_version": bench.version,
         "benchmark_fingerprint": bench.meta.get("fingerprint"),
     }
-    total = len(tasks) * args.trials
-    lock = threading.Lock()
-    from sixg.bench.run import read_results
-
-    def unreadable(n: int) -> None:
-        print(f"warning: {n} line(s) of {out / 'results.jsonl'} are not episode records and were skipped; those episodes run again", file=sys.stderr)
-
-    done_before = {(e.task_id, e.trial) for e in read_results(out, on_unreadable=unreadable) if e.error is None and e.task_id in {t.id for t in tasks}}
-    bar = tqdm(total=total, unit="episode", desc=f"{args.agent} on {args.backend}")
-    bar.update(len(done_before))
-
-    def on_episode(ep) -> None:
-        with lock:
-            bar.update(1)
-            if ep.error:
-                bar.write(f"{ep.task_id}: {ep.error}")
-
+    bar = tqdm(total=len(tasks) * args.trials, unit="episode", desc=f"{args.agent} on {args.backend}")
     try:
         episodes = run(
             tasks,
@@ -153,7 +136,7 @@ def _run(args) -> int:
             meta=meta,
             trials=args.trials,
             workers=args.workers,
-            on_episode=on_episode,
+            **progress_hooks(bar),
         )
     finally:
         bar.close()
@@ -198,15 +181,19 @@ def _show(args) -> int:
     bench = load_benchmark(args.benchmark)
     m = bench.meta
     print(f"6GAgentBench v{bench.version}: {len(bench.tasks)} tasks (fingerprint {m.get('fingerprint')}), validation subset {len(bench.validation_ids)}")
-    tiers = Counter(t.tier for t in bench.tasks)
-    domains = Counter(t.domain for t in bench.tasks)
-    tiers = sorted(tiers)
-    width = max([len("domain"), *map(len, domains)])
+    cells = Counter((t.domain, t.tier) for t in bench.tasks)
+    per_tier = Counter(t.tier for t in bench.tasks)
+    per_domain = Counter(t.domain for t in bench.tasks)
+    tiers = sorted(per_tier)
+    width = max([len("domain"), *map(len, per_domain)])
+
+    def line(name: str, counts, total: int) -> str:
+        return f"{name:<{width}}  " + "  ".join(f"{counts(t):>4}" for t in tiers) + f"  {total:>5}"
+
     print(f"{'domain':<{width}}  " + "  ".join(f"{t:>4}" for t in tiers) + "  total")
-    for d in sorted(domains):
-        row = Counter(t.tier for t in bench.tasks if t.domain == d)
-        print(f"{d:<{width}}  " + "  ".join(f"{row[t]:>4}" for t in tiers) + f"  {domains[d]:>5}")
-    print(f"{'all':<{width}}  " + "  ".join(f"{sum(1 for x in bench.tasks if x.tier == t):>4}" for t in tiers) + f"  {len(bench.tasks):>5}")
+    for d in sorted(per_domain):
+        print(line(d, lambda t, d=d: cells[d, t], per_domain[d]))
+    print(line("all", per_tier.__getitem__, len(bench.tasks)))
     d = m.get("dedup") or {}
     if {"candidates", "reworded", "threshold", "still_close"} <= d.keys():
         print(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -156,18 +157,31 @@ def run(
     workers: int = 1,
     on_episode: Callable[[Episode], None] | None = None,
     on_world: Callable[[Task, Any, bool], dict] | None = None,
+    on_resume: Callable[[int], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
 ) -> list[Episode]:
-    """Run every (task, trial) not yet finished in ``out``; return all episodes of the run."""
+    """Run every (task, trial) not yet finished in ``out``; return all episodes of the run.
+
+    ``on_resume`` hears how many of the run's episodes were already finished in ``out``;
+    ``on_warning`` hears what was wrong with the results file.
+    """
     out = Path(out)
     _check_meta(out, meta)
     _end_cut_line(out / RESULTS)
-    done = {(e.task_id, e.trial) for e in read_results(out) if e.error is None}
+
+    def unreadable(n: int) -> None:
+        if on_warning is not None:
+            on_warning(f"{n} line(s) of {out / RESULTS} are not episode records and were skipped; those episodes run again")
+
+    done = {(e.task_id, e.trial) for e in read_results(out, on_unreadable=unreadable) if e.error is None}
     jobs: queue.Queue = queue.Queue()
     for trial in range(trials):
         for t in tasks:
             if (t.id, trial) not in done:
                 jobs.put((t, trial))
+    if on_resume is not None:
+        on_resume(len(tasks) * trials - jobs.qsize())
     lock = threading.Lock()
     stop = stop or threading.Event()
     failures: list[BaseException] = []
@@ -213,6 +227,20 @@ def run(
         raise failures[0]
     ids = {t.id for t in tasks}
     return [e for e in read_results(out) if e.task_id in ids]
+
+
+def progress_hooks(bar) -> dict[str, Callable]:
+    """:func:`run`'s ``on_resume``, ``on_warning`` and ``on_episode`` for a tqdm bar: finished episodes
+    move it, episode errors and warnings are written above it."""
+    lock = threading.Lock()
+
+    def on_episode(ep: Episode) -> None:
+        with lock:
+            bar.update(1)
+            if ep.error:
+                bar.write(f"{ep.task_id}: {ep.error}")
+
+    return {"on_resume": bar.update, "on_warning": lambda text: bar.write(f"warning: {text}", file=sys.stderr), "on_episode": on_episode}
 
 
 def summarise(episodes: Sequence[Episode], *, ks: Sequence[int] = (1, 2, 3)) -> dict:

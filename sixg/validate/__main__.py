@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -55,7 +54,7 @@ def _validate(a) -> int:
     from sixg.backends import register_backend
     from sixg.bench.__main__ import _agent_args
     from sixg.bench.build import load_benchmark
-    from sixg.bench.run import run
+    from sixg.bench.run import progress_hooks, run
     from sixg.bench.scoring import TIERS
     from sixg.errors import UserError
     from sixg.sim.env import NetOpsEnv
@@ -95,26 +94,13 @@ def _validate(a) -> int:
     for agent in agents:
         kwargs = _agent_args(per_agent_args.get(agent, []))
         bar = tqdm(total=len(tasks), unit="episode", desc=f"{agent} ({a.backend})")
-        lock = threading.Lock()
-
-        def on_episode(ep, bar=bar, lock=lock) -> None:
-            with lock:
-                bar.update(1)
-                if ep.error:
-                    bar.write(f"{ep.task_id}: {ep.error}")
 
         def make_env():
             return NetOpsEnv(backend=backend_id)
 
         meta = {"agent": agent, "agent_args": kwargs, "backend": backend_id, "benchmark_version": bench.version, "benchmark_fingerprint": bench.meta.get("fingerprint")}
-        from sixg.bench.run import read_results
-
-        def unreadable(n: int, path=out / agent / "results.jsonl") -> None:
-            bar.write(f"warning: {n} line(s) of {path} are not episode records and were skipped; those episodes run again")
-
-        bar.update(len({e.task_id for e in read_results(out / agent, on_unreadable=unreadable) if e.error is None and e.task_id in {t.id for t in tasks}}))
         try:
-            episodes = run(tasks, make_agent=lambda agent=agent, kwargs=kwargs: make_agent(agent, **kwargs), make_env=make_env, out=out / agent, meta=meta, workers=a.workers, on_episode=on_episode, on_world=on_world)
+            episodes = run(tasks, make_agent=lambda agent=agent, kwargs=kwargs: make_agent(agent, **kwargs), make_env=make_env, out=out / agent, meta=meta, workers=a.workers, on_world=on_world, **progress_hooks(bar))
         finally:
             bar.close()
         rows[agent] = _row(episodes, a.backend)
