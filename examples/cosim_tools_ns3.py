@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from sixg.cli import run_command
 from sixg.scenario import generate
 from sixg.sim import NetOpsEnv, replay
 
@@ -30,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("runs/cosim_tools_ns3"))
     parser.add_argument("--no-replay", action="store_true", help="skip replaying the trajectory")
     args = parser.parse_args(argv)
+    return run_command(lambda: _run(args))
 
+
+def _run(args) -> int:
     scenario = generate(args.seed, split="train")
     cell = scenario.nearest_gnb(scenario.ue(scenario.service.ue).position).id
     surge = {"kind": "onset", "degradation": {"kind": "congestion", "gnb": cell, "rate_mbps": 20.0}}

@@ -3,15 +3,16 @@
     python examples/degradation_recovery.py [--seed 1] [--backend ns3] [--out runs/degradation_recovery]
 
 Timeline (simulated seconds): 0-5 s normal operation; at 5 s a congestion surge floods
-the service's cell; at 10 s the operator moves the service to the URLLC slice and sheds
-80% of the eMBB background load; at 20 s the surge ends and at 22 s the shedding is
-lifted. Writes the windows as CSV and a plot of the six state dimensions over time.
+the service's cell; at 10 s the operator moves the service to the URLLC slice and shapes
+(slows down) 80% of the eMBB background load; at 20 s the surge ends and at 22 s the
+shaping is lifted. Writes the windows as CSV and a plot of the six state dimensions over time.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from sixg.actions import CongestionSurge, DegradationOnset, DegradationRecovery, GracefulDegradation, SwitchSlice, describe  # noqa: E402
 from sixg.backends import make_backend  # noqa: E402
+from sixg.cli import run_command  # noqa: E402
 from sixg.domain import NetworkState  # noqa: E402
 from sixg.scenario import generate  # noqa: E402
 
@@ -37,14 +39,17 @@ def script(cell: str):
     ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seed", type=int, default=1, help="training topology seed (1-50)")
     p.add_argument("--backend", default="ns3", help="backend id (default ns3)")
     p.add_argument("--duration", type=float, default=30.0, help="simulated seconds")
     p.add_argument("--out", type=Path, default=Path("runs/degradation_recovery"))
-    a = p.parse_args()
+    a = p.parse_args(argv)
+    return run_command(lambda: _run(a))
 
+
+def _run(a) -> int:
     scenario = generate(a.seed, split="train")
     print(scenario.summary())
     rows, marks = [], []
@@ -102,7 +107,8 @@ def main() -> None:
         thr = sum(s.state.throughput_mbps for s in part) / len(part)
         print(f"{name:>9}: latency {lat:7.1f} ms, throughput {thr:5.2f} Mbit/s")
     print(f"wrote {a.out / 'windows.csv'} and {a.out / 'six_dimensions.png'}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,8 +1,61 @@
-"""Small pieces shared by sixg's command lines."""
+"""What sixg's command lines share: one runner that turns errors into exit codes, and argparse types.
+
+Every ``python -m sixg.<package>`` entry point (and the scripts in ``examples/``) parses its
+arguments and hands the work to :func:`run_command`, so that a typed error, Ctrl-C and a
+closed pipe end every command the same way::
+
+    def main(argv=None) -> int:
+        args = parser().parse_args(argv)
+        return run_command(lambda: COMMANDS[args.command](args), interrupted="rerun to resume")
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from collections.abc import Callable
+
+#: Exit status for an error the user can fix (the same status argparse uses for a usage error).
+EXIT_ERROR = 2
+#: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
+EXIT_INTERRUPTED = 130
+#: Exit status when the reader of standard output went away (``| head``), as for SIGPIPE.
+EXIT_PIPE_CLOSED = 141
+
+
+def run_command(work: Callable[[], int], *, interrupted: str = "interrupted") -> int:
+    """Run one command's ``work`` and return its exit status.
+
+    A :class:`~sixg.errors.SixgError` becomes one ``error: ...`` line on stderr and status 2;
+    Ctrl-C prints ``interrupted: <interrupted>`` and gives 130; a reader that closed the pipe
+    (``python -m sixg.tools list --json | head``) ends the command quietly with 141. Any other
+    exception is a bug in sixg and keeps its traceback.
+
+    Args:
+        work: Does the command and returns its exit status.
+        interrupted: What the user should know after Ctrl-C (e.g. how to resume).
+    """
+    # Before any import of numpy or torch: one thread each unless the user chose otherwise.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from sixg.errors import SixgError
+
+    try:
+        status = work()
+        sys.stdout.flush()  # a closed pipe shows up here when the output was small
+        return status
+    except SixgError as exc:
+        sys.stdout.flush()
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"interrupted: {interrupted}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Python would report the failed flush at exit once more; point stdout at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
 
 
 def positive_int(text: str) -> int:
@@ -25,3 +78,25 @@ def positive_float(text: str) -> float:
     if not (value > 0.0 and value != float("inf")):
         raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
     return value
+
+
+def agent_args(pairs: list[str]) -> dict:
+    """``KEY=VALUE`` pairs (``--agent-arg``) as constructor keyword arguments; values are JSON when they parse.
+
+    Raises:
+        UserError: a pair has no ``=`` or no key.
+    """
+    import json
+
+    from sixg.errors import UserError
+
+    out = {}
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep or not key:
+            raise UserError(f"--agent-arg takes KEY=VALUE, got {p!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out

@@ -33,7 +33,7 @@ import numpy as np
 from sixg.actions import ReallocateSlices, reallocated_shares
 from sixg.agents.base import Agent, Observation, ToolCall
 from sixg.agents.calls import WINDOW_S, Briefing, call, degrade, offload, reallocate, switch_slice, verify
-from sixg.cli import positive_int
+from sixg.cli import positive_int, run_command
 from sixg.domain import SLICES, NetworkState, SLASpec, SliceType
 from sixg.errors import CheckpointError
 from sixg.tools.types import OffloadResult, TelemetryState
@@ -425,7 +425,6 @@ class DrlSlicingAgent(Agent):
 def main(argv: list[str] | None = None) -> int:
     """``python -m sixg.agents.drl train|info``."""
     import argparse
-    import os
 
     parser = argparse.ArgumentParser(
         prog="python -m sixg.agents.drl", description="Train or describe the DRL-Slicing baseline policy."
@@ -445,43 +444,34 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--policy", type=Path, default=None, help="default: the policy shipped with sixg")
     args = parser.parse_args(argv)
 
-    from sixg.errors import SixgError
+    return run_command(lambda: _info(args) if args.command == "info" else _train(args), interrupted="run the same command again (training is seeded and ends the same)")
+
+
+def _info(args) -> int:
+    p = load_policy(args.policy)
+    print(json.dumps({k: v for k, v in p.config.items() if k != "tensors_sha256"}, indent=2, sort_keys=True))
+    return 0
+
+
+def _train(args) -> int:
+    from tqdm import tqdm
+
+    from sixg.agents.drl_train import TrainConfig, train
+
+    config = TrainConfig(steps=args.steps, seed=args.seed)
+    bar = tqdm(total=config.steps, unit="step", desc="training")
+
+    def on_update(done: int, mean_return: float) -> None:
+        bar.n = done
+        bar.set_postfix(episode_return=f"{mean_return:.2f}")
+        bar.refresh()
 
     try:
-        if args.command == "info":
-            p = load_policy(args.policy)
-            print(json.dumps({k: v for k, v in p.config.items() if k != "tensors_sha256"}, indent=2, sort_keys=True))
-            return 0
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        from tqdm import tqdm
-
-        from sixg.agents.drl_train import TrainConfig, train
-
-        config = TrainConfig(steps=args.steps, seed=args.seed)
-        bar = tqdm(total=config.steps, unit="step", desc="training")
-
-        def on_update(done: int, mean_return: float) -> None:
-            bar.n = done
-            bar.set_postfix(episode_return=f"{mean_return:.2f}")
-            bar.refresh()
-
-        info = train(
-            args.out,
-            config=config,
-            surrogate_checkpoint=args.checkpoint,
-            on_update=on_update,
-        )
+        info = train(args.out, config=config, surrogate_checkpoint=args.checkpoint, on_update=on_update)
+    finally:
         bar.close()
-        print(
-            f"wrote {args.out}: {info['steps']} steps, {info['episodes']} episodes, final mean return {info['final_return']:.2f} in {info['wall_s']:.0f} s"
-        )
-        return 0
-    except SixgError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: run the same command again (training is seeded and ends the same)", file=sys.stderr)
-        return 130
+    print(f"wrote {args.out}: {info['steps']} steps, {info['episodes']} episodes, final mean return {info['final_return']:.2f} in {info['wall_s']:.0f} s")
+    return 0
 
 
 if __name__ == "__main__":

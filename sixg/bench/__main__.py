@@ -11,27 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from sixg.bench.scoring import DOMAINS
-from sixg.cli import positive_int
-
-
-def _agent_args(pairs: list[str]) -> dict:
-    out = {}
-    for p in pairs:
-        key, sep, value = p.partition("=")
-        if not sep or not key:
-            from sixg.errors import UserError
-
-            raise UserError(f"--agent-arg takes KEY=VALUE, got {p!r}")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
+from sixg.cli import agent_args, positive_int, run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,24 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--workers", type=positive_int, default=2, help="parallel ns-3 workers for verification")
     b.add_argument("--out", type=Path, help="benchmark file to write (default: the shipped one)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-    from sixg.errors import SixgError
-
-    try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "show":
-            return _show(args)
-        if args.command == "report":
-            return _report(args)
-        return _build(args)
-    except SixgError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: finished episodes are saved; rerun the same command to resume", file=sys.stderr)
-        return 130
+    commands = {"run": _run, "show": _show, "report": _report, "build": _build}
+    resumable = "finished episodes are saved; rerun the same command to resume"
+    return run_command(lambda: commands[args.command](args), interrupted=resumable if args.command == "run" else "nothing was written")
 
 
 def select_tasks(bench, *, subset: str = "all", tier: str | None = None, domain: str | None = None, limit: int | None = None):
@@ -116,7 +85,7 @@ def _run(args) -> int:
     tasks = select_tasks(bench, subset=args.subset, tier=args.tier, domain=args.domain, limit=args.limit)
     if not tasks:
         raise UserError("no tasks match the selection")
-    kwargs = _agent_args(args.agent_arg)
+    kwargs = agent_args(args.agent_arg)
     make_agent(args.agent, **kwargs)  # fail fast on a bad id or argument, before any episode
     out = args.out or Path("runs") / "bench" / f"{args.agent}-{args.backend}"
     meta = {

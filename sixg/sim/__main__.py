@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sixg.errors import SixgError
+from sixg.cli import run_command
 from sixg.sim.trajectory import Trajectory, replay
 
 
@@ -21,23 +21,23 @@ def main(argv: list[str] | None = None) -> int:
     p_replay = sub.add_parser("replay", help="replay an episode on its backend and compare every record")
     p_replay.add_argument("path")
     args = parser.parse_args(argv)
-    try:
-        if args.command == "show":
-            traj = Trajectory.load(args.path)
-            h = traj.header
-            print(
-                f"{h['env_id']} seed {h['seed']} on {h['backend']} (scenario {h['scenario']['seed']}, {h['scenario']['split']}): {h['intent']}"
-            )
-            for s in traj.steps:
-                r = s["result"]
-                verdict = "ok" if r["ok"] else f"error ({r['error']['kind']})"
-                end = " terminated" if s["terminated"] else " truncated" if s["truncated"] else ""
-                print(f"{s['step']:>4}  t={s['t']:>7.2f} s  {r['tool'] or '?':<30} {verdict}{end}")
-            return 0
-        report = replay(args.path)
-    except SixgError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(lambda: _show(args.path) if args.command == "show" else _replay(args.path))
+
+
+def _show(path: str) -> int:
+    traj = Trajectory.load(path)
+    h = traj.header
+    print(f"{h['env_id']} seed {h['seed']} on {h['backend']} (scenario {h['scenario']['seed']}, {h['scenario']['split']}): {h['intent']}")
+    for s in traj.steps:
+        r = s["result"]
+        verdict = "ok" if r["ok"] else f"error ({r['error']['kind']})"
+        end = " terminated" if s["terminated"] else " truncated" if s["truncated"] else ""
+        print(f"{s['step']:>4}  t={s['t']:>7.2f} s  {r['tool'] or '?':<30} {verdict}{end}")
+    return 0
+
+
+def _replay(path: str) -> int:
+    report = replay(path)
     print(f"{'identical' if report.identical else 'DIFFERENT'} over {report.steps} step(s)")
     for line in report.mismatches[:20]:
         print(f"  {line}")

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from sixg.cli import positive_int
+from sixg.cli import positive_int, run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,25 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser("info", help="describe a checkpoint")
     i.add_argument("--checkpoint", type=Path, default=None)
     args = parser.parse_args(argv)
+    commands = {"train": _train, "evaluate": _evaluate, "info": _info}
+    return run_command(lambda: _with_one_torch_thread(commands[args.command], args), interrupted="run the same command again to resume")
 
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+def _with_one_torch_thread(command, args) -> int:
     import torch
 
     torch.set_num_threads(1)
-    from sixg.errors import SixgError
-
-    try:
-        if args.command == "train":
-            return _train(args)
-        if args.command == "evaluate":
-            return _evaluate(args)
-        return _info(args)
-    except SixgError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: run the same command again to resume", file=sys.stderr)
-        return 130
+    return command(args)
 
 
 def _train(args) -> int:

@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from sixg.errors import UnknownToolError
+from sixg.cli import run_command
 from sixg.tools.boundary import signature
 from sixg.tools.catalog import default_catalog
 from sixg.tools.registry import Effect
@@ -38,35 +38,43 @@ def main(argv: list[str] | None = None) -> int:
     p_show.add_argument("name")
     sub.add_parser("check", help="check every schema against OpenAI's strict rules")
     args = parser.parse_args(argv)
-    catalog = default_catalog()
     command = args.command or "list"
+    if command == "list":
+        return run_command(lambda: _list(as_json=getattr(args, "json", False)))
+    if command == "show":
+        return run_command(lambda: _show(args.name))
+    return run_command(_check)
 
-    if command == "list" and getattr(args, "json", False):
+
+def _list(*, as_json: bool) -> int:
+    catalog = default_catalog()
+    if as_json:
         print(json.dumps(catalog.schemas(), indent=2))
         return 0
-    if command == "list":
-        counts = catalog.counts()
-        print(f"{len(catalog)} tools: " + ", ".join(f"{e.value} {n}" for e, n in counts.items()))
-        for effect in Effect:
-            print(f"\n{effect.value.capitalize()} ({counts[effect]})")
-            for spec in catalog.by_effect(effect):
-                timing = f"{spec.latency_s:.2f} s" if spec.latency_s is not None else "1-2 windows"
-                acts = " [acts]" if spec.acts else ""
-                print(f"  {signature(spec)}{acts}\n      {timing:>11}  {_first_sentence(spec.description)}")
-        return 0
-    if command == "show":
-        try:
-            spec = catalog.lookup(args.name)
-        except UnknownToolError as exc:
-            print(exc, file=sys.stderr)
-            return 2
-        print(f"{spec.name} ({spec.effect.value}{', acts on the network' if spec.acts else ''})")
-        print(signature(spec))
-        print()
-        print(spec.description)
-        print()
-        print(json.dumps(spec.schema, indent=2))
-        return 0
+    counts = catalog.counts()
+    print(f"{len(catalog)} tools: " + ", ".join(f"{e.value} {n}" for e, n in counts.items()))
+    for effect in Effect:
+        print(f"\n{effect.value.capitalize()} ({counts[effect]})")
+        for spec in catalog.by_effect(effect):
+            timing = f"{spec.latency_s:.2f} s" if spec.latency_s is not None else "1-2 windows"
+            acts = " [acts]" if spec.acts else ""
+            print(f"  {signature(spec)}{acts}\n      {timing:>11}  {_first_sentence(spec.description)}")
+    return 0
+
+
+def _show(name: str) -> int:
+    spec = default_catalog().lookup(name)  # an unknown name raises UnknownToolError, with suggestions
+    print(f"{spec.name} ({spec.effect.value}{', acts on the network' if spec.acts else ''})")
+    print(signature(spec))
+    print()
+    print(spec.description)
+    print()
+    print(json.dumps(spec.schema, indent=2))
+    return 0
+
+
+def _check() -> int:
+    catalog = default_catalog()
     failures = 0
     for spec in catalog.values():
         problems = strict_schema_problems(spec.schema["function"]["parameters"])

@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from sixg.cli import positive_float, positive_int
+from sixg.cli import positive_float, positive_int, run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,25 +29,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate" and args.window > args.duration:
         parser.error(f"--window ({args.window} s) is longer than --duration ({args.duration} s): an episode would hold no window")
 
-    from sixg.errors import SixgError
+    commands = {"schema": _schema, "check": _check, "generate": _generate}
+    return run_command(lambda: commands[args.command](args), interrupted="finished episodes are kept; run the same command again to resume")
 
-    try:
-        if args.command == "schema":
-            from sixg.traces.schema import schema_markdown
 
-            print(schema_markdown())
-            return 0
-        if args.command == "check":
-            from sixg.traces.io import load_windows
+def _schema(args) -> int:
+    from sixg.traces.schema import schema_markdown
 
-            df = load_windows(args.dir)
-            print(f"{args.dir}: {len(df)} windows, {df.groupby(['seed', 'episode']).ngroups} episodes, seeds {sorted(df.seed.unique().tolist())}")
-            print(df.groupby("action").size().to_string())
-            return 0
-        return _generate(args)
-    except SixgError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    print(schema_markdown())
+    return 0
+
+
+def _check(args) -> int:
+    from sixg.traces.io import load_windows
+
+    df = load_windows(args.dir)
+    print(f"{args.dir}: {len(df)} windows, {df.groupby(['seed', 'episode']).ngroups} episodes, seeds {sorted(df.seed.unique().tolist())}")
+    print(df.groupby("action").size().to_string())
+    return 0
 
 
 def _generate(args) -> int:
@@ -76,11 +75,8 @@ def _generate(args) -> int:
     stop = threading.Event()
     try:
         report = generate(seeds, episodes=args.episodes, duration_s=args.duration, out=args.out, workers=args.workers, window_s=args.window, on_window=on_window, on_episode=on_episode, stop=stop)
-    except KeyboardInterrupt:
+    finally:
         bar.close()
-        print("interrupted: finished episodes are kept; run the same command again to resume", file=sys.stderr)
-        return 130
-    bar.close()
     print(
         f"{report.episodes_run} episode(s) generated, {report.episodes_skipped} already present, "
         f"{len(report.failures)} failed, {report.wall_seconds:.0f} s wall -> {args.out}"

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from sixg.cli import positive_int
+from sixg.cli import agent_args, positive_int, run_command
 
 DEFAULT_AGENTS = "reference,threshold,mapek,drl,random"
 
@@ -34,17 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None, help="output directory (default runs/validate-BACKEND)")
     p.add_argument("--benchmark", type=Path, help="benchmark file (default: the shipped one)")
     a = p.parse_args(argv)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from sixg.errors import SixgError
-
-    try:
-        return _validate(a)
-    except SixgError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: finished episodes are saved; rerun the same command to resume", file=sys.stderr)
-        return 130
+    return run_command(lambda: _validate(a), interrupted="finished episodes are saved; rerun the same command to resume")
 
 
 def _validate(a) -> int:
@@ -52,7 +42,6 @@ def _validate(a) -> int:
 
     from sixg.agents import make_agent
     from sixg.backends import register_backend
-    from sixg.bench.__main__ import _agent_args
     from sixg.bench.build import load_benchmark
     from sixg.bench.run import progress_hooks, run
     from sixg.bench.scoring import TIERS
@@ -77,7 +66,7 @@ def _validate(a) -> int:
             raise UserError(f"--agent-arg takes AGENT:KEY=VALUE, got {spec!r}")
         per_agent_args.setdefault(agent, []).append(kv)
     for agent in agents:
-        make_agent(agent, **_agent_args(per_agent_args.get(agent, [])))  # fail fast
+        make_agent(agent, **agent_args(per_agent_args.get(agent, [])))  # fail fast
     out = a.out or Path("runs") / f"validate-{a.backend}"
     backend_id = "dual-shadowed" if a.backend == "ns3" else "surrogate"
 
@@ -92,7 +81,7 @@ def _validate(a) -> int:
     t0 = time.perf_counter()
     rows: dict[str, dict] = {}
     for agent in agents:
-        kwargs = _agent_args(per_agent_args.get(agent, []))
+        kwargs = agent_args(per_agent_args.get(agent, []))
         bar = tqdm(total=len(tasks), unit="episode", desc=f"{agent} ({a.backend})")
 
         def make_env():

@@ -1,0 +1,72 @@
+"""The command-line runner every ``python -m sixg.*`` entry point and example script shares."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sixg.cli import EXIT_ERROR, EXIT_INTERRUPTED, agent_args, run_command
+from sixg.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+# Child processes import this checkout's sixg, whatever is installed.
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_a_typed_error_becomes_one_line_and_status_2(capsys):
+    """A SixgError raised by a command is printed as one `error:` line on stderr, with exit status 2."""
+
+    def work() -> int:
+        raise UserError("pass --seed 1-50")
+
+    assert run_command(work) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err == "error: pass --seed 1-50\n"
+
+
+def test_ctrl_c_says_what_to_do_and_gives_130(capsys):
+    """Ctrl-C ends a command with status 130 and the command's advice (e.g. how to resume)."""
+
+    def work() -> int:
+        raise KeyboardInterrupt
+
+    assert run_command(work, interrupted="rerun to resume") == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "interrupted: rerun to resume\n"
+
+
+def test_a_bug_keeps_its_traceback():
+    """An exception that is not a SixgError is a bug and is not swallowed."""
+
+    def work() -> int:
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        run_command(work)
+
+
+def test_agent_args_parse_json_values_and_refuse_pairs_without_a_key():
+    """`--agent-arg` values are JSON when they parse, text otherwise; a pair without `=` is refused."""
+    assert agent_args(["max_new_tokens=48", "model=/m", "sample=true"]) == {"max_new_tokens": 48, "model": "/m", "sample": True}
+    with pytest.raises(UserError, match="KEY=VALUE"):
+        agent_args(["model"])
+
+
+def test_output_cut_short_by_head_ends_quietly():
+    """`python -m sixg.tools list --json | head` ends without a BrokenPipeError traceback."""
+    shell = f"{sys.executable} -m sixg.tools list --json | head -n 2"
+    out = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=120)
+    assert out.stdout.splitlines() == ["[", "  {"]
+    assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr
+
+
+@pytest.mark.parametrize("script", ["degradation_recovery.py", "cosim_tools_ns3.py"])
+def test_examples_refuse_a_seed_of_the_wrong_split_cleanly(script):
+    """An example given a benchmark seed prints one error line naming the training seeds, no traceback."""
+    out = subprocess.run([sys.executable, str(ROOT / "examples" / script), "--seed", "70"], capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=120)
+    assert out.returncode == EXIT_ERROR
+    assert out.stderr.startswith("error: ") and "training seeds are 1-50" in out.stderr
+    assert "Traceback" not in out.stderr
