@@ -146,3 +146,13 @@ def test_reasoning_hints_depend_on_acting():
     assert acting and pure
     assert all(not annotation_hints(s)["read_only_hint"] for s in acting)
     assert all(annotation_hints(s)["read_only_hint"] and annotation_hints(s)["idempotent_hint"] for s in pure)
+
+
+def test_command_line_refuses_bad_arguments_before_serving(capsys):
+    """An unknown backend or a seed outside its split is one error line and status 2, not a protocol failure."""
+    from sixg.mcp.__main__ import main
+
+    assert main(["--backend", "surogate"]) == 2
+    assert "Did you mean 'surrogate'" in capsys.readouterr().err
+    assert main(["--scenario-seed", "60", "--split", "train"]) == 2
+    assert "60" in capsys.readouterr().err

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sixg.cli import positive_int
+from sixg.cli import positive_int, run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from pydantic import ValidationError
 
-    from sixg.errors import SixgError
     from sixg.mcp.session import EpisodeSession, ResetArguments
 
     split = a.split or ("train" if a.scenario_seed <= 50 else "benchmark")
@@ -41,21 +40,19 @@ def main(argv: list[str] | None = None) -> int:
         first = ResetArguments(seed=a.seed, scenario_seed=a.scenario_seed, split=split, degradations=a.degradations, max_steps=a.max_steps)
     except ValidationError as exc:
         p.error("; ".join(f"--{'-'.join(str(x) for x in e['loc']).replace('_', '-')}: {e['msg']}" for e in exc.errors(include_url=False)))
-    try:
+
+    def work() -> int:
         from sixg.backends.base import backend_ids
         from sixg.errors import UnknownIdError, did_you_mean
+        from sixg.scenario import generate
 
         if a.backend not in backend_ids():  # fail here, not inside the protocol
             raise UnknownIdError(f"no backend {a.backend!r}; registered backends are {backend_ids()}." + did_you_mean(a.backend, backend_ids()))
+        generate(first.scenario_seed, split=first.split)  # a seed outside its split, likewise
         session = EpisodeSession(backend=a.backend, trajectory_dir=a.trajectories, first=first)
-        if a.http:
-            return _serve_http(session, a.host, a.port)
-        return _serve_stdio(session)
-    except SixgError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        return _serve_http(session, a.host, a.port) if a.http else _serve_stdio(session)
+
+    return run_command(work, interrupted="the server stopped; the trajectories written so far are complete")
 
 
 def _serve_stdio(session) -> int:
