@@ -152,7 +152,7 @@ def build_tiny_model(root: Path, *, seed: int = 0, hidden: int = 128, max_steps:
     from transformers import GenerationConfig, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
     from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
 
-    from sixg.agents.llm import _template_messages
+    from sixg.agents.llm.hf import _template_messages
 
     torch.manual_seed(seed)
     template = TEMPLATE.read_text()

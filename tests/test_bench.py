@@ -307,3 +307,35 @@ def test_a_run_whose_first_episodes_all_fail_stops_and_keeps_them(tmp_path):
     eps = run(tasks, make_agent=FailsAfterOne, make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path / "ok", meta=dict(meta, agent="random"))
     assert len(eps) == len(tasks) and sum(e.error is None for e in eps) == 1
     assert sum("broken after the first episode" in (e.error or "") for e in eps) == len(tasks) - 1
+
+
+def test_a_crashing_model_is_an_errored_episode_not_a_stopped_run(tmp_path):
+    """A ReAct agent whose model replies with 5,000 unclosed brackets, and an agent that raises a bug
+    (not a SixgError), each end only their own episode: the run records every episode and goes on."""
+    from sixg.agents.llm import ModelReply, ReActAgent
+    from sixg.agents.random_agent import RandomAgent
+
+    class Brackets(ReActAgent):
+        def _complete(self, messages, tools, *, seed, turn):
+            return ModelReply(text="[" * 5000)
+
+    tasks = _small(2)
+    meta = {"agent": "react", "backend": "surrogate", "benchmark_version": "test", "benchmark_fingerprint": "x"}
+    eps = run(tasks, make_agent=Brackets, make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path / "brackets", meta=meta)
+    assert len(eps) == 2 and all(e.error is None and not e.success for e in eps)
+    assert all(e.invalid_calls == e.steps >= 1 for e in eps)
+
+    class Buggy(RandomAgent):
+        episodes = 0
+
+        def act(self, observation):
+            Buggy.episodes += 1
+            if Buggy.episodes % 2:
+                raise RecursionError("maximum recursion depth exceeded")
+            return None
+
+    eps = run(tasks * 1, make_agent=Buggy, make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path / "buggy", meta=dict(meta, agent="random"))
+    errors = [e.error for e in eps if e.error]
+    assert len(eps) == 2 and len(errors) == 1
+    assert errors[0].startswith("RecursionError: maximum recursion depth exceeded (at test_bench.py:")
+    assert len(read_results(tmp_path / "buggy")) == 2

@@ -7,8 +7,8 @@ Looked up by id and imported lazily (importing sixg loads no model)::
 
 from sixg.agents.base import Agent, Observation, ToolCall, agent_ids, make_agent, register_agent
 
-register_agent("react-hf", "sixg.agents.llm:HFReActAgent")
-register_agent("react-openai", "sixg.agents.llm:OpenAIReActAgent")
+register_agent("react-hf", "sixg.agents.llm.hf:HFReActAgent")
+register_agent("react-openai", "sixg.agents.llm.endpoint:OpenAIReActAgent")
 register_agent("reference", "sixg.agents.reference:ReferenceAgent")
 register_agent("threshold", "sixg.agents.rules:ThresholdRuleAgent")
 register_agent("mapek", "sixg.agents.rules:MapeKAgent")

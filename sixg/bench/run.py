@@ -60,18 +60,21 @@ class Episode:
 def run_task(task: Task, agent, env, *, trial: int = 0, trajectory_dir: Path | None = None, on_world: Callable[[Task, Any, bool], dict] | None = None) -> Episode:
     """Run one episode of ``task`` with ``agent`` on ``env`` and judge it.
 
+    Whatever goes wrong inside the episode -- the agent or its model raises (any exception,
+    a bug included), the endpoint is down, the simulator dies -- the episode is returned
+    with ``error`` set (and retried by the next run); it never stops the caller. Ctrl-C does.
     ``on_world(task, env, verified)`` may add more judgements of the finished episode
     (the validation judges it on ns-3's side too); they are stored under ``extra``.
     """
     from sixg.sim.runner import run_episode
 
     t0 = time.perf_counter()
-    agent.prepare(task)
     seed = episode_seed(task.id, trial)
     try:
+        agent.prepare(task)
         res = run_episode(env, agent, seed=seed, options=task.env_options())
-    except SixgError as exc:
-        return Episode(task.id, trial, task.tier, task.domain, task.family, False, False, False, getattr(env, "steps", 0), task.reference_length, 0, 0.0, time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 -- any failure of the agent, its model or the backend ends this episode only
+        return Episode(task.id, trial, task.tier, task.domain, task.family, False, False, False, getattr(env, "steps", 0), task.reference_length, 0, 0.0, time.perf_counter() - t0, error=describe_failure(exc))
     world = env.sim.world
     verdict = judge(task, world, verified=res.terminated)
     invalid = sum(1 for s in res.trajectory.steps if s["result"]["error"] is not None and s["result"]["error"]["kind"] != "refused")
@@ -96,6 +99,22 @@ def run_task(task: Task, agent, env, *, trial: int = 0, trajectory_dir: Path | N
         checks=[list(c) for c in verdict.checks],
         extra=extra,
     )
+
+
+def describe_failure(exc: Exception) -> str:
+    """One line saying why an episode failed: the error's type and message, and for an error that is
+    not a :class:`SixgError` (a bug, e.g. a RecursionError) the file and line it came from."""
+    import traceback
+
+    text = f"{type(exc).__name__}: {exc}"
+    if len(text) > 500:
+        text = text[:497] + "..."
+    if not isinstance(exc, SixgError):
+        frames = traceback.extract_tb(exc.__traceback__)
+        if frames:
+            where = frames[-1]
+            text += f" (at {Path(where.filename).name}:{where.lineno} in {where.name})"
+    return text
 
 
 def read_results(out: Path, *, on_unreadable: Callable[[int], None] | None = None) -> list[Episode]:
