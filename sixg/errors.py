@@ -66,7 +66,19 @@ class CorruptTraceError(DataError, ValueError):
 
 
 class CheckpointError(DataError, ValueError):
-    """A model checkpoint is corrupt, truncated, or was made for another schema."""
+    """A model checkpoint is missing, corrupt, truncated, or was made for another schema."""
+
+
+class CheckpointMissing(CheckpointError, FileNotFoundError):
+    """A checkpoint file, or the JSON config that belongs beside it, does not exist."""
+
+
+class CheckpointCorrupt(CheckpointError):
+    """A checkpoint's bytes or config cannot be trusted: bad JSON, no hash, a hash mismatch, not safetensors."""
+
+
+class CheckpointMismatch(CheckpointError):
+    """A sound checkpoint made for something else: another kind, version, schema or architecture."""
 
 
 # --- the simulator side failed ------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -114,7 +115,7 @@ def test_corrupt_config_and_missing_pieces_are_refused(tiny, tmp_path):
     junk = _corrupt(tiny[0], tmp_path, "junk")
     junk.write_bytes(b"\x00" * 64)
     cfg = json.loads(junk.with_suffix(".json").read_text())
-    cfg.pop("tensors_sha256")
+    cfg["tensors_sha256"] = hashlib.sha256(junk.read_bytes()).hexdigest()
     junk.with_suffix(".json").write_text(json.dumps(cfg))
     with pytest.raises(CheckpointError, match="cannot be read as safetensors"):
         load(junk)

@@ -15,13 +15,12 @@ The policy is trained on the surrogate (:mod:`sixg.agents.drl_train`)::
 
     python -m sixg.agents.drl train --out runs/drl/policy.safetensors [--steps N] [--seed S]
 
-A policy is a safetensors file (tensors only; loading never unpickles) with a JSON
-config beside it. Inference runs in NumPy, so using the agent does not import torch.
+A policy is a :mod:`sixg.checkpoint` pair (safetensors + JSON config, hash checked on
+every load). Inference runs in NumPy, so using the agent does not import torch.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -35,7 +34,8 @@ from sixg.agents.base import Agent, Observation, ToolCall
 from sixg.agents.calls import WINDOW_S, Briefing, call, degrade, offload, reallocate, switch_slice, verify
 from sixg.cli import positive_int, run_command
 from sixg.domain import SLICES, NetworkState, SLASpec, SliceType
-from sixg.errors import CheckpointError
+from sixg import checkpoint
+from sixg.errors import CheckpointMismatch
 from sixg.tools.types import OffloadResult, TelemetryState
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
 
 POLICY_FORMAT = "sixg-drl-policy"
 POLICY_VERSION = 1
+TRAIN_COMMAND = "python -m sixg.agents.drl train"
 #: Configuration actions per episode at most (then the agent verifies and stops).
 HORIZON = 4
 #: Ratios to the SLA bounds are capped here: beyond it, more of a violation tells the policy nothing.
@@ -237,14 +238,8 @@ def default_policy_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "drl" / "policy.safetensors"
 
 
-def config_path(path: Path) -> Path:
-    return Path(path).with_suffix(".json")
-
-
 def policy_config(hidden: int, **training) -> dict:
     return {
-        "format": POLICY_FORMAT,
-        "version": POLICY_VERSION,
         "features": list(FEATURES),
         "actions": [a.name for a in ACTIONS],
         "horizon": HORIZON,
@@ -254,83 +249,30 @@ def policy_config(hidden: int, **training) -> dict:
 
 
 def write_policy(path: Path, tensors: dict[str, np.ndarray], config: dict) -> None:
-    """Write ``path`` (.safetensors) and its JSON config beside it, each atomically."""
-    import os
-
-    from safetensors.numpy import save_file
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp))
-    cfg = dict(config, tensors_sha256=hashlib.sha256(tmp.read_bytes()).hexdigest())
-    cfg_tmp = config_path(path).with_name(config_path(path).name + ".tmp")
-    cfg_tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-    os.replace(cfg_tmp, config_path(path))
-
-
-def read_policy_file(path: Path) -> tuple[dict[str, np.ndarray], dict]:
-    """The tensors and config of a policy file, checked (never unpickles anything)."""
-    from safetensors import SafetensorError
-    from safetensors.numpy import load_file
-
-    path = Path(path)
-    cfg_path = config_path(path)
-    if not path.is_file():
-        raise CheckpointError(
-            f"policy {path} does not exist; train one with `python -m sixg.agents.drl train --out {path}`"
-        )
-    if not cfg_path.is_file():
-        raise CheckpointError(
-            f"policy {path} has no config {cfg_path.name} beside it; a policy is the pair <name>.safetensors + <name>.json"
-        )
-    try:
-        cfg = json.loads(cfg_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{cfg_path} is not valid JSON ({exc}); the policy is corrupt") from None
-    if not isinstance(cfg, dict) or cfg.get("format") != POLICY_FORMAT:
-        raise CheckpointError(f"{cfg_path} is not a sixg DRL policy config")
-    if (
-        cfg.get("version") != POLICY_VERSION
-        or cfg.get("features") != list(FEATURES)
-        or cfg.get("actions") != [a.name for a in ACTIONS]
-    ):
-        raise CheckpointError(
-            f"policy {path} was made for other features or actions (version {cfg.get('version')}); "
-            "retrain it with `python -m sixg.agents.drl train`"
-        )
-    blob = path.read_bytes()
-    if hashlib.sha256(blob).hexdigest() != cfg.get("tensors_sha256"):
-        raise CheckpointError(
-            f"{path} does not match the hash recorded in {cfg_path.name}: it is truncated or was changed"
-        )
-    try:
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{path} cannot be read as safetensors ({exc}); the policy is corrupt") from None
-    return tensors, cfg
+    """Write ``path`` (.safetensors) and its JSON config beside it (:mod:`sixg.checkpoint`)."""
+    checkpoint.write(path, tensors, config, format=POLICY_FORMAT, version=POLICY_VERSION)
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
-    """Load a policy (default: the one shipped with sixg); CheckpointError if it is corrupt or for other features."""
+    """Load a policy (default: the one shipped with sixg); a CheckpointError subclass if it is
+    missing, corrupt or made for other features."""
     path = Path(path) if path is not None else default_policy_path()
-    tensors, cfg = read_policy_file(path)
+    tensors, cfg = checkpoint.read(path, format=POLICY_FORMAT, version=POLICY_VERSION, what="DRL policy", create_hint=f"{TRAIN_COMMAND} --out {path}")
+    if cfg.get("features") != list(FEATURES) or cfg.get("actions") != [a.name for a in ACTIONS]:
+        raise CheckpointMismatch(f"policy {path} was made for other features or actions; retrain it with `{TRAIN_COMMAND}`")
     hidden, n_in, n_out = int(cfg.get("hidden", 0)), len(FEATURES), len(ACTIONS)
-    shapes = {
-        "actor.0.weight": (hidden, n_in),
-        "actor.0.bias": (hidden,),
-        "actor.2.weight": (hidden, hidden),
-        "actor.2.bias": (hidden,),
-        "actor.4.weight": (n_out, hidden),
-        "actor.4.bias": (n_out,),
-    }
-    for name, shape in shapes.items():
-        if name not in tensors or tuple(tensors[name].shape) != shape:
-            got = tuple(tensors[name].shape) if name in tensors else "missing"
-            raise CheckpointError(
-                f"{path} does not hold the network its config describes ({name}: {got}, expected {shape})"
-            )
+    checkpoint.check_shapes(
+        path,
+        tensors,
+        {
+            "actor.0.weight": (hidden, n_in),
+            "actor.0.bias": (hidden,),
+            "actor.2.weight": (hidden, hidden),
+            "actor.2.bias": (hidden,),
+            "actor.4.weight": (n_out, hidden),
+            "actor.4.bias": (n_out,),
+        },
+    )
     weights = {k: v.astype(np.float64) for k, v in tensors.items()}
     return Policy(weights=weights, config=cfg)
 

@@ -259,7 +259,8 @@ def _backend_id(backend: Backend | None, checkpoint: Path | None) -> dict:
     """What the policy was trained on: the backend, and for the surrogate its checkpoint's fingerprints."""
     if backend is not None:
         return {"id": backend.id}
-    from sixg.surrogate.model import config_path, default_checkpoint
+    from sixg.checkpoint import config_path
+    from sixg.surrogate.model import default_checkpoint
 
     path = Path(checkpoint) if checkpoint else default_checkpoint()
     try:

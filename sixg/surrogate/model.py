@@ -7,14 +7,13 @@ queue) is predicted as a median. The members of the ensemble are trained on boot
 resamples, so their disagreement measures what the data did not pin down, and a
 Mahalanobis distance to the training inputs gives an out-of-distribution score.
 
-Checkpoints are a safetensors file (tensors only: loading never unpickles) plus a JSON
-config naming the feature schema; :func:`load` refuses one made for another schema.
+Checkpoints are the shared :mod:`sixg.checkpoint` pair (safetensors + JSON config, hash
+checked on every load) whose config also names the feature schema; :func:`load` refuses
+one made for another schema.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,8 @@ import torch
 from scipy.special import expit
 from torch import nn
 
-from sixg.errors import CheckpointError
+from sixg import checkpoint
+from sixg.errors import CheckpointMismatch
 from sixg.surrogate.features import DIMENSIONS, EXTRAS, INPUT_NAMES, SLICE_NAMES, schema_fingerprint
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -33,6 +33,7 @@ MEDIAN = QUANTILES.index(0.5)
 _WIDEN = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
 CHECKPOINT_FORMAT = "sixg-experiment-model"
 CHECKPOINT_VERSION = 1
+TRAIN_COMMAND = "python -m sixg.surrogate train"
 #: Logit bonus for the current slice: a slice only changes when the inputs say so.
 SLICE_PRIOR = 4.0
 #: Columns of the inputs holding the current state in target (model) space, in DIMENSIONS order.
@@ -193,83 +194,43 @@ class ExperimentModel:
         save_checkpoint(path, self.net, self.stats, self.config)
 
 
-def tensors_of(net: EnsembleNet, stats: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
-    t = {f"net.{k}": v.detach().contiguous() for k, v in net.state_dict().items()}
-    t.update({f"stats.{k}": torch.as_tensor(np.ascontiguousarray(v)) for k, v in stats.items()})
+def tensors_of(net: EnsembleNet, stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    t = {f"net.{k}": v.detach().numpy() for k, v in net.state_dict().items()}
+    t.update({f"stats.{k}": np.asarray(v) for k, v in stats.items()})
     return t
 
 
-def save_checkpoint(path: Path, net: EnsembleNet, stats: dict[str, np.ndarray], config: dict, *, extra_tensors: dict[str, torch.Tensor] | None = None) -> None:
-    """Write ``path`` (.safetensors) and its JSON config next to it, atomically."""
-    from safetensors.torch import save_file
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def save_checkpoint(path: Path, net: EnsembleNet, stats: dict[str, np.ndarray], config: dict, *, extra_tensors: dict[str, np.ndarray] | None = None) -> None:
+    """Write ``path`` (.safetensors) and its JSON config next to it (:mod:`sixg.checkpoint`)."""
     tensors = tensors_of(net, stats)
-    if extra_tensors:
-        tensors.update(extra_tensors)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp))
-    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-    cfg = dict(config, format=CHECKPOINT_FORMAT, checkpoint_version=CHECKPOINT_VERSION, feature_schema=schema_fingerprint(), tensors_sha256=digest)
-    cfg_path = config_path(path)
-    cfg_tmp = cfg_path.with_name(cfg_path.name + ".tmp")
-    cfg_tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
-    import os
-
-    os.replace(tmp, path)
-    os.replace(cfg_tmp, cfg_path)
+    tensors.update(extra_tensors or {})
+    checkpoint.write(path, tensors, dict(config, feature_schema=schema_fingerprint()), format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION)
 
 
-def config_path(path: Path) -> Path:
-    return Path(path).with_suffix(".json")
-
-
-def read_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
-    """Read and check a checkpoint's tensors and config (never unpickles anything)."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    path = Path(path)
-    cfg_path = config_path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist")
-    if not cfg_path.is_file():
-        raise CheckpointError(f"checkpoint {path} has no config {cfg_path.name} beside it; a checkpoint is the pair <name>.safetensors + <name>.json")
-    try:
-        cfg = json.loads(cfg_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{cfg_path} is not valid JSON ({exc}); the checkpoint is corrupt") from None
-    if not isinstance(cfg, dict) or cfg.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{cfg_path} is not a sixg Experiment Model config")
+def read_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict]:
+    """Read and check a checkpoint's arrays and config (hash verified, never unpickles anything)."""
+    tensors, cfg = checkpoint.read(path, format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, what="Experiment Model", create_hint=TRAIN_COMMAND)
     if cfg.get("feature_schema") != schema_fingerprint():
-        raise CheckpointError(
+        raise CheckpointMismatch(
             f"checkpoint {path} was made for feature schema {cfg.get('feature_schema')}, this sixg encodes features as "
-            f"{schema_fingerprint()}; retrain it with `python -m sixg.surrogate train`"
+            f"{schema_fingerprint()}; retrain it with `{TRAIN_COMMAND}`"
         )
-    blob = path.read_bytes()
-    if cfg.get("tensors_sha256") and hashlib.sha256(blob).hexdigest() != cfg["tensors_sha256"]:
-        raise CheckpointError(f"{path} does not match the hash recorded in {cfg_path.name}: it is truncated or was changed")
-    try:
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(f"{path} cannot be read as safetensors ({exc}); the checkpoint is corrupt") from None
     return tensors, cfg
 
 
 def load(path: Path) -> ExperimentModel:
-    """Load a trained model; CheckpointError if it is corrupt, truncated or for another schema."""
+    """Load a trained model; a CheckpointError subclass if it is missing, corrupt or for another schema."""
     tensors, cfg = read_checkpoint(path)
     arch = cfg.get("architecture", {})
     try:
         net = EnsembleNet(len(INPUT_NAMES), hidden=int(arch["hidden"]), layers=int(arch["layers"]), members=int(arch["members"]))
-        net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+        net.load_state_dict({k[4:]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("net.")})
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"{path} does not hold the network its config describes ({exc})") from None
-    stats = {k[6:]: v.numpy().astype(np.float64) for k, v in tensors.items() if k.startswith("stats.")}
+        raise CheckpointMismatch(f"{path} does not hold the network its config describes ({exc})") from None
+    stats = {k[6:]: v.astype(np.float64) for k, v in tensors.items() if k.startswith("stats.")}
     needed = {"x_mean", "x_std", "y_mean", "y_std", "e_mean", "e_std", "calibration", "precision", "train_d2_quantiles"}
     if not needed <= set(stats):
-        raise CheckpointError(f"{path} lacks statistics {sorted(needed - set(stats))}")
+        raise CheckpointMismatch(f"{path} lacks statistics {sorted(needed - set(stats))}")
     return ExperimentModel(net, stats, cfg)
 
 

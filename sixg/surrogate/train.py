@@ -211,9 +211,9 @@ def _save_partial(path: Path, identity: dict, net, opt, sched, epoch: int, best:
     extra = {}
     for i, (pid, st) in enumerate(opt.state_dict()["state"].items()):
         for k, v in st.items():
-            extra[f"opt.{pid}.{k}"] = torch.as_tensor(v).detach().clone().contiguous()
+            extra[f"opt.{pid}.{k}"] = torch.as_tensor(v).detach().numpy().copy()
     if best_state is not None:
-        extra.update({f"best.{k}": v.contiguous() for k, v in best_state.items()})
+        extra.update({f"best.{k}": v.detach().numpy().copy() for k, v in best_state.items()})
     cfg = {"partial": identity, "epoch": epoch, "best": best, "stale": stale, "lr": sched.get_last_lr()[0], "sched_epoch": sched.last_epoch, "architecture": {"hidden": net.weights[0].shape[2], "layers": len(net.weights), "members": net.members}}
     empty = {"x_mean": np.zeros(1), "x_std": np.ones(1)}
     save_checkpoint(path, net, empty, cfg, extra_tensors=extra)
@@ -221,11 +221,12 @@ def _save_partial(path: Path, identity: dict, net, opt, sched, epoch: int, best:
 
 def _resume(path: Path, identity: dict, net, opt, sched):
     try:
-        tensors, cfg = read_checkpoint(path)
+        arrays, cfg = read_checkpoint(path)
     except CheckpointError:
         return 0, float("inf"), None, 0
     if cfg.get("partial") != identity:
         return 0, float("inf"), None, 0  # other settings or data: start over
+    tensors = {k: torch.from_numpy(v) for k, v in arrays.items()}
     net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
     state = opt.state_dict()
     for pid in state["state"] if state["state"] else range(len(list(net.parameters()))):
