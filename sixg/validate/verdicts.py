@@ -1,0 +1,147 @@
+"""Each backend judges the episode on its own measurements.
+
+An episode of the validation runs once, on the dual backend: the agent's calls are
+answered by the surrogate and applied at the same simulated times to live ns-3. It is
+then judged twice, each time entirely on one backend's side:
+
+* the goal checks on that backend's world (the surrogate's: what the agent saw; ns-3's:
+  the shadow world its windows built), and
+* the verification: the agent confirmed the goal (the episode terminated on its
+  verification call), and the network as *that* backend measured it met the goal at that
+  moment. A confirmation the surrogate accepted is not taken as one on ns-3.
+
+The agent's calls themselves follow the surrogate (it is the one answering), so a verdict
+on ns-3 says what ns-3 made of the same actions, not what the agent would have done had
+it seen ns-3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sixg.bench.tasks import EnvGoal, Task, Verdict, judge
+from sixg.domain import NetworkState, SLASpec
+from sixg.world import World
+
+#: An SLA target's name (as :meth:`SLASpec.violations` gives it) -> the state field and the bound.
+SLA_TARGETS = {
+    "latency": ("latency_ms", "max_latency_ms"),
+    "jitter": ("jitter_ms", "max_jitter_ms"),
+    "loss": ("loss_rate", "max_loss_rate"),
+    "throughput": ("throughput_mbps", "min_throughput_mbps"),
+}
+
+
+def goal_holds(goal: EnvGoal, world: World) -> bool:
+    """Whether the network, as ``world`` measured it, meets what a verification confirms (SLA sustained, mission complete)."""
+    from sixg.tools.mission import mission_outcome
+
+    if goal.sla is not None and goal.sla.violations(world.sustained_state()):
+        return False
+    return goal.mission is None or mission_outcome(world, goal.mission).complete
+
+
+def judge_on(task: Task, world: World, *, confirmed: bool) -> Verdict:
+    """The verdict of one backend: goal checks on its world, verification only if the goal held there too.
+
+    Args:
+        task: The task.
+        world: One backend's world at the end of the episode.
+        confirmed: The agent's verification ended the episode.
+    """
+    return judge(task, world, verified=confirmed and goal_holds(task.env_goal, world))
+
+
+@dataclass(frozen=True)
+class DualVerdict:
+    """An episode judged on the surrogate and on ns-3, with why they differ when they do."""
+
+    surrogate: Verdict
+    ns3: Verdict
+    #: Sustained (final-second) state of the managed service on each side.
+    surrogate_state: NetworkState
+    ns3_state: NetworkState
+    #: Per-window mean |surrogate - ns-3| of each dimension over the episode.
+    mean_abs_gap: dict[str, float]
+
+    @property
+    def agree(self) -> bool:
+        return self.surrogate.success == self.ns3.success
+
+    def kpi_gap(self) -> dict[str, float]:
+        """Final sustained state, surrogate minus ns-3, per numeric dimension."""
+        return {k: float(getattr(self.surrogate_state, k) - getattr(self.ns3_state, k)) for k in NetworkState.NUMERIC}
+
+    def cause(self, task: Task) -> str | None:
+        """Why the two verdicts differ, in words (None when they agree): the checks that came out
+        differently, and the SLA targets met on one side only with both sides' values."""
+        if self.agree:
+            return None
+        parts = []
+        for (name, ok_s, detail_s), (_, ok_n, detail_n) in zip(self.surrogate.checks, self.ns3.checks):
+            if ok_s != ok_n:
+                parts.append(f"{name}: {detail_s} on the surrogate, {detail_n} on ns-3")
+        if self.surrogate.verified != self.ns3.verified and task.requires_verification:
+            held, missed = ("the surrogate", "ns-3") if self.surrogate.verified else ("ns-3", "the surrogate")
+            confirmed = self.surrogate.verified or self.ns3.verified
+            parts.append(
+                f"verification: the goal held on {held} when the agent confirmed it, not on {missed}"
+                if confirmed
+                else "verification: not confirmed"
+            )
+        for sla in _slas(task):
+            on_s, on_n = set(sla.violations(self.surrogate_state)), set(sla.violations(self.ns3_state))
+            for target in sorted(on_s ^ on_n):
+                fld, bound = SLA_TARGETS[target]
+                parts.append(
+                    f"{fld} {getattr(self.surrogate_state, fld):.4g} on the surrogate vs {getattr(self.ns3_state, fld):.4g} on ns-3 "
+                    f"(bound {getattr(sla, bound):.4g})"
+                )
+        return "; ".join(dict.fromkeys(parts)) or "the verdicts differ on no single check"
+
+    def record(self, task: Task) -> dict[str, Any]:
+        """What the validation stores with the episode (``Episode.extra``)."""
+        return {
+            "ns3_success": self.ns3.success,
+            "ns3_goal_met": self.ns3.goal_met,
+            "ns3_verified": self.ns3.verified,
+            "ns3_checks": [list(c) for c in self.ns3.checks],
+            "surrogate_verified": self.surrogate.verified,
+            "sustained": {"surrogate": _numeric(self.surrogate_state), "ns3": _numeric(self.ns3_state)},
+            "kpi_gap": self.kpi_gap(),
+            "mean_abs_gap": self.mean_abs_gap,
+            "disagreement": self.cause(task),
+        }
+
+
+def judge_both(task: Task, env, *, confirmed: bool) -> DualVerdict:
+    """Judge a finished episode of ``env`` (run on :class:`~sixg.validate.shadow.ShadowedDual`) on each backend.
+
+    The mission log (the agent's own decisions, alerts and broadcasts) is the same on both
+    sides: it records what the agent did, not what the network measured.
+    """
+    world: World = env.sim.world
+    backend = env.sim.backend
+    shadow: World = backend.shadow
+    shadow.log = world.log
+    gaps = backend.gaps
+    mean_gap = {k: sum(abs(g[k]) for g in gaps) / len(gaps) for k in gaps[0]} if gaps else {}
+    return DualVerdict(
+        surrogate=judge_on(task, world, confirmed=confirmed),
+        ns3=judge_on(task, shadow, confirmed=confirmed),
+        surrogate_state=world.sustained_state(),
+        ns3_state=shadow.sustained_state(),
+        mean_abs_gap=mean_gap,
+    )
+
+
+def _slas(task: Task) -> list[SLASpec]:
+    slas = [c.sla for c in task.goal if isinstance(getattr(c, "sla", None), SLASpec)]
+    if task.env_goal.sla is not None:
+        slas.append(task.env_goal.sla)
+    return list({s.model_dump_json(): s for s in slas}.values())
+
+
+def _numeric(state: NetworkState) -> dict[str, float]:
+    return {k: float(getattr(state, k)) for k in NetworkState.NUMERIC}
