@@ -33,10 +33,10 @@ from sixg.backends.base import DEFAULT_WARMUP_S, Backend, StepOutput
 from sixg.domain import SLICES, NetworkState, Position, SliceType
 from sixg.errors import InvalidActionError, ResetNeeded
 from sixg.kinematics import UavMotion, drift_heading
-from sixg.radio import Geometry, cell_signals
+from sixg.radio import Geometry
 from sixg.scenario import Scenario
 from sixg.snapshot import ActionResult, EdgeDetail, FlowKpi, ServiceDetail, SliceKpi, Snapshot, UavStatus, UeRadio
-from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, cell_load_ratio, encode_inputs, from_model_space_many
+from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, build_context, encode_inputs, from_model_space_many, geometric_signal
 from sixg.surrogate.model import QUANTILES, ExperimentModel, Prediction
 
 RAN = "LTE/EPC behaviour learned from ns-3 traces (Experiment Model); geometry computed"
@@ -113,7 +113,8 @@ class SurrogateBackend(Backend):
         # Initial attachment: the strongest cell, as ns-3's cell selection picks.
         self._serving = {uid: self._geometry.gnb_ids[int(rsrp[i].argmax())] for uid, i in self._row.items()}
         self._handovers = {uid: 0 for uid in self._ue_ids}
-        self._geo_prev = self._service_geo()[0]
+        service_xyz = self._xyz[self._row[sc.service.ue]].tolist()
+        self._geo_prev = geometric_signal(sc, *service_xyz, self._serving[sc.service.ue])[0]
         guess = (self._slice.value, 2 * sc.cloud.link_delay_ms + 15.0, 1.5, 0.0, self._sf.offered_mbps, self._sf.tenant_fraction)
         self._history = [guess]
         # Like ns-3's warm-up: let the model settle from a rough guess to its steady state.
@@ -247,78 +248,42 @@ class SurrogateBackend(Backend):
             return None
         return self._geometry.interference_mw(xyz, ev.gnb, ev.power_dbm)
 
-    def _service_geo(self) -> tuple[float, float]:
-        ue = self._scenario.service.ue
-        xyz = self._xyz[self._row[ue] : self._row[ue] + 1]
-        sinr, rsrp = self._geometry.served(xyz, [self._serving.get(ue)], self._extra_interference(xyz))
-        return float(sinr[0]), float(rsrp[0])
-
     # --- the model ------------------------------------------------------------------------------------
-    def _context(self, action: Action | None, onsets, recoveries) -> Context:
+    def _context(self, action: Action | None, onsets, recoveries, position_before) -> Context:
         sc = self._scenario
         service = sc.service.ue
-        cell = self._serving.get(service)
-        here: dict[str, float] = {}
-        other: dict[str, float] = {}
-        for kind, ev in self._active.items():
-            if kind not in ("interference", "backhaul", "congestion"):
-                continue
-            d = here if ev.gnb == cell else other
-            if kind == "interference":
-                d["interference_dbm"] = ev.power_dbm
-            elif kind == "backhaul":
-                d["backhaul_delay"] = ev.extra_delay_ms
-                d["backhaul_loss"] = ev.loss_rate
-            else:
-                d["congestion"] = ev.rate_mbps
-        drift = self._active.get("uav_drift")
-        kind, args, gain, ho_service, plan_service = "none", {}, 0.0, False, False
-        if action is not None:
-            kind = action.kind
-            args = action.model_dump(mode="json", exclude={"kind"})
-            if isinstance(action, Handover) and action.ue == service:
-                ho_service = True
-                p = self._xyz[self._row[service]]
-                cells = {c.gnb: c.sinr_db for c in cell_signals(sc, Position(x=p[0], y=p[1], z=max(p[2], 0.0)))}
-                gain = cells.get(action.target_gnb, -10.0) - cells.get(cell, -10.0)
-            elif isinstance(action, SetUavPlan):
-                plan_service = action.uav == service
-        geo_sinr, geo_rsrp = self._service_geo()
-        surge = self._active.get("congestion")
-        shares = {s.value: self._shares[s] for s in SLICES}
-        load = cell_load_ratio(self._sf, sc, cell, shares, self._shaped, float(surge.rate_mbps) if surge is not None and surge.gnb == cell else 0.0, True)
-        return Context(
-            states=list(self._history),
-            action=kind,
-            action_args=args,
-            handover_gain_db=gain,
-            handover_service=ho_service,
-            uav_plan_service=plan_service,
+        source = self._serving.get(service)
+        # The model was trained on the cell the service UE spent the window in: the target of its handover.
+        cell = action.target_gnb if isinstance(action, Handover) and action.ue == service else source
+        return build_context(
+            sc,
+            self._sf,
+            states=self._history,
+            action=action,
             onsets=tuple(onsets),
             recoveries=tuple(recoveries),
-            here=here,
-            other=other,
-            edge_overload=float(self._active["edge_overload"].extra_load) if "edge_overload" in self._active else 0.0,
-            drift_service=float(drift.speed_mps) if drift is not None and drift.uav == service else 0.0,
-            drift_other=float(drift.speed_mps) if drift is not None and drift.uav != service else 0.0,
-            host_edge=self._host == "edge",
-            shares={s.value: self._shares[s] for s in SLICES},
-            shaped=dict(self._shaped),
-            geo_sinr_db=geo_sinr,
-            geo_rsrp_dbm=geo_rsrp,
+            active=self._active,
+            source_gnb=source,
+            gnb=cell,
+            position_before=position_before,
+            position=tuple(self._xyz[self._row[service]].tolist()),
             geo_sinr_prev_db=self._geo_prev,
-            cell_load=load,
+            host=self._host,
+            shares={s.value: self._shares[s] for s in SLICES},
+            shaped=self._shaped,
         )
 
     def _predict_and_advance(self, action, onsets, recoveries, *, sample: bool, move: bool) -> Prediction:
+        before = tuple(self._xyz[self._row[self._scenario.service.ue]].tolist())
         if move:
             for uid, m in self._uavs.items():
                 m.advance(self.window_s)
                 self._xyz[self._row[uid]] = m.position
-        ctx = self._context(action, onsets, recoveries)
+        ctx = self._context(action, onsets, recoveries, before)
         X = encode_inputs([ctx], self._sf)
         pred = self.model.predict(X)
         self.last_prediction = pred
+        self.last_context = ctx
         self.last_inputs = X
         q = pred.quantiles[0]  # (dims, q) model space
         if sample:

@@ -1,9 +1,10 @@
 """Feature and target encoding of transitions, shared by training and the live backend.
 
 A transition is (what the network looked like up to window i, what happened at the
-start of window i+1) -> (window i+1). Training reads it from trace rows; the
-surrogate backend builds the same columns from its own bookkeeping and calls the same
-:func:`encode_inputs`, so the two can never drift apart.
+start of window i+1) -> (window i+1). Training reads it from trace rows, the
+surrogate backend from its own bookkeeping; both hand what they know to the one
+:func:`build_context` and encode the result with :func:`encode_inputs`, so what the
+model is served is what it was trained on (a test builds both from the same episode).
 
 Inputs are plain numbers in a fixed order (:data:`INPUT_NAMES`); the schema's hash is
 stored in every checkpoint and a checkpoint made for another schema is refused.
@@ -19,11 +20,12 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter
 
-from sixg.domain import SLICES, Position, SliceType
-from sixg.radio import cell_signals
-from sixg.scenario import Scenario, generate
-from sixg.scenario import split_of
+from sixg.actions import ACTION_ADAPTER, Action, Degradation, GracefulDegradation, Handover, SetUavPlan
+from sixg.domain import SLICES, SliceType
+from sixg.radio import cell_signals, noise_per_re_dbm, pathloss_db, re_power_dbm
+from sixg.scenario import Scenario, generate, split_of
 
 FEATURE_SCHEMA_VERSION = 2
 HISTORY = 2  # previous windows fed to the model besides the current one
@@ -166,12 +168,17 @@ def cell_load_ratio(sf: ScenarioFeatures, sc: Scenario, cell: str | None, shares
     return min(3.0, total / max(capacity, 0.1))
 
 
-def geometric_signal(sc: Scenario, x: float, y: float, z: float, gnb: str | None, *, interferer_dbm: float | None = None) -> tuple[float, float]:
-    """(SINR dB, RSRP dBm) the service UE would get from ``gnb`` at (x, y, z), by geometry."""
-    cells = cell_signals(sc, Position(x=x, y=y, z=max(z, 0.0)), extra_interference_dbm=interferer_dbm)
-    for c in cells:
-        if c.gnb == gnb:
-            return c.sinr_db, c.rsrp_dbm
+def geometric_signal(sc: Scenario, x: float, y: float, z: float, gnb: str | None) -> tuple[float, float]:
+    """(SINR dB, RSRP dBm) a UE at (x, y, z) would get from ``gnb`` by geometry alone (no
+    interferer: an interferer's effect is learned from its severity), -10 dB / -140 dBm when
+    detached. The arithmetic is :func:`sixg.radio.cell_signals`' for that one cell."""
+    for g in sc.gnbs:
+        if g.id == gnb:
+            ran = sc.ran
+            p = g.position
+            rsrp = re_power_dbm(ran, g.tx_power_dbm) - pathloss_db(ran, math.dist((p.x, p.y, p.z), (x, y, max(z, 0.0))))
+            noise_mw = 10.0 ** (noise_per_re_dbm(ran) / 10.0)
+            return rsrp - 10.0 * math.log10(noise_mw), rsrp
     return -10.0, -140.0  # detached
 
 
@@ -226,18 +233,21 @@ def schema_fingerprint() -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+State = tuple[str, float, float, float, float, float]
+
+
 @dataclass
 class Context:
     """The model's view of one transition, in plain numbers (one row of features).
 
-    The trace reader fills it from rows; the surrogate backend from its bookkeeping.
-    ``states`` holds the current state first, then up to :data:`HISTORY` earlier ones,
-    each as (slice, latency, jitter, loss, throughput, edge_load) in natural units.
+    Made only by :func:`build_context`, from trace rows for training and from the
+    surrogate backend's bookkeeping when serving. ``states`` holds the current state
+    first, then up to :data:`HISTORY` earlier ones, each as (slice, latency, jitter,
+    loss, throughput, edge_load) in natural units.
     """
 
-    states: list[tuple[str, float, float, float, float, float]]
-    action: str
-    action_args: dict
+    states: list[State]
+    action: Action | None
     handover_gain_db: float
     handover_service: bool
     uav_plan_service: bool
@@ -255,6 +265,85 @@ class Context:
     geo_rsrp_dbm: float
     geo_sinr_prev_db: float
     cell_load: float = 0.0
+
+
+def build_context(
+    sc: Scenario,
+    sf: ScenarioFeatures,
+    *,
+    states: list[State],
+    action: Action | None,
+    onsets: tuple[str, ...],
+    recoveries: tuple[str, ...],
+    active: dict[str, Degradation],
+    source_gnb: str | None,
+    gnb: str | None,
+    position_before: tuple[float, float, float],
+    position: tuple[float, float, float],
+    geo_sinr_prev_db: float,
+    host: str,
+    shares: dict[str, float],
+    shaped: dict[str, float],
+) -> Context:
+    """The model's inputs for one window: the one place they are made, for training and serving alike.
+
+    Args:
+        states: The current state first, then earlier ones (at most :data:`HISTORY` used).
+        action: The one action of the window the model sees (never a degradation event).
+        onsets, recoveries: Kinds of the degradations that start or end this window.
+        active: The degradations active during the window, by kind (after its events).
+        source_gnb: The service UE's cell at the start of the window.
+        gnb: Its cell during the window (the target of its handover, if it has one).
+        position_before, position: The service UE at the start and at the end of the window.
+        geo_sinr_prev_db: The previous window's ``geo_sinr_db``.
+        host, shares, shaped: Where the service's jobs run, each slice's share and
+            shaped fraction, after the window's action.
+    """
+    service = sc.service.ue
+    here: dict[str, float] = {}
+    other: dict[str, float] = {}
+    for kind, ev in active.items():
+        if kind not in CELL_KINDS:
+            continue
+        d = here if ev.gnb == gnb else other
+        if kind == "interference":
+            d["interference_dbm"] = ev.power_dbm
+        elif kind == "backhaul":
+            d["backhaul_delay"] = ev.extra_delay_ms
+            d["backhaul_loss"] = ev.loss_rate
+        else:
+            d["congestion"] = ev.rate_mbps
+    gain, ho_service, plan_service = 0.0, False, False
+    if isinstance(action, Handover) and action.ue == service:
+        ho_service = True
+        gain = geometric_signal(sc, *position_before, action.target_gnb)[0] - geometric_signal(sc, *position_before, source_gnb)[0]
+    elif isinstance(action, SetUavPlan):
+        plan_service = action.uav == service
+    geo_sinr, geo_rsrp = geometric_signal(sc, *position, gnb)
+    surge = active.get("congestion")
+    drift = active.get("uav_drift")
+    overload = active.get("edge_overload")
+    return Context(
+        states=states[: HISTORY + 1],
+        action=action,
+        handover_gain_db=gain,
+        handover_service=ho_service,
+        uav_plan_service=plan_service,
+        onsets=tuple(onsets),
+        recoveries=tuple(recoveries),
+        here=here,
+        other=other,
+        edge_overload=float(overload.extra_load) if overload is not None else 0.0,
+        drift_service=float(drift.speed_mps) if drift is not None and drift.uav == service else 0.0,
+        drift_other=float(drift.speed_mps) if drift is not None and drift.uav != service else 0.0,
+        host_edge=host == "edge",
+        shares=dict(shares),
+        shaped=dict(shaped),
+        geo_sinr_db=geo_sinr,
+        geo_rsrp_dbm=geo_rsrp,
+        geo_sinr_prev_db=geo_sinr_prev_db,
+        cell_load=cell_load_ratio(sf, sc, gnb, shares, shaped, float(surge.rate_mbps) if surge is not None and surge.gnb == gnb else 0.0, True),
+    )
 
 
 def _clip(x: float, lo: float, hi: float) -> float:
@@ -284,23 +373,25 @@ def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
             for n, a, b in zip(_STATE, prev, vk):
                 row[col[f"d{k}_{n}"]] = a - b
             prev = vk
-        row[col[f"act_{c.action}"]] = 1.0
-        a = c.action_args
-        if c.action == "switch_slice":
-            row[col[f"switch_to_{a['slice']}"]] = 1.0
-        elif c.action == "reallocate":
-            row[col[f"realloc_{a['slice']}"]] = 1.0
-            row[col["realloc_share"]] = a["share"]
-        elif c.action == "offload":
-            row[col["offload_dir"]] = 1.0 if a["host"] == "edge" else -1.0
-        elif c.action == "degrade":
-            row[col[f"degrade_{a['slice']}"]] = 1.0
-            row[col["degrade_fraction"]] = a["fraction"]
-            row[col["degrade_shed"]] = 1.0 if a.get("mode") == "shed" else 0.0
-        elif c.action == "handover":
+        a = c.action
+        row[col[f"act_{a.kind if a is not None else 'none'}"]] = 1.0
+        if a is None:
+            pass
+        elif a.kind == "switch_slice":
+            row[col[f"switch_to_{a.slice.value}"]] = 1.0
+        elif a.kind == "reallocate":
+            row[col[f"realloc_{a.slice.value}"]] = 1.0
+            row[col["realloc_share"]] = a.share
+        elif a.kind == "offload":
+            row[col["offload_dir"]] = 1.0 if a.host == "edge" else -1.0
+        elif isinstance(a, GracefulDegradation):
+            row[col[f"degrade_{a.slice.value}"]] = 1.0
+            row[col["degrade_fraction"]] = a.fraction
+            row[col["degrade_shed"]] = 1.0 if a.mode == "shed" else 0.0
+        elif a.kind == "handover":
             row[col["handover_gain_db"]] = _clip(c.handover_gain_db, -30, 30) / 10.0
             row[col["handover_service"]] = float(c.handover_service)
-        elif c.action == "uav_plan":
+        elif a.kind == "uav_plan":
             row[col["uav_plan_service"]] = float(c.uav_plan_service)
         for k in c.onsets:
             row[col[f"onset_{k}"]] = 1.0
@@ -356,8 +447,7 @@ class TransitionSet:
     target: np.ndarray  # next state in natural units (n, 5)
 
 
-def _cell_of(args: dict) -> str | None:
-    return args.get("gnb")
+_DEGRADATION_ADAPTER: TypeAdapter[Degradation] = TypeAdapter(Degradation)
 
 
 def episode_contexts(df: pd.DataFrame, sc: Scenario, sf: ScenarioFeatures | None = None) -> list[Context]:
@@ -365,87 +455,48 @@ def episode_contexts(df: pd.DataFrame, sc: Scenario, sf: ScenarioFeatures | None
     sf = sf or ScenarioFeatures.of(sc)
     rows = df.to_dict("records")
     ctxs: list[Context] = []
-    active: dict[str, dict] = {}
+    active: dict[str, Degradation] = {}
     shaped: dict[str, float] = {}
-    prev_geo = None
     states = [(r["slice"], r["latency_ms"], r["jitter_ms"], r["loss_rate"], r["throughput_mbps"], r["edge_load"]) for r in rows]
-    service_ue = sc.service.ue
+    first = rows[0] if rows else None
+    geo_prev = geometric_signal(sc, first["service_x"], first["service_y"], first["service_z"], first["service_gnb"] or None)[0] if first else 0.0
     for i in range(len(rows) - 1):
-        nxt = rows[i + 1]
+        cur, nxt = rows[i], rows[i + 1]
         onsets, recoveries = [], []
         if nxt["event"]:
             args_list = json.loads(nxt["event_args"]) if nxt["event_args"] else []
             for name, args in zip(nxt["event"].split(";"), args_list):
                 what, _, kind = name.partition(":")
                 if what == "onset":
-                    active[kind] = args
+                    active[kind] = _DEGRADATION_ADAPTER.validate_python(args)
                     onsets.append(kind)
                 elif what == "recovery":
                     active.pop(kind, None)
                     recoveries.append(kind)
-        action = nxt["action"]
-        args = json.loads(nxt["action_args"]) if nxt["action_args"] else {}
-        if action == "degrade":
-            shaped[args["slice"]] = args["fraction"]
-        cell = nxt["service_gnb"] or None
-        interferer = None
-        here: dict[str, float] = {}
-        other: dict[str, float] = {}
-        for kind, ev in active.items():
-            if kind not in CELL_KINDS:
-                continue
-            d = here if _cell_of(ev) == cell else other
-            if kind == "interference":
-                d["interference_dbm"] = ev["power_dbm"]
-                interferer = ev
-            elif kind == "backhaul":
-                d["backhaul_delay"] = ev["extra_delay_ms"]
-                d["backhaul_loss"] = ev["loss_rate"]
-            else:
-                d["congestion"] = ev["rate_mbps"]
-        del interferer  # the interferer's effect is learned from its severity, not computed
-        drift = active.get("uav_drift")
-        geo_sinr, geo_rsrp = geometric_signal(sc, nxt["service_x"], nxt["service_y"], nxt["service_z"], cell)
-        if prev_geo is None:
-            cur = rows[i]
-            prev_geo = geometric_signal(sc, cur["service_x"], cur["service_y"], cur["service_z"], cur["service_gnb"] or None)[0]
-        gain, ho_service, plan_service = 0.0, False, False
-        if action == "handover":
-            ho_service = args["ue"] == service_ue
-            if ho_service:
-                cur = rows[i]
-                target = geometric_signal(sc, cur["service_x"], cur["service_y"], cur["service_z"], args["target_gnb"])[0]
-                gain = target - geometric_signal(sc, cur["service_x"], cur["service_y"], cur["service_z"], cur["service_gnb"] or None)[0]
-        elif action == "uav_plan":
-            plan_service = args["uav"] == service_ue
-        shares = {name: nxt[f"{name.lower()}_share"] for name in SLICE_NAMES}
-        surge = active.get("congestion")
-        load = cell_load_ratio(sf, sc, cell, shares, shaped, float(surge["rate_mbps"]) if surge and surge.get("gnb") == cell else 0.0, True)
-        ctxs.append(
-            Context(
-                states=[states[i - k] for k in range(0, HISTORY + 1) if i - k >= 0],
-                action=action,
-                action_args=args,
-                handover_gain_db=gain,
-                handover_service=ho_service,
-                uav_plan_service=plan_service,
-                onsets=tuple(onsets),
-                recoveries=tuple(recoveries),
-                here=here,
-                other=other,
-                edge_overload=float(active["edge_overload"]["extra_load"]) if "edge_overload" in active else 0.0,
-                drift_service=float(drift["speed_mps"]) if drift and drift["uav"] == service_ue else 0.0,
-                drift_other=float(drift["speed_mps"]) if drift and drift["uav"] != service_ue else 0.0,
-                host_edge=nxt["service_host"] == "edge",
-                shares={s: nxt[f"{s.lower()}_share"] for s in SLICE_NAMES},
-                shaped=dict(shaped),
-                geo_sinr_db=geo_sinr,
-                geo_rsrp_dbm=geo_rsrp,
-                geo_sinr_prev_db=prev_geo,
-                cell_load=load,
-            )
+        action = None
+        if nxt["action"] != "none":
+            action = ACTION_ADAPTER.validate_python({"kind": nxt["action"], **(json.loads(nxt["action_args"]) if nxt["action_args"] else {})})
+            if isinstance(action, GracefulDegradation):
+                shaped[action.slice.value] = action.fraction
+        ctx = build_context(
+            sc,
+            sf,
+            states=[states[i - k] for k in range(0, HISTORY + 1) if i - k >= 0],
+            action=action,
+            onsets=tuple(onsets),
+            recoveries=tuple(recoveries),
+            active=active,
+            source_gnb=cur["service_gnb"] or None,
+            gnb=nxt["service_gnb"] or None,
+            position_before=(cur["service_x"], cur["service_y"], cur["service_z"]),
+            position=(nxt["service_x"], nxt["service_y"], nxt["service_z"]),
+            geo_sinr_prev_db=geo_prev,
+            host=nxt["service_host"],
+            shares={name: nxt[f"{name.lower()}_share"] for name in SLICE_NAMES},
+            shaped=shaped,
         )
-        prev_geo = geo_sinr
+        ctxs.append(ctx)
+        geo_prev = ctx.geo_sinr_db
     return ctxs
 
 
