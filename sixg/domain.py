@@ -47,7 +47,7 @@ class Position(Frozen):
 
     x: float = Field(description="East, metres.", ge=-1e5, le=1e5)
     y: float = Field(description="North, metres.", ge=-1e5, le=1e5)
-    z: float = Field(default=1.5, description="Height above ground, metres.", ge=0.0, le=1e4)
+    z: float = Field(description="Height above ground, metres (1.5 for a handheld device on the ground).", ge=0.0, le=1e4)
 
     def distance_to(self, other: Position) -> float:
         return math.dist((self.x, self.y, self.z), (other.x, other.y, other.z))

@@ -138,7 +138,31 @@ class ToolRefusedError(ModelBehaviorError):
     """
 
 
+#: Longest piece of a model's own text an error message repeats back to it.
+ECHO_LIMIT = 60
+
+
+def echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` quoted for an error message: printable ASCII, at most ``limit`` characters of it.
+
+    A model may send anything as a name or key (megabytes, control characters, any
+    script); what comes back in the message it reads stays short and plain, with a
+    note of how much was left out.
+    """
+    shown, width = [], 0
+    for char in text:
+        piece = "\\'" if char == "'" else char.encode("unicode_escape").decode("ascii")
+        if width + len(piece) > limit:
+            break
+        shown.append(piece)
+        width += len(piece)
+    cut = len(text) - len(shown)
+    return "'" + "".join(shown) + "'" + (f" (+{cut} more characters)" if cut > 0 else "")
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
+    if len(word) > 4 * ECHO_LIMIT:  # nothing that long is a typo of a name, and matching it costs
+        return ""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""

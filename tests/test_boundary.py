@@ -109,3 +109,104 @@ def test_coerce_keeps_the_call_id():
     """The id of an OpenAI-style call survives, for matching results to calls."""
     call = coerce_call({"id": "call_9", "type": "function", "function": {"name": "heartbeat", "arguments": "{}"}})
     assert call.id == "call_9" and call.name == "heartbeat"
+
+
+def _deep_list(depth: int):
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"name": "set_waypoint", "arguments": {"uav": "uav-1", "position": _deep_list(3000)}},
+        {"name": "set_waypoint", "arguments": {"uav": "uav-1", "position": _deep_list(40)}},
+        {"name": "set_waypoint", "arguments": '{"uav": "uav-1", "position": ' + "[" * 40 + "]" * 40 + "}"},
+    ],
+)
+def test_deeply_nested_arguments_are_malformed_not_a_crash(boundary, raw):
+    """Arguments nested thousands deep (as data or text) are a malformed call, not a RecursionError."""
+    with pytest.raises(MalformedCallError, match="nested too deeply") as info:
+        boundary.bind(raw)
+    assert ToolError.from_error(info.value).kind == "malformed_arguments"
+
+
+def test_a_deeply_nested_call_through_the_loop_is_an_error_result():
+    """env.step with 3,000-deep arguments returns an error observation and records the step."""
+    env, _ = started()
+    out = env.step({"name": "set_waypoint", "arguments": {"uav": "uav-1", "position": _deep_list(3000)}})
+    assert not out.result.ok and out.result.error.kind == "malformed_arguments"
+    assert "nested too deeply" in out.observation and len(env.trajectory.steps) == 1
+
+
+@pytest.mark.parametrize(
+    "arguments, key",
+    [
+        ('{"uav": "uav-0", "uav": "uav-1", "position": {"x": 50, "y": -50, "z": 80}}', "uav"),
+        ('{"uav": "uav-1", "position": {"x": 50, "y": -50, "z": 80, "z": 20}}', "z"),
+        ('{"uav": "uav-1", "uav": "uav-1", "position": {"x": 50, "y": -50, "z": 80}}', "uav"),
+    ],
+)
+def test_duplicate_keys_are_refused(boundary, arguments, key):
+    """A key written twice (even with the same value, even nested) is refused, never resolved last-wins."""
+    with pytest.raises(MalformedCallError, match=f"duplicate argument '{key}'"):
+        boundary.bind({"name": "set_waypoint", "arguments": arguments})
+
+
+def test_duplicate_keys_in_the_call_itself_are_refused(boundary):
+    """A whole call given as JSON text with a repeated field is a malformed call."""
+    with pytest.raises(MalformedCallError, match="duplicate argument 'name'") as info:
+        boundary.bind('{"name": "heartbeat", "name": "read_telemetry", "arguments": {}}')
+    assert ToolError.from_error(info.value).kind == "malformed_call"
+
+
+def test_a_duplicate_key_leaves_the_network_alone():
+    """The rejected duplicate-key call applies nothing (before: the last value won and the UAV flew)."""
+    env, world = started()
+    plans = {u: p.waypoints for u, p in world.plans.items()}
+    out = env.step(
+        {
+            "name": "set_waypoint",
+            "arguments": '{"uav": "uav-0", "uav": "uav-1", "position": {"x": 50, "y": -50, "z": 80}}',
+        }
+    )
+    assert not out.result.ok and "duplicate argument 'uav'" in out.observation
+    assert {u: p.waypoints for u, p in world.plans.items()} == plans and env.sim.backend.applied == []
+
+
+def test_a_position_without_z_is_refused_as_the_schema_says(boundary):
+    """z is required by the published schema, so a position without it is a missing argument, not 1.5 m."""
+    schema = boundary.catalog["set_waypoint"].schema["function"]["parameters"]["properties"]["position"]
+    assert "z" in schema["required"]
+    with pytest.raises(InvalidArgumentsError, match="missing argument 'position.z'") as info:
+        boundary.bind({"name": "set_waypoint", "arguments": {"uav": "uav-1", "position": {"x": 50, "y": -50}}})
+    assert "1.5" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["x" * 6_000_000, "\u00e9\u4e2d\x00\x1b[31m", "get_batery_level\n" * 100])
+def test_unknown_tool_names_are_echoed_short_and_printable(name):
+    """A huge or odd tool name comes back cut to a few dozen printable characters, in the message and the result."""
+    env, _ = started()
+    out = env.step({"name": name, "arguments": "{}"})
+    assert out.result.error.kind == "unknown_tool"
+    assert len(out.observation) < 400 and env.observation_space.contains(out.observation)
+    assert len(out.result.tool) < 100 and out.result.tool.isascii() and out.result.tool.isprintable()
+
+
+def test_stray_keys_are_listed_up_to_a_limit(boundary):
+    """Thousands of unknown, huge keys give a bounded message that says how many more there were."""
+    arguments = {"uav": "uav-0", **{f"{i}" + "k" * 10_000: i for i in range(5000)}}
+    with pytest.raises(InvalidArgumentsError) as info:
+        boundary.bind({"name": "get_battery_level", "arguments": arguments})
+    error = ToolError.from_error(info.value)
+    assert "5000 problem(s)" in error.message and "and 4990 more" in error.message
+    assert len(error.message) < 2_000 and len(error.problems) == 10
+
+
+def test_error_messages_are_capped_and_printable():
+    """Whatever a tool's refusal says, the agent reads at most 2,000 printable characters of it."""
+    error = ToolError.from_error(ToolRefusedError("\u00e9" * 50_000))
+    assert len(error.message) < 2_100 and error.message.isascii() and error.message.isprintable()
+    assert error.message.endswith("(cut at 2000 characters)")

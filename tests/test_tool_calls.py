@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+import typing
 
 import jsonschema
 import pytest
+from pydantic import BaseModel
 from toynet import SEED, started, valid_arguments
 
+from sixg.errors import ModelBehaviorError
 from sixg.tools import default_catalog
 
 CATALOG = default_catalog()
@@ -167,3 +170,76 @@ def test_unknown_tool_gets_did_you_mean():
     out = env.step({"name": "check_netwrk_state", "arguments": "{}"})
     assert out.result.error.kind == "unknown_tool"
     assert "Did you mean 'check_network_state'?" in out.observation
+
+
+def _edits(args, path=()):
+    """Every single edit of ``args``: each key dropped, and each value replaced by null, a string, a number or a list."""
+    if isinstance(args, dict):
+        for key, value in args.items():
+            yield f"drop {'.'.join(map(str, path + (key,)))}", path + (key,), _DROP
+            yield from _edits(value, path + (key,))
+        yield "add key", path + ("stray",), 1.0
+    elif isinstance(args, list):
+        for i, value in enumerate(args):
+            yield from _edits(value, path + (i,))
+    for replacement in (None, "text", 3.0, 7, True, []):
+        if path and replacement != args:
+            yield f"set {'.'.join(map(str, path))} = {replacement!r}", path, replacement
+
+
+_DROP = object()
+
+
+def _edited(args, path, value):
+    args = copy.deepcopy(args)
+    target = args
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DROP:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return args
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_the_boundary_accepts_nothing_the_published_schema_forbids(name):
+    """For every single edit of a valid call, a schema rejection is also a boundary rejection (e.g. a dropped z)."""
+    env, world = started()
+    boundary = env.sim.boundary
+    schema = CATALOG[name].schema["function"]["parameters"]
+    validator = jsonschema.Draft202012Validator(schema)
+    args = valid_arguments(world)[name]
+    checked = 0
+    for edit, path, value in _edits(args):
+        bad = _edited(args, path, value)
+        if validator.is_valid(bad):
+            continue
+        with pytest.raises(ModelBehaviorError) as info:
+            boundary.bind({"name": name, "arguments": bad})
+        if value is _DROP:
+            assert "missing argument" in str(info.value), f"{edit}: {info.value}"
+        checked += 1
+    assert checked > 0
+
+
+def test_no_argument_of_any_tool_has_a_default():
+    """Every field of every tool's arguments, at any depth, is required by the validator, as by the strict schema."""
+
+    def models(tp, seen):
+        if isinstance(tp, type) and issubclass(tp, BaseModel) and tp not in seen:
+            seen.add(tp)
+            for f in tp.model_fields.values():
+                models(f.annotation, seen)
+        for arg in typing.get_args(tp):
+            models(arg, seen)
+        return seen
+
+    defaulted = [
+        f"{model.__name__}.{field}"
+        for spec in CATALOG.values()
+        for model in models(spec.arguments, set())
+        for field, info in model.model_fields.items()
+        if not info.is_required()
+    ]
+    assert defaulted == []

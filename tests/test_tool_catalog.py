@@ -7,6 +7,7 @@ from collections.abc import Generator
 
 import jsonschema
 import pytest
+from pydantic import BaseModel
 
 from sixg.errors import UserError
 from sixg.tools import Effect, ToolContext, default_catalog, strict_schema_problems, tool
@@ -197,3 +198,31 @@ def test_misdeclared_tools_are_refused_at_declaration():
         tool(Effect.CONFIGURATION)(configuring_reader)
     with pytest.raises(UserError, match="latency_s"):
         tool(Effect.REASONING)(configuring_reader)
+
+
+class _Spot(BaseModel):
+    x: float
+    z: float = 1.5
+
+
+def test_a_defaulted_argument_is_refused_at_declaration():
+    """A parameter or nested field with a default would be optional to validation but required by the strict
+    schema, so declaring one fails and says how to fix it."""
+    def with_default(ctx: ToolContext, speed: float = 5.0) -> int:
+        """Fly.
+
+        Args:
+            speed: How fast.
+        """
+
+    def with_nested_default(ctx: ToolContext, spot: _Spot) -> int:
+        """Look.
+
+        Args:
+            spot: Where.
+        """
+
+    with pytest.raises(UserError, match="speed of the arguments has a default"):
+        tool(Effect.REASONING, latency_s=0.1)(with_default)
+    with pytest.raises(UserError, match=r"z of _Spot has a default.*`T \| None` with no default"):
+        tool(Effect.REASONING, latency_s=0.1)(with_nested_default)

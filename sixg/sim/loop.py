@@ -48,7 +48,7 @@ from sixg.errors import ModelBehaviorError, ResetNeeded, SimulationError, ToolRe
 from sixg.scenario import Scenario
 from sixg.schedule import Schedule
 from sixg.snapshot import ActionResult
-from sixg.tools.boundary import Boundary, ToolCall, ToolError, coerce_call
+from sixg.tools.boundary import Boundary, ToolCall, ToolError, identify
 from sixg.tools.catalog import Catalog, default_catalog
 from sixg.tools.registry import Effect, ToolContext, ToolSpec
 from sixg.world import World
@@ -223,7 +223,7 @@ class CoSimulation:
         try:
             bound = self.boundary.bind(raw)
         except ModelBehaviorError as exc:
-            name, call_id = _identify(raw)
+            name, call_id = identify(raw)
             return ToolResult(
                 tool=name, call_id=call_id, ok=False, error=ToolError.from_error(exc), t_called=t0, t_done=t0
             )
@@ -265,12 +265,3 @@ def _check_output(spec: ToolSpec, value: Any) -> None:
     # A tool returning something other than it declares is a bug in the tool, not the agent's fault.
     if isinstance(spec.output, type) and not isinstance(value, spec.output):
         raise TypeError(f"tool {spec.name} returned {type(value).__name__}, but declares {spec.output.__name__}")
-
-
-def _identify(raw: Any) -> tuple[str, str | None]:
-    """Name and id of a call that failed to bind, as far as they can be read."""
-    try:
-        call = coerce_call(raw)
-    except ModelBehaviorError:
-        return "", None
-    return call.name, call.id

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +36,9 @@ def encode_call(raw: Any) -> dict[str, Any]:
         return {"call": {"name": raw.name, "arguments": raw.arguments, "id": getattr(raw, "id", None)}}
     try:
         json.dumps(raw)  # NaN and Infinity are kept: Python's json reads them back
-    except (TypeError, ValueError):
-        return {"unserialisable": repr(raw)}
+    except (TypeError, ValueError, RecursionError):
+        # reprlib stops at a fixed depth and length, where repr() of a deeply nested value would recurse out.
+        return {"unserialisable": reprlib.repr(raw)}
     return {"object": raw}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,7 +27,9 @@ from sixg.errors import (
     ModelBehaviorError,
     ToolRefusedError,
     UnknownToolError,
+    ECHO_LIMIT,
     did_you_mean,
+    echo,
 )
 from sixg.scenario import Scenario
 from sixg.tools.catalog import Catalog
@@ -56,8 +59,30 @@ class ToolCall(Frozen):
 ErrorKind = Literal["malformed_call", "unknown_tool", "malformed_arguments", "invalid_arguments", "refused"]
 
 
+#: Longest error message an agent is shown; anything past it is cut with a note.
+MAX_MESSAGE = 2000
+#: Most problems one error lists (a call can have thousands of stray keys).
+MAX_PROBLEMS = 10
+#: Deepest nesting of objects and arrays the boundary reads. The strict schemas nest at
+#: most 10 objects, so no valid call comes near it; much deeper values would exhaust
+#: Python's recursion limit in the JSON encoder and decoder.
+MAX_NESTING = 32
+
+_PRINTABLE = frozenset(string.printable)
+
+
+def _plain(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` in printable ASCII (other characters escaped), at most ``limit`` characters and a note."""
+    if len(text) <= limit and _PRINTABLE.issuperset(text):
+        return text
+    escaped = "".join(c if c in _PRINTABLE else c.encode("unicode_escape").decode("ascii") for c in text[:limit])
+    if len(escaped) <= limit and len(text) <= limit:
+        return escaped
+    return escaped[:limit] + f" ... (cut at {limit} characters)"
+
+
 class ToolError(Frozen):
-    """Why a call failed, for the agent to read."""
+    """Why a call failed, for the agent to read (short, printable ASCII, whatever the call held)."""
 
     kind: ErrorKind
     message: str
@@ -75,7 +100,9 @@ class ToolError(Frozen):
         else:
             kind = "invalid_arguments"
         problems = error.problems if isinstance(error, InvalidArgumentsError) else ()
-        return cls(kind=kind, message=str(error), problems=problems)
+        return cls(
+            kind=kind, message=_plain(str(error)), problems=tuple(_plain(p, 200) for p in problems[:MAX_PROBLEMS])
+        )
 
 
 @dataclass(frozen=True)
@@ -98,17 +125,67 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON number")
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads would keep the last of two equal keys; which one the model meant is unknowable.
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _too_deep(value: Any, limit: int = MAX_NESTING) -> bool:
+    """Whether ``value`` nests dicts and lists more than ``limit`` deep (iteratively: no recursion to exhaust)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping):
+            children = node.values()
+        elif isinstance(node, (list, tuple)):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _nested_too_deeply(what: str, *, whole_call: bool = False) -> MalformedCallError:
+    return MalformedCallError(
+        f"{what} is nested too deeply to read (more than {MAX_NESTING} levels of objects and arrays; "
+        "no tool takes arguments that deep)",
+        whole_call=whole_call,
+    )
+
+
 def _load_object(text: str, what: str, *, whole_call: bool = False) -> dict[str, Any]:
     try:
-        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant) if text.strip() else {}
+        value = (
+            json.loads(text, parse_float=_finite, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+            if text.strip()
+            else {}
+        )
     except RecursionError:
-        raise MalformedCallError(f"{what} is nested too deeply to read", whole_call=whole_call) from None
+        raise _nested_too_deeply(what, whole_call=whole_call) from None
+    except _DuplicateKey as dup:
+        raise MalformedCallError(
+            f"duplicate argument {echo(dup.key)} in {what}; send each name once per object", whole_call=whole_call
+        ) from None
     except ValueError as exc:  # json.JSONDecodeError is a ValueError too
         raise MalformedCallError(
             f"{what} is not valid JSON ({exc}); send a JSON object", whole_call=whole_call
         ) from None
     if not isinstance(value, dict):
         raise MalformedCallError(f"{what} must be a JSON object, not {type(value).__name__}", whole_call=whole_call)
+    if _too_deep(value):
+        raise _nested_too_deeply(what, whole_call=whole_call)
     return value
 
 
@@ -144,11 +221,27 @@ def coerce_call(raw: ToolCall | Mapping[str, Any] | str) -> ToolCall:
     return ToolCall(name=body["name"], arguments=arguments, id=call_id if isinstance(call_id, str) else None)
 
 
+def identify(raw: Any) -> tuple[str, str | None]:
+    """Name and id of a call that failed to bind, as far as they can be read.
+
+    A name that is no plausible tool name (too long, not printable ASCII) comes back as
+    :func:`~sixg.errors.echo` shows it, so a result never carries more of it than a message would.
+    """
+    try:
+        call = coerce_call(raw)
+    except ModelBehaviorError:
+        return "", None
+    name = call.name
+    if len(name) > ECHO_LIMIT or not (name.isascii() and name.isprintable()):
+        name = echo(name)
+    return name, call.id
+
+
 def _where(loc: tuple) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    return echo(out)
 
 
 def _describe(spec: ToolSpec, errors: list[dict[str, Any]]) -> list[str]:
@@ -158,17 +251,17 @@ def _describe(spec: ToolSpec, errors: list[dict[str, Any]]) -> list[str]:
         where = _where(loc)
         kind = e.get("type")
         if kind == "missing":
-            problems.append(f"missing argument {where!r}")
+            problems.append(f"missing argument {where}")
         elif kind == "extra_forbidden":
             hint = did_you_mean(str(loc[-1]), spec.parameters if len(loc) == 1 else ()).strip()
-            problems.append(f"unexpected argument {where!r}" + (f" ({hint[0].lower()}{hint[1:]})" if hint else ""))
+            problems.append(f"unexpected argument {where}" + (f" ({hint[0].lower()}{hint[1:]})" if hint else ""))
         elif kind in _SELF_EXPLAINED:
-            problems.append(f"argument {where!r}: {e.get('msg')}")
+            problems.append(f"argument {where}: {e.get('msg')}")
         else:
             got = e.get("input")
             shown = json.dumps(got)[:60] if isinstance(got, (int, float, str, bool, type(None))) else type(got).__name__
             problems.append(
-                f"argument {where!r}: {e.get('msg')} (got {shown})" if where else f"{e.get('msg')} (got {shown})"
+                f"argument {where}: {e.get('msg')} (got {shown})" if loc else f"{e.get('msg')} (got {shown})"
             )
     return problems
 
@@ -203,21 +296,26 @@ class Boundary:
         """Validate ``raw`` into a call of a known tool; raise a ModelBehaviorError otherwise."""
         call = coerce_call(raw)
         spec = self.catalog.lookup(call.name)
+        what = f"the arguments object of {spec.name}"
         if isinstance(call.arguments, str):
             text = call.arguments
-            _load_object(text, f"the arguments object of {spec.name}")
+            _load_object(text, what)
         else:
+            if _too_deep(call.arguments):
+                raise _nested_too_deeply(what)
             try:
                 text = call.arguments_text()
             except (ValueError, TypeError) as exc:
-                raise MalformedCallError(f"the arguments of {spec.name} cannot be written as JSON ({exc})") from None
+                raise MalformedCallError(f"{what} cannot be written as JSON ({exc})") from None
         if not text.strip():
             text = "{}"
         try:
             args = spec.arguments.model_validate_json(text, strict=True, context=self._context)
         except ValidationError as exc:
             problems = _describe(spec, exc.errors(include_url=False))
-            listing = "; ".join(problems)
+            listing = "; ".join(problems[:MAX_PROBLEMS])
+            if len(problems) > MAX_PROBLEMS:
+                listing += f"; and {len(problems) - MAX_PROBLEMS} more"
             raise InvalidArgumentsError(
                 f"{len(problems)} problem(s) with the arguments of {spec.name}: {listing}{'' if listing.endswith('?') else '.'} Expected {signature(spec)}.",
                 problems=tuple(problems),

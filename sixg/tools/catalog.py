@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import ModuleType
 from typing import Any
 
-from sixg.errors import UnknownToolError, UserError, did_you_mean
+from sixg.errors import UnknownToolError, UserError, did_you_mean, echo
 from sixg.tools.registry import Effect, ToolSpec
 
 _EFFECT_ORDER = {Effect.OBSERVATION: 0, Effect.REASONING: 1, Effect.CONFIGURATION: 2}
@@ -46,7 +46,7 @@ class Catalog(Mapping[str, ToolSpec]):
             return self._tools[name]
         except (KeyError, TypeError):
             raise UnknownToolError(
-                f"unknown tool {name!r}.{did_you_mean(str(name), self._tools)} The catalog has {len(self)} tools; call one of them by its exact name."
+                f"unknown tool {echo(str(name))}.{did_you_mean(str(name), self._tools)} The catalog has {len(self)} tools; call one of them by its exact name."
             ) from None
 
     def by_effect(self, effect: Effect) -> list[ToolSpec]:

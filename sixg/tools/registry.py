@@ -146,14 +146,13 @@ def tool(effect: Effect, *, latency_s: float | None = None) -> Callable[[Callabl
             raise UserError(f"tool {name}: Args: documents parameters it does not have: {sorted(extra)}")
         arguments = create_model(f"{name}_arguments", __base__=_Arguments, **fields)
         description = doc.description + (f"\n\nReturns: {doc.returns}" if doc.returns else "")
+        try:
+            parameters = strict_json_schema(arguments.model_json_schema())
+        except ValueError as exc:
+            raise UserError(f"tool {name}: {exc}") from None
         schema = {
             "type": "function",
-            "function": {
-                "name": name,
-                "description": description,
-                "parameters": strict_json_schema(arguments.model_json_schema()),
-                "strict": True,
-            },
+            "function": {"name": name, "description": description, "parameters": parameters, "strict": True},
         }
         return ToolSpec(
             name=name,
