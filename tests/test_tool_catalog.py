@@ -222,7 +222,7 @@ def test_a_defaulted_argument_is_refused_at_declaration():
             spot: Where.
         """
 
-    with pytest.raises(UserError, match="speed of the arguments has a default"):
+    with pytest.raises(UserError, match="tool with_default: speed has a default"):
         tool(Effect.REASONING, latency_s=0.1)(with_default)
-    with pytest.raises(UserError, match=r"z of _Spot has a default.*`T \| None` with no default"):
+    with pytest.raises(UserError, match=r"_Spot.z has a default.*`T \| None` with no default"):
         tool(Effect.REASONING, latency_s=0.1)(with_nested_default)

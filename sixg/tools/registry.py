@@ -40,7 +40,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from sixg.errors import UserError
-from sixg.tools.schema import parse_docstring, strict_json_schema
+from sixg.tools.schema import defaulted_fields, parse_docstring, strict_json_schema
 from sixg.world import World
 
 
@@ -146,10 +146,14 @@ def tool(effect: Effect, *, latency_s: float | None = None) -> Callable[[Callabl
             raise UserError(f"tool {name}: Args: documents parameters it does not have: {sorted(extra)}")
         arguments = create_model(f"{name}_arguments", __base__=_Arguments, **fields)
         description = doc.description + (f"\n\nReturns: {doc.returns}" if doc.returns else "")
-        try:
-            parameters = strict_json_schema(arguments.model_json_schema())
-        except ValueError as exc:
-            raise UserError(f"tool {name}: {exc}") from None
+        defaulted = defaulted_fields(arguments.model_json_schema())
+        if defaulted:
+            raise UserError(
+                f"tool {name}: {', '.join(defaulted)} {'has a default' if len(defaulted) == 1 else 'have defaults'}, "
+                "so validation would accept it absent while the strict schema requires it; require it, or declare it "
+                "`T | None` with no default (null when not given)"
+            )
+        parameters = strict_json_schema(arguments.model_json_schema())
         schema = {
             "type": "function",
             "function": {"name": name, "description": description, "parameters": parameters, "strict": True},

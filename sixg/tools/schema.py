@@ -7,9 +7,9 @@ pydantic JSON schema into OpenAI's strict function-calling subset:
 * every ``$ref`` inlined (strict mode forbids siblings next to a reference, and a
   self-contained schema is easier for small models);
 * every object closed (``additionalProperties: false``) with all its properties
-  required; a field that may be absent is nullable instead. A field with a default
-  is refused: validation would accept it absent while the schema requires it, and
-  the model would be told of a value it never sent;
+  required; a field that may be absent is nullable instead (so a field with a
+  default disagrees with its schema: :func:`defaulted_fields` finds them, and tool
+  declarations refuse them);
 * keywords strict mode does not accept (titles, defaults, string lengths) dropped,
   string length limits kept as words in the description. Validation still enforces
   them, since it goes through the same pydantic model.
@@ -125,14 +125,6 @@ def strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
             note = " and ".join(limits).capitalize() + "."
             node["description"] = f"{node['description']} {note}" if node.get("description") else note
         if node.get("type") == "object" or "properties" in node:
-            defaulted = sorted(k for k, v in node.get("properties", {}).items() if isinstance(v, dict) and "default" in v)
-            if defaulted:
-                raise ValueError(
-                    f"{', '.join(defaulted)} of {seen[-1] if seen else 'the arguments'} "
-                    f"{'has a default' if len(defaulted) == 1 else 'have defaults'}, so validation would accept it "
-                    "absent while the strict schema requires it; require it, or declare it `T | None` with no default "
-                    "(null when not given)"
-                )
             props = {k: walk(v, seen) for k, v in node.get("properties", {}).items()}
             node["type"] = "object"
             node["properties"] = props
@@ -149,6 +141,32 @@ def strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
         return node
 
     return walk(schema, ())
+
+
+def defaulted_fields(schema: dict[str, Any]) -> list[str]:
+    """Fields of a pydantic JSON schema that have defaults, as ``Type.field`` (``field`` at the top level).
+
+    Validation accepts such a field absent, while the strict schema lists it as
+    required; a model that leaves it out would be told of a value it never sent.
+    """
+    found = []
+
+    def visit(node: Any, owner: str) -> None:
+        if isinstance(node, dict):
+            for name, sub in node.get("properties", {}).items():
+                if isinstance(sub, dict) and "default" in sub:
+                    found.append(f"{owner}.{name}" if owner else name)
+            for key, sub in node.items():
+                if key != "$defs":
+                    visit(sub, owner)
+        elif isinstance(node, list):
+            for sub in node:
+                visit(sub, owner)
+
+    visit(schema, "")
+    for name, definition in schema.get("$defs", {}).items():
+        visit(definition, name)
+    return sorted(set(found))
 
 
 def strict_schema_problems(schema: dict[str, Any]) -> list[str]:
