@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -339,3 +340,90 @@ def test_a_crashing_model_is_an_errored_episode_not_a_stopped_run(tmp_path):
     assert len(eps) == 2 and len(errors) == 1
     assert errors[0].startswith("RecursionError: maximum recursion depth exceeded (at test_bench.py:")
     assert len(read_results(tmp_path / "buggy")) == 2
+
+
+def _shipped_slice(tmp_path, n: int = 4):
+    """A small benchmark file (the first L1 and L2 tasks of the shipped one), for runs through the command line."""
+    from sixg.bench.build import fingerprint
+
+    shipped = load_benchmark()
+    tasks = [t for t in shipped.tasks if t.tier == "L1"][: n // 2] + [t for t in shipped.tasks if t.tier == "L2"][: n // 2]
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps({"version": shipped.version, "tasks": [t.model_dump(mode="json") for t in tasks], "fingerprint": fingerprint(tasks), "validation_ids": []}))
+    return path
+
+
+def test_a_narrower_run_gets_its_own_folder_and_cannot_overwrite_another(tmp_path, monkeypatch, capsys):
+    """`--tier`/`--limit` runs are named by what they cover; pointing one at another run's folder is refused;
+    repeating a finished run says it had nothing left to run."""
+    from sixg.bench.__main__ import main
+
+    bench = _shipped_slice(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--agent", "reference", "--benchmark", str(bench)]) == 0
+    assert main(["run", "--agent", "reference", "--benchmark", str(bench), "--tier", "L1", "--limit", "1"]) == 0
+    full, narrow = tmp_path / "runs/bench/reference-surrogate", tmp_path / "runs/bench/reference-surrogate-L1-limit1"
+    assert json.loads((full / "summary.json").read_text())["episodes"] == 4
+    assert json.loads((narrow / "summary.json").read_text())["episodes"] == 1
+    capsys.readouterr()
+
+    assert main(["run", "--agent", "reference", "--benchmark", str(bench), "--tier", "L2", "--out", str(full)]) == 2
+    assert "holds a run of other tasks (every task, one trial: 4 tasks) than this one (tier L2: 2 tasks)" in capsys.readouterr().err
+    assert json.loads((full / "summary.json").read_text())["episodes"] == 4
+
+    assert main(["run", "--agent", "reference", "--benchmark", str(bench)]) == 0
+    printed = capsys.readouterr()
+    assert f"all 4 episode(s) already finished in {Path('runs/bench/reference-surrogate')}" in printed.err
+    assert "success rate in %" in printed.out and "95 % Wilson interval" in printed.out and "SPL: success weighted by path length" in printed.out
+    assert '"verified": false' in printed.out
+
+
+def test_report_refuses_runs_that_cover_different_tasks(tmp_path, monkeypatch, capsys):
+    """`bench report` does not put a one-tier run beside a whole run: it names what each covers instead."""
+    from sixg.bench.__main__ import main
+
+    bench = _shipped_slice(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--agent", "reference", "--benchmark", str(bench)]) == 0
+    assert main(["run", "--agent", "random", "--benchmark", str(bench), "--tier", "L1"]) == 0
+    capsys.readouterr()
+    assert main(["report", "runs/bench/reference-surrogate", "runs/bench/random-surrogate-L1"]) == 2
+    err = capsys.readouterr().err
+    assert "cover different tasks" in err and "4 tasks (L1 2, L2 2)" in err and "2 tasks (L1 2)" in err
+
+
+def test_the_tier_plot_draws_no_bar_for_a_tier_a_run_did_not_cover(tmp_path, monkeypatch):
+    """A run of L1 only shows one bar, not a 0 % bar for L2 and L3."""
+    import matplotlib.pyplot as plt
+
+    from sixg.bench.run import plot_tiers
+
+    figures = []
+    monkeypatch.setattr(plt, "close", figures.append)
+    tasks = _small(2)
+    eps = run(tasks, make_agent=lambda: make_agent("reference"), make_env=lambda: NetOpsEnv(backend="surrogate"), out=tmp_path, meta={"agent": "reference", "backend": "surrogate"})
+    plot_tiers({"reference": summarise(eps)}, tmp_path / "t.png", title="L1 only")
+    (ax,) = figures[0].axes
+    assert len(ax.patches) == 1 and ax.patches[0].get_height() == pytest.approx(100.0)
+
+
+def test_a_run_whose_episodes_all_errored_exits_non_zero(tmp_path, monkeypatch, capsys):
+    """When no episode could be scored the command prints why and exits 1 instead of a table with SR 0."""
+    from sixg.bench.__main__ import main
+
+    bench = _shipped_slice(tmp_path, n=2)
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", "--agent", "react-openai", "--agent-arg", "model=m", "--agent-arg", "base_url=http://127.0.0.1:9/v1", "--agent-arg", "max_retries=0", "--benchmark", str(bench)]
+    assert main(argv) == 1
+    printed = capsys.readouterr()
+    assert "every episode ended in an error (2)" in printed.err and "| react-openai |" not in printed.out
+
+
+def test_show_json_prints_only_json(capsys):
+    """`bench show --json` output parses as one JSON document with the counts and the build report."""
+    from sixg.bench.__main__ import main
+
+    assert main(["show", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["tasks"] == sum(n for tiers in doc["tasks_per_domain_and_tier"].values() for n in tiers.values())
+    assert "verification" in doc

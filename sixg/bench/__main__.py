@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument("--json", type=Path, help="write the rows as JSON here")
     s = sub.add_parser("show", help="what the benchmark holds")
     s.add_argument("--benchmark", type=Path, help="benchmark file (default: the shipped one)")
-    s.add_argument("--json", action="store_true", help="also print the build report (de-duplication, probe, verification) as JSON")
+    s.add_argument("--json", action="store_true", help="print only JSON: the counts and the whole build report (de-duplication, probe, verification)")
     b = sub.add_parser("build", help="draw, de-duplicate and verify the benchmark, and write its file")
     b.add_argument("--variants", type=positive_int, default=2, help="tasks per family and seed")
     b.add_argument("--verify", default="surrogate,ns3", help="backends on which every reference must succeed")
@@ -51,49 +51,30 @@ def main(argv: list[str] | None = None) -> int:
     return run_command(lambda: commands[args.command](args), interrupted=resumable if args.command == "run" else "nothing was written")
 
 
-def select_tasks(bench, *, subset: str = "all", tier: str | None = None, domain: str | None = None, limit: int | None = None):
-    tasks = bench.tasks
-    if subset == "validation":
-        ids = set(bench.validation_ids)
-        tasks = [t for t in tasks if t.id in ids]
-    if tier:
-        tasks = [t for t in tasks if t.tier == tier]
-    if domain:
-        tasks = [t for t in tasks if t.domain == domain]
-    if limit:
-        # Spread a quick look over tiers and domains rather than taking the first ones.
-        tasks = sorted(tasks, key=lambda t: (hash_order(t.id)))[:limit]
-    return tasks
-
-
-def hash_order(task_id: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(task_id.encode()).hexdigest()
-
-
 def _run(args) -> int:
     from tqdm import tqdm
 
     from sixg.agents import make_agent
     from sixg.bench.build import load_benchmark
-    from sixg.bench.run import plot_tiers, progress_hooks, run, summarise, table
+    from sixg.bench.run import TABLE_LEGEND, Selection, plot_tiers, progress_hooks, run, summarise, table
     from sixg.errors import UserError
     from sixg.sim.env import NetOpsEnv
 
     bench = load_benchmark(args.benchmark)
-    tasks = select_tasks(bench, subset=args.subset, tier=args.tier, domain=args.domain, limit=args.limit)
+    selection = Selection(subset=args.subset, tier=args.tier, domain=args.domain, limit=args.limit, trials=args.trials)
+    tasks = selection.tasks(bench)
     if not tasks:
-        raise UserError("no tasks match the selection")
+        raise UserError(f"no tasks match the selection ({selection.describe()})")
     kwargs = agent_args(args.agent_arg)
     make_agent(args.agent, **kwargs)  # fail fast on a bad id or argument, before any episode
-    out = args.out or Path("runs") / "bench" / f"{args.agent}-{args.backend}"
+    out = args.out or Path("runs") / "bench" / f"{args.agent}-{args.backend}{selection.suffix()}"
     meta = {
         "agent": args.agent,
         "agent_args": kwargs,
         "backend": args.backend,
         "benchmark_version": bench.version,
         "benchmark_fingerprint": bench.meta.get("fingerprint"),
+        "selection": selection.record(tasks),
     }
     bar = tqdm(total=len(tasks) * args.trials, unit="episode", desc=f"{args.agent} on {args.backend}")
     try:
@@ -105,31 +86,38 @@ def _run(args) -> int:
             meta=meta,
             trials=args.trials,
             workers=args.workers,
-            **progress_hooks(bar),
+            **progress_hooks(bar, out=out),
         )
     finally:
         bar.close()
     summary = summarise(episodes, ks=tuple(range(1, args.trials + 1)))
     summary.update(meta)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if not summary["episodes"]:
+        print(f"every episode ended in an error ({summary['errors']}), so there is nothing to score; the errors are in {out / 'results.jsonl'}; fix the cause and rerun the same command", file=sys.stderr)
+        return 1
     plot = plot_tiers({args.agent: summary}, out / "tiers.png", title=f"6GAgentBench v{bench.version}: {args.agent} on {args.backend}")
-    print(f"\n6GAgentBench v{bench.version}, {len(tasks)} task(s) x {args.trials} trial(s), backend {args.backend}")
+    covered = "" if selection.everything else f" ({selection.describe()})"
+    print(f"\n6GAgentBench v{bench.version}, {len(tasks)} task(s) x {args.trials} trial(s){covered}, backend {args.backend}")
     print(table({args.agent: summary}))
     if args.trials > 1:
         print("SR and SPL from the first trial of each task; pass^k over all trials: " + ", ".join(f"k={k} {100 * v:.1f}" for k, v in summary["pass_k"].items()))
-    if summary["errors"]:
-        print(f"\n{summary['errors']} episode(s) ended in an error and were not scored; rerun to retry them", file=sys.stderr)
+    print(f"\n{TABLE_LEGEND}")
     print(f"\nwrote {out / 'results.jsonl'}, {out / 'summary.json'} and {plot}")
+    if summary["errors"]:
+        print(f"\n{summary['errors']} episode(s) ended in an error and were not scored; rerun the same command to retry them", file=sys.stderr)
+        return 1
     return 0
 
 
 def _report(args) -> int:
-    from sixg.bench.run import plot_tiers, read_summaries, table
+    from sixg.bench.run import TABLE_LEGEND, plot_tiers, read_summaries, table
 
     rows, notes = read_summaries(args.runs)
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
     print(table(rows))
+    print(f"\n{TABLE_LEGEND}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
@@ -149,8 +137,12 @@ def _show(args) -> int:
 
     bench = load_benchmark(args.benchmark)
     m = bench.meta
-    print(f"6GAgentBench v{bench.version}: {len(bench.tasks)} tasks (fingerprint {m.get('fingerprint')}), validation subset {len(bench.validation_ids)}")
     cells = Counter((t.domain, t.tier) for t in bench.tasks)
+    if args.json:
+        tasks = {d: {t: n for (d2, t), n in sorted(cells.items()) if d2 == d} for d in sorted({d for d, _ in cells})}
+        print(json.dumps({"version": bench.version, "tasks": len(bench.tasks), "tasks_per_domain_and_tier": tasks, **m}, indent=2))
+        return 0
+    print(f"6GAgentBench v{bench.version}: {len(bench.tasks)} tasks (fingerprint {m.get('fingerprint')}), validation subset {len(bench.validation_ids)}")
     per_tier = Counter(t.tier for t in bench.tasks)
     per_domain = Counter(t.domain for t in bench.tasks)
     tiers = sorted(per_tier)
@@ -178,8 +170,6 @@ def _show(args) -> int:
         reasons = Counter(str(r).split("; ")[0] for r in (v.get("dropped_examples") or {}).values())
         why = "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3))
         print(f"verified on {backend}: {v.get('verified', '?')} kept, {v.get('dropped', '?')} dropped" + (f" (first examples: {why})" if why else ""))
-    if args.json:
-        print(json.dumps(m, indent=2))
     return 0
 
 

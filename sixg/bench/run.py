@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sixg.bench.scoring import Outcome, breakdown, pass_k_table
+from sixg.bench.scoring import TIERS, Outcome, breakdown, pass_k_table
 from sixg.bench.tasks import Task, judge
 from sixg.errors import SixgError, UserError
 from sixg.parallel import run_workers
@@ -30,6 +30,70 @@ META = "run.json"
 
 def episode_seed(task_id: str, trial: int) -> int:
     return int(hashlib.sha256(f"{task_id}/{trial}".encode()).hexdigest()[:8], 16) % (2**31 - 1) + 1
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which tasks of a benchmark a run covers, and how many trials of each.
+
+    A run is named by its selection (:meth:`suffix`), so a narrower run never lands in the
+    folder of the full one, and a folder holding one selection refuses to resume another.
+    """
+
+    subset: str = "all"
+    tier: str | None = None
+    domain: str | None = None
+    limit: int | None = None
+    trials: int = 1
+
+    def tasks(self, bench) -> list[Task]:
+        """The selected tasks of ``bench``: the subset, then tier and domain, then at most ``limit``
+        of them spread over tiers and domains (by a hash of the id, not the first ones)."""
+        tasks = list(bench.tasks)
+        if self.subset == "validation":
+            ids = set(bench.validation_ids)
+            tasks = [t for t in tasks if t.id in ids]
+        if self.tier:
+            tasks = [t for t in tasks if t.tier == self.tier]
+        if self.domain:
+            tasks = [t for t in tasks if t.domain == self.domain]
+        if self.limit:
+            tasks = sorted(tasks, key=lambda t: hashlib.sha256(t.id.encode()).hexdigest())[: self.limit]
+        return tasks
+
+    @property
+    def everything(self) -> bool:
+        """Every task of the benchmark, once."""
+        return self == Selection()
+
+    def suffix(self) -> str:
+        """The part of a run's default folder name that says what it covers ("" for the whole benchmark)."""
+        parts = [self.subset if self.subset != "all" else None, self.tier, self.domain]
+        parts += [f"limit{self.limit}" if self.limit else None, f"trials{self.trials}" if self.trials > 1 else None]
+        return "".join(f"-{p}" for p in parts if p)
+
+    def describe(self) -> str:
+        """In words, e.g. "tier L1, at most 20 tasks, 3 trials"."""
+        parts = [f"the {self.subset} subset" if self.subset != "all" else None, f"tier {self.tier}" if self.tier else None]
+        parts += [f"domain {self.domain}" if self.domain else None, f"at most {self.limit} tasks" if self.limit else None]
+        parts += [f"{self.trials} trials" if self.trials > 1 else None]
+        return ", ".join(p for p in parts if p) or "every task, one trial"
+
+    def record(self, tasks: Sequence[Task]) -> dict:
+        """What ``run.json`` and ``summary.json`` keep of the selection, with the tasks it picked
+        (per tier, and a hash of their ids) so that runs can be compared on what they cover."""
+        ids = "\n".join(sorted(t.id for t in tasks))
+        per_tier = {tier: sum(1 for t in tasks if t.tier == tier) for tier in TIERS}
+        return {
+            "subset": self.subset,
+            "tier": self.tier,
+            "domain": self.domain,
+            "limit": self.limit,
+            "trials": self.trials,
+            "tasks": len(tasks),
+            "tasks_per_tier": {k: v for k, v in per_tier.items() if v},
+            "tasks_sha256": hashlib.sha256(ids.encode()).hexdigest()[:16],
+        }
 
 
 @dataclass
@@ -154,12 +218,27 @@ def _check_meta(out: Path, meta: dict) -> None:
     if path.is_file():
         old = json.loads(path.read_text())
         keys = ("agent", "backend", "benchmark_version", "benchmark_fingerprint")
+        # Runs written before selections were recorded carry none: they are not compared on it.
+        keys += ("selection",) if "selection" in old else ()
         clash = {k: (old.get(k), meta.get(k)) for k in keys if old.get(k) != meta.get(k)}
+        if "selection" in clash:
+            held, asked = (_selection_text(x) for x in clash.pop("selection"))
+            raise UserError(
+                f"{out} holds a run of other tasks ({held}) than this one ({asked}); pass another --out, "
+                "or leave --out out so the run is named by what it covers, or repeat the first selection to resume it"
+            )
         if clash:
             raise UserError(f"{out} holds a run with other settings {clash} (existing, requested); use another --out or the same settings to resume")
     else:
         out.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def _selection_text(record: dict | None) -> str:
+    if not record:
+        return "no recorded selection"
+    sel = Selection(**{k: record.get(k, v) for k, v in Selection().record([]).items() if k in Selection.__dataclass_fields__})
+    return f"{sel.describe()}: {record.get('tasks', '?')} tasks"
 
 
 GIVE_UP_AFTER = 3  # episodes that all end in an error, with none finished, before a run stops
@@ -248,9 +327,9 @@ def run(
     return [e for e in read_results(out) if e.task_id in ids]
 
 
-def progress_hooks(bar) -> dict[str, Callable]:
+def progress_hooks(bar, *, out: Path | None = None) -> dict[str, Callable]:
     """:func:`run`'s ``on_resume``, ``on_warning`` and ``on_episode`` for a tqdm bar: finished episodes
-    move it, episode errors and warnings are written above it."""
+    move it, episode errors and warnings are written above it, and a resumed run says so."""
     lock = threading.Lock()
 
     def on_episode(ep: Episode) -> None:
@@ -259,7 +338,15 @@ def progress_hooks(bar) -> dict[str, Callable]:
             if ep.error:
                 bar.write(f"{ep.task_id}: {ep.error}")
 
-    return {"on_resume": bar.update, "on_warning": lambda text: bar.write(f"warning: {text}", file=sys.stderr), "on_episode": on_episode}
+    def on_resume(done: int) -> None:
+        bar.update(done)
+        where = f" in {out}" if out is not None else ""
+        if done and done >= (bar.total or 0):
+            bar.write(f"all {done} episode(s) already finished{where}: nothing to run, the results are read back", file=sys.stderr)
+        elif done:
+            bar.write(f"resuming{where}: {done} of {bar.total} episode(s) already finished", file=sys.stderr)
+
+    return {"on_resume": on_resume, "on_warning": lambda text: bar.write(f"warning: {text}", file=sys.stderr), "on_episode": on_episode}
 
 
 def summarise(episodes: Sequence[Episode], *, ks: Sequence[int] = (1, 2, 3)) -> dict:
@@ -308,7 +395,25 @@ def read_summaries(run_dirs: Sequence[Path]) -> tuple[dict[str, dict], list[str]
         seen = {str(s.get(key)) for _, s in summaries}
         if len(seen) > 1:
             notes.append(f"the runs were scored on different {key.replace('_', ' ')}s ({', '.join(sorted(seen))}): rows are not comparable")
+    covers = {d: _coverage(s) for d, s in summaries}
+    if len({json.dumps(c, sort_keys=True) for c in covers.values()}) > 1:
+        listed = "; ".join(f"{d}: {_coverage_text(c)}" for d, c in covers.items())
+        raise UserError(f"the runs cover different tasks, so their rows would not compare ({listed}); report runs of the same selection together")
     return rows, notes
+
+
+def _coverage(summary: dict) -> dict:
+    """What a run covered: its selection's tasks (hash and per tier) and trials; for a run written
+    before selections were recorded, the scored first-trial episodes per tier."""
+    sel = summary.get("selection")
+    if sel and "tasks_sha256" in sel:
+        return {"tasks_per_tier": sel["tasks_per_tier"], "tasks": sel["tasks_sha256"], "trials": sel.get("trials", 1)}
+    return {"tasks_per_tier": {t: d["n"] for t, d in summary["tiers"].items()}}
+
+
+def _coverage_text(c: dict) -> str:
+    tiers = ", ".join(f"{t} {n}" for t, n in c["tasks_per_tier"].items()) or "no tasks"
+    return f"{sum(c['tasks_per_tier'].values())} tasks ({tiers})" + (f" x {c['trials']} trials" if c.get("trials", 1) > 1 else "")
 
 
 def table(rows: dict[str, dict]) -> str:
@@ -327,8 +432,18 @@ def table(rows: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+#: What the table's columns mean, printed under it.
+TABLE_LEGEND = """\
+L1, L2, L3, SR: success rate in % (tiers by reference length: L1 <= 3 steps, L2 4-7, L3 >= 8; '-': no task of that tier)
+[a-b]: 95 % Wilson interval of the SR
+SPL: success weighted by path length, in % (reference length / max(reference length, calls made), averaged over episodes)
+"verified" in results.jsonl: the episode ended on a confirming verification call; tasks whose intent asks for
+  none succeed without one, so a successful episode can show "verified": false"""
+
+
 def plot_tiers(rows: dict[str, dict], path: Path, *, title: str) -> Path:
-    """Grouped bars of SR per tier with 95 % intervals, one group per agent."""
+    """Grouped bars of SR per tier with 95 % intervals, one group per agent; a tier a run did not
+    cover gets no bar (not a 0 % one)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -341,15 +456,18 @@ def plot_tiers(rows: dict[str, dict], path: Path, *, title: str) -> Path:
     width = 0.26
     x = np.arange(len(names))
     for k, tier in enumerate(tiers):
-        vals, lo, hi = [], [], []
-        for n in names:
+        at, vals, lo, hi = [], [], [], []
+        for i, n in enumerate(names):
             d = rows[n].get("tiers", {}).get(tier)
-            v = d["sr"] if d else 0.0
+            if not d or not d.get("n", 1):
+                continue
+            v = d["sr"]
+            at.append(x[i] + (k - 1) * width)
             vals.append(100 * v)
             # Clamp: at 0 % or 100 % the interval's edge equals the rate up to rounding.
-            lo.append(max(0.0, 100 * (v - d["sr_ci"][0])) if d else 0)
-            hi.append(max(0.0, 100 * (d["sr_ci"][1] - v)) if d else 0)
-        ax.bar(x + (k - 1) * width, vals, width, yerr=[lo, hi], capsize=3, label=tier)
+            lo.append(max(0.0, 100 * (v - d["sr_ci"][0])))
+            hi.append(max(0.0, 100 * (d["sr_ci"][1] - v)))
+        ax.bar(at, vals, width, yerr=[lo, hi], capsize=3, label=tier, color=f"C{k}")
     ax.set_xticks(x, names, rotation=15)
     ax.set_ylabel("success rate (%)")
     ax.set_ylim(0, 105)
