@@ -64,6 +64,8 @@ class DualVerdict:
     ns3_state: NetworkState
     #: Per-window mean |surrogate - ns-3| of each dimension over the episode.
     mean_abs_gap: dict[str, float]
+    #: Each window: time, the surrogate's and ns-3's state, their gap.
+    windows: tuple[dict[str, Any], ...] = ()
 
     @property
     def agree(self) -> bool:
@@ -112,6 +114,7 @@ class DualVerdict:
             "kpi_gap": self.kpi_gap(),
             "mean_abs_gap": self.mean_abs_gap,
             "disagreement": self.cause(task),
+            "windows": list(self.windows),
         }
 
 
@@ -133,6 +136,7 @@ def judge_both(task: Task, env, *, confirmed: bool) -> DualVerdict:
         surrogate_state=world.sustained_state(),
         ns3_state=shadow.sustained_state(),
         mean_abs_gap=mean_gap,
+        windows=tuple(backend.windows),
     )
 
 
