@@ -28,10 +28,8 @@ from sixg.errors import (
 )
 from sixg import errors as _errors
 from sixg.scenario import Scenario
-from sixg.snapshot import ActionResult, Snapshot
+from sixg.snapshot import WARMUP_S, WINDOW_S, ActionResult, Snapshot
 
-DEFAULT_WINDOW_S = 0.5
-from sixg.backends.base import DEFAULT_WARMUP_S  # noqa: E402  (shared by every backend)
 
 
 class Ns3Worker:
@@ -45,7 +43,7 @@ class Ns3Worker:
             snap, results = w.advance(0.5, [SwitchSlice(slice="URLLC")])
     """
 
-    def __init__(self, *, window_s: float = DEFAULT_WINDOW_S, warmup_s: float = DEFAULT_WARMUP_S, timeout_s: float = 600.0):
+    def __init__(self, *, window_s: float = WINDOW_S, warmup_s: float = WARMUP_S, timeout_s: float = 600.0):
         if window_s <= 0:
             raise UserError(f"window_s must be positive, got {window_s}")
         self.window_s = window_s

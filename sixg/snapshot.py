@@ -13,6 +13,13 @@ from pydantic import Field
 
 from sixg.domain import Frozen, NetworkState, Position, SliceType
 
+#: Simulated seconds of one measurement window: every backend advances and measures the
+#: network in windows of this length unless told otherwise (the surrogate was trained on it).
+WINDOW_S = 0.5
+#: Simulated seconds every backend runs before episode time 0 (attach, queues settle, UAVs
+#: already under way), so all backends start an episode from the same moment.
+WARMUP_S = 1.5
+
 
 class FlowKpi(Frozen):
     """One-way KPIs of a group of flows over the window (from FlowMonitor on ns-3)."""

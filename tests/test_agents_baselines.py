@@ -71,14 +71,24 @@ def test_baselines_are_registered_by_id():
         assert isinstance(agent, cls) and agent.id == agent_id
 
 
-def test_briefing_reads_the_first_observation():
-    """The step budget, ids, area and stated SLA come from the environment's introduction."""
+def test_baselines_read_the_typed_briefing_not_the_text():
+    """A rule agent acts on the briefing the observation carries, whatever the introduction's wording."""
     env = toy_env()
-    obs, info = env.reset(seed=1, options={"scenario_seed": SEED, "max_steps": 9})
-    b = Briefing.read(obs)
+    text, info = env.reset(seed=1, options={"scenario_seed": SEED, "max_steps": 9})
+    b = info["briefing"]
     assert b.max_steps == 9 and b.gnbs == ("gnb-0", "gnb-1") and b.uavs == ("uav-0", "uav-1") and b.service_ue == "ue-0"
-    assert b.sla == info["goal"].sla and b.area == pytest.approx(env.sim.world.scenario.area, abs=0.5)
-    assert Briefing.read("no briefing here") == Briefing()
+
+    class Reworded(NetOpsEnv):
+        def reset(self, **kwargs):
+            _, info = super().reset(**kwargs)
+            return "An introduction worded some other way.", info
+
+    for agent in (ThresholdRuleAgent(), MapeKAgent(), DrlSlicingAgent(), RandomAgent()):
+        calls = [
+            [s["call"] for s in run_episode(e, agent, seed=1, options=congested(90.0)).trajectory.steps]
+            for e in (toy_env(), Reworded(backend=ToyBackend()))
+        ]
+        assert calls[0] == calls[1] and len(calls[0]) >= 1
 
 
 # --- Threshold-Rule --------------------------------------------------------------------------------------------
@@ -212,8 +222,8 @@ def random_facts(world, rng: random.Random) -> Facts:
     if rng.random() < 0.5:
         k.shaped[SliceType.EMBB] = 0.5
     gnbs = world.scenario.gnb_ids if rng.random() < 0.7 else world.scenario.gnb_ids[:1]
-    briefing = Briefing(max_steps=20, gnbs=gnbs, uavs=world.scenario.uav_ids, service_ue=service.ue)
-    return Facts.observe(rng.choice(INTENTS), briefing, tel, k)
+    briefing = Briefing(intent=rng.choice(INTENTS), max_steps=20, gnbs=gnbs, uavs=world.scenario.uav_ids, service_ue=service.ue)
+    return Facts.observe(briefing, tel, k)
 
 
 def test_every_mapek_rule_applies_somewhere_with_a_valid_call():
@@ -246,7 +256,7 @@ def test_every_mapek_rule_applies_somewhere_with_a_valid_call():
 def test_a_call_with_one_thing_wrong_does_not_bind():
     """The boundary the rule check relies on refuses a rule-built call with one argument changed."""
     env, world = started()
-    call = RULES[0].then[0](Facts.observe("Use URLLC.", Briefing(), telemetry(world), Knowledge()), {})
+    call = RULES[0].then[0](Facts.observe(Briefing(intent="Use URLLC."), telemetry(world), Knowledge()), {})
     args = json.loads(call.arguments_text())
     env.sim.boundary.bind(call)
     with pytest.raises(ModelBehaviorError, match="to_slice"):

@@ -9,7 +9,7 @@ from sixg.agents.base import Agent, Observation, ToolCall, agent_ids, make_agent
 
 register_agent("react-hf", "sixg.agents.llm.hf:HFReActAgent")
 register_agent("react-openai", "sixg.agents.llm.endpoint:OpenAIReActAgent")
-register_agent("reference", "sixg.agents.reference:ReferenceAgent")
+register_agent("reference", "sixg.bench.reference:ReferenceAgent")
 register_agent("threshold", "sixg.agents.rules:ThresholdRuleAgent")
 register_agent("mapek", "sixg.agents.rules:MapeKAgent")
 register_agent("drl", "sixg.agents.drl:DrlSlicingAgent")

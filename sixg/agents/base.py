@@ -1,6 +1,6 @@
 """The agent contract: whatever decides the next tool call (an LLM, a rule, an RL policy).
 
-An agent sees an :class:`Observation` after every step and answers with a raw
+An agent sees an :class:`~sixg.sim.briefing.Observation` after every step and answers with a raw
 :class:`ToolCall` -- exactly what a model would emit: a tool name and its arguments as
 JSON text, unvalidated. The tool boundary validates it; a malformed call is a failed
 step that costs the agent one step, never a crash. Returning ``None`` means the agent
@@ -14,34 +14,15 @@ import importlib
 import inspect
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
 
-from sixg.domain import NetworkState
 from sixg.errors import SixgError, UnknownIdError, UserError, did_you_mean
+from sixg.sim.briefing import Observation
 from sixg.tools.boundary import ToolCall
 
 __all__ = ["Agent", "Observation", "ToolCall", "agent_ids", "make_agent", "register_agent"]
-
-
-@dataclass(frozen=True)
-class Observation:
-    """What an agent gets back after each step (and at the start of an episode).
-
-    ``text`` is what a language model reads; ``state``/``tool_result`` are the same
-    information in structured form for rule-based and RL policies.
-    """
-
-    text: str
-    step: int
-    t: float
-    state: NetworkState | None = None
-    tool_name: str | None = None
-    tool_result: Any = None
-    error: str | None = None
-    info: dict = field(default_factory=dict)
 
 
 class Agent(abc.ABC):

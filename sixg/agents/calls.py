@@ -1,4 +1,4 @@
-"""What the baseline agents share: reading the episode's briefing, and building tool calls.
+"""What the baseline agents share: the episode's briefing, and building tool calls.
 
 The rule-based and RL baselines emit the same few calls (switch a slice, offload, resize a
 slice, shape background load, verify the SLA, log a decision). Building them in one place
@@ -9,16 +9,15 @@ null) and identical across agents.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sixg.domain import NetworkState, SLASpec, SliceType
-from sixg.tools.analysis import sla_from_text
+from sixg.sim.briefing import Briefing, Observation
 from sixg.tools.boundary import ToolCall
 
 __all__ = [
     "Briefing",
+    "briefing_of",
     "call",
     "degrade",
     "log_decision",
@@ -28,66 +27,9 @@ __all__ = [
     "verify",
 ]
 
-#: Every backend measures the network over half-second windows.
-WINDOW_S = 0.5
-#: Steps an agent assumes it has when the briefing does not say.
-DEFAULT_STEP_BUDGET = 8
-
-
-@dataclass(frozen=True)
-class Briefing:
-    """What the first observation of an episode tells: the step budget and the ids in the scenario."""
-
-    max_steps: int = DEFAULT_STEP_BUDGET
-    gnbs: tuple[str, ...] = ()
-    uavs: tuple[str, ...] = ()
-    service_ue: str | None = None
-    #: The SLA the episode says a verification must cover, when it says one.
-    sla: SLASpec | None = None
-    #: The operating area (xmin, ymin, xmax, ymax), metres.
-    area: tuple[float, float, float, float] | None = None
-
-    @classmethod
-    def read(cls, text: str) -> Briefing:
-        """Parse the environment's introduction (see :func:`sixg.sim.env._intro`); missing parts keep defaults."""
-
-        def ids(label: str, pattern: str) -> tuple[str, ...]:
-            m = re.search(rf"{label}:\s*([^\n.]*)", text)
-            return tuple(re.findall(pattern, m.group(1))) if m else ()
-
-        steps = re.search(r"You have (\d+) step", text)
-        service = re.search(r"Service UE:\s*((?:ue|uav)-\d+)", text)
-        return cls(
-            max_steps=int(steps.group(1)) if steps else DEFAULT_STEP_BUDGET,
-            gnbs=ids("Base stations", r"gnb-\d+"),
-            uavs=ids("UAVs", r"uav-\d+"),
-            service_ue=service.group(1) if service else None,
-            sla=_stated_sla(text),
-            area=_area(text),
-        )
-
-    def sla_for(self, intent: str, scenario_sla: SLASpec) -> SLASpec:
-        """The SLA to hold and verify: the one the episode states, else the intent's targets over the scenario's."""
-        return self.sla if self.sla is not None else sla_from_text(intent, scenario_sla)
-
-
-def _area(text: str) -> tuple[float, float, float, float] | None:
-    num = r"(-?\d+(?:\.\d+)?)"
-    m = re.search(rf"Operating area: x {num}\.\.{num} m, y {num}\.\.{num} m", text)
-    if not m:
-        return None
-    xmin, xmax, ymin, ymax = (float(g) for g in m.groups())
-    return (xmin, ymin, xmax, ymax)
-
-
-def _stated_sla(text: str) -> SLASpec | None:
-    m = re.search(r"at least as strict as (\{[^{}]*\})", text)
-    if not m:
-        return None
-    try:
-        return SLASpec.model_validate_json(m.group(1))
-    except ValueError:
-        return None
+def briefing_of(observation: Observation, intent: str) -> Briefing:
+    """The episode's briefing as the observation carries it; for an agent driven without one, just the intent."""
+    return observation.briefing or Briefing(intent=intent)
 
 
 def call(name: str, **arguments) -> ToolCall:

@@ -31,11 +31,12 @@ import numpy as np
 
 from sixg.actions import ReallocateSlices, reallocated_shares
 from sixg.agents.base import Agent, Observation, ToolCall
-from sixg.agents.calls import WINDOW_S, Briefing, call, degrade, offload, reallocate, switch_slice, verify
+from sixg.agents.calls import Briefing, briefing_of, call, degrade, offload, reallocate, switch_slice, verify
 from sixg.cli import positive_int, run_command
 from sixg.domain import SLICES, NetworkState, SLASpec, SliceType
 from sixg import checkpoint
 from sixg.errors import CheckpointMismatch
+from sixg.snapshot import WINDOW_S
 from sixg.tools.types import OffloadResult, TelemetryState
 
 __all__ = [
@@ -126,12 +127,12 @@ class Controls:
     pending: PolicyAction | None = field(default=None, repr=False)
 
     @classmethod
-    def from_telemetry(cls, telemetry: TelemetryState, sla: SLASpec) -> Controls:
+    def from_telemetry(cls, telemetry: TelemetryState, sla: SLASpec, *, window_s: float = WINDOW_S) -> Controls:
         return cls(
             sla=sla,
             host=telemetry.service.host,
             shares={s.slice: s.share for s in telemetry.slices},
-            jobs_s=telemetry.service.requests / WINDOW_S,
+            jobs_s=telemetry.service.requests / window_s,
         )
 
     def features(self, state: NetworkState, progress: float) -> np.ndarray:
@@ -325,7 +326,7 @@ class DrlSlicingAgent(Agent):
 
     def act(self, observation: Observation) -> ToolCall | None:
         if observation.step == 0:
-            self._briefing = Briefing.read(observation.text)
+            self._briefing = briefing_of(observation, self._intent)
         if self._phase == "observe":
             self._phase = "start"
             return call("read_telemetry")
@@ -333,7 +334,9 @@ class DrlSlicingAgent(Agent):
             telemetry = observation.tool_result if isinstance(observation.tool_result, TelemetryState) else None
             if telemetry is None:
                 return None
-            self._controls = Controls.from_telemetry(telemetry, self._briefing.sla_for(self._intent, telemetry.sla))
+            self._controls = Controls.from_telemetry(
+                telemetry, self._briefing.sla_for(telemetry.sla), window_s=self._briefing.window_s
+            )
             self._state = telemetry.state
             self._phase = "act"
         elif self._phase == "act":

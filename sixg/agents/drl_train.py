@@ -133,7 +133,7 @@ def run_episode(env: NetOpsEnv, q: QNet | None, rng: random.Random, config: Trai
     options, sla = episode_options(rng)
     env.reset(seed=rng.randrange(2**31 - 1), options=options)
     telemetry = env.step(call("read_telemetry")).result.output
-    controls = Controls.from_telemetry(telemetry, sla)
+    controls = Controls.from_telemetry(telemetry, sla, window_s=env.briefing.window_s)
     state = telemetry.state
     out_steps: list[Transition] = []
     for t in range(HORIZON):

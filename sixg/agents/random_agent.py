@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sixg.agents.base import Agent, Observation, ToolCall
-from sixg.agents.calls import Briefing
+from sixg.agents.calls import Briefing, briefing_of
 
 __all__ = ["RandomAgent"]
 
@@ -47,11 +47,11 @@ class RandomAgent(Agent):
         self._rng = random.Random(self.default_seed if seed is None else seed)
         self._tools = [t["function"] for t in tools if "function" in t]
         self._budget = self._rng.randint(1, self.max_calls)
-        self._briefing = Briefing()
+        self._briefing = Briefing(intent=intent)
 
     def act(self, observation: Observation) -> ToolCall | None:
         if observation.step == 0:
-            self._briefing = Briefing.read(observation.text)
+            self._briefing = briefing_of(observation, self._briefing.intent)
         if observation.step >= self._budget or not self._tools:
             return None
         spec = self._rng.choice(self._tools)
@@ -79,7 +79,8 @@ class RandomAgent(Agent):
             return rng.random() < 0.5
         area = self._briefing.area
         if kind == "number" and area is not None and name in ("x", "y"):
-            lo, hi = (area[0], area[2]) if name == "x" else (area[1], area[3])
+            # Over the area to the whole metre (its bounds as the episode's text states them).
+            lo, hi = (round(area[0]), round(area[2])) if name == "x" else (round(area[1]), round(area[3]))
             return round(rng.uniform(lo, hi), 1)
         if kind == "number" and name == "z":
             return round(rng.uniform(10.0, 150.0), 1)

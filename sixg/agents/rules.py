@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sixg.agents.base import Agent, Observation, ToolCall
-from sixg.agents.calls import WINDOW_S, Briefing, call, degrade, log_decision, offload, reallocate, switch_slice, verify
+from sixg.agents.calls import Briefing, briefing_of, call, degrade, log_decision, offload, reallocate, switch_slice, verify
 from sixg.domain import NetworkState, SLASpec, SliceType
 from sixg.tools.measures import linear_trend
 from sixg.tools.types import EdgeLoad, SliceTelemetry, TelemetryState, UavTelemetry
@@ -37,13 +37,13 @@ EMBB, URLLC, MMTC = SliceType.EMBB, SliceType.URLLC, SliceType.MMTC
 FALLBACK_SLA = SLASpec(max_latency_ms=100.0, max_jitter_ms=10.0, max_loss_rate=0.05, min_throughput_mbps=1.0)
 
 
-def _sla_for(briefing: Briefing, intent: str, telemetry: TelemetryState | None) -> SLASpec:
+def _sla_for(briefing: Briefing, telemetry: TelemetryState | None) -> SLASpec:
     """The SLA to hold: as the episode states it, else the intent's targets over the scenario's SLA."""
-    return briefing.sla_for(intent, telemetry.sla if telemetry is not None else FALLBACK_SLA)
+    return briefing.sla_for(telemetry.sla if telemetry is not None else FALLBACK_SLA)
 
 
-def _jobs_per_s(telemetry: TelemetryState) -> float:
-    return telemetry.service.requests / WINDOW_S
+def _jobs_per_s(telemetry: TelemetryState, briefing: Briefing) -> float:
+    return telemetry.service.requests / briefing.window_s
 
 
 # --- Threshold-Rule ------------------------------------------------------------------------------------
@@ -81,13 +81,13 @@ class ThresholdRuleAgent(Agent):
 
     def act(self, observation: Observation) -> ToolCall | None:
         if observation.step == 0:
-            self._briefing = Briefing.read(observation.text)
+            self._briefing = briefing_of(observation, self._intent)
         if self._phase == "observe":
             self._phase = "decide"
             return call("read_telemetry")
         if self._phase == "decide":
             telemetry = observation.tool_result if isinstance(observation.tool_result, TelemetryState) else None
-            self._sla = _sla_for(self._briefing, self._intent, telemetry)
+            self._sla = _sla_for(self._briefing, telemetry)
             state = telemetry.state if telemetry is not None else observation.state
             if state is None:
                 self._phase = "done"
@@ -96,7 +96,7 @@ class ThresholdRuleAgent(Agent):
                 self._queue.append(switch_slice(state.slice, URLLC))
             host = telemetry.service.host if telemetry is not None else "cloud"
             if state.throughput_mbps < self.min_throughput_mbps and host != "edge":
-                jobs = _jobs_per_s(telemetry) if telemetry is not None else 0.0
+                jobs = _jobs_per_s(telemetry, self._briefing) if telemetry is not None else 0.0
                 self._queue.append(offload("edge", jobs_s=jobs, reason="throughput below threshold"))
             if self._queue:
                 self._queue.append(call("check_network_state"))
@@ -171,11 +171,11 @@ class Facts:
     knowledge: Knowledge
 
     @classmethod
-    def observe(cls, intent: str, briefing: Briefing, telemetry: TelemetryState, knowledge: Knowledge) -> Facts:
+    def observe(cls, briefing: Briefing, telemetry: TelemetryState, knowledge: Knowledge) -> Facts:
         recent = list(telemetry.recent[-2:]) or [telemetry.state]
         mean = {k: statistics.fmean(getattr(s, k) for s in recent) for k in NetworkState.NUMERIC}
         state = NetworkState(slice=telemetry.state.slice, **mean)
-        return cls(intent, briefing, telemetry, _sla_for(briefing, intent, telemetry), state, knowledge)
+        return cls(briefing.intent, briefing, telemetry, _sla_for(briefing, telemetry), state, knowledge)
 
     # --- the service ---
     @property
@@ -310,7 +310,7 @@ def to_host(host: str, reason: str) -> Step:
     def build(f: Facts, m: dict) -> ToolCall | None:
         if f.host == host or f"host:{host}" in f.knowledge.abandoned or "host" in f.knowledge.pinned:
             return None
-        return offload(host, jobs_s=_jobs_per_s(f.telemetry), reason=reason)
+        return offload(host, jobs_s=_jobs_per_s(f.telemetry, f.briefing), reason=reason)
 
     return build
 
@@ -399,7 +399,7 @@ def undo_last_move(f: Facts, m: dict) -> ToolCall | None:
     if move.what == "slice":
         return switch_slice(f.slice, SliceType(move.before)) if f.slice.value != move.before else None
     return (
-        offload(move.before, jobs_s=_jobs_per_s(f.telemetry), reason="the last offload made things worse")
+        offload(move.before, jobs_s=_jobs_per_s(f.telemetry, f.briefing), reason="the last offload made things worse")
         if f.host != move.before
         else None
     )
@@ -558,7 +558,7 @@ class MapeKAgent(Agent):
 
     def act(self, observation: Observation) -> ToolCall | None:
         if observation.step == 0:
-            self._briefing = Briefing.read(observation.text)
+            self._briefing = briefing_of(observation, self._intent)
         else:
             self._learn(observation)
         if self._phase == "done":
@@ -576,7 +576,7 @@ class MapeKAgent(Agent):
             self._phase = "done"
             return None
         return self._decide(
-            Facts.observe(self._intent, self._briefing, self._telemetry, self._knowledge), observation.step
+            Facts.observe(self._briefing, self._telemetry, self._knowledge), observation.step
         )
 
     def _decide(self, facts: Facts, step: int) -> ToolCall:

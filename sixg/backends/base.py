@@ -16,11 +16,6 @@ from sixg.scenario import Scenario
 from sixg.snapshot import ActionResult, Snapshot
 
 
-#: Simulated seconds every backend runs before episode time 0 (attach, queues settle, UAVs
-#: already under way), so all backends start an episode from the same moment.
-DEFAULT_WARMUP_S = 1.5
-
-
 class StepOutput(Frozen):
     """One window of a backend: the actions applied at its start and what it measured."""
 

@@ -16,7 +16,7 @@ from sixg.backends.base import Backend, StepOutput, make_backend
 from sixg.domain import NetworkState
 from sixg.errors import ResetNeeded, UserError
 from sixg.scenario import Scenario
-from sixg.snapshot import Snapshot
+from sixg.snapshot import WINDOW_S, Snapshot
 
 
 def state_gap(a: NetworkState, b: NetworkState) -> dict[str, float]:
@@ -38,7 +38,7 @@ class DualBackend(Backend):
 
     id = "dual"
 
-    def __init__(self, *, primary: str = "surrogate", fallback_ood: float | None = None, window_s: float = 0.5, surrogate: Backend | None = None, ns3: Backend | None = None, surrogate_kwargs: dict | None = None, ns3_kwargs: dict | None = None):
+    def __init__(self, *, primary: str = "surrogate", fallback_ood: float | None = None, window_s: float = WINDOW_S, surrogate: Backend | None = None, ns3: Backend | None = None, surrogate_kwargs: dict | None = None, ns3_kwargs: dict | None = None):
         if primary not in ("surrogate", "ns3"):
             raise UserError(f"primary must be 'surrogate' or 'ns3', got {primary!r}")
         self.window_s = window_s

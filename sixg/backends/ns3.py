@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sixg.actions import Action
-from sixg.backends.base import DEFAULT_WARMUP_S, Backend, StepOutput
+from sixg.backends.base import Backend, StepOutput
 from sixg.errors import ResetNeeded
 from sixg.scenario import Scenario
-from sixg.snapshot import Snapshot
+from sixg.snapshot import WARMUP_S, WINDOW_S, Snapshot
 
 
 class Ns3Backend(Backend):
@@ -23,7 +23,7 @@ class Ns3Backend(Backend):
 
     id = "ns3"
 
-    def __init__(self, *, window_s: float = 0.5, warmup_s: float = DEFAULT_WARMUP_S, worker=None):
+    def __init__(self, *, window_s: float = WINDOW_S, warmup_s: float = WARMUP_S, worker=None):
         self.window_s = window_s
         self.warmup_s = warmup_s
         self._worker = worker

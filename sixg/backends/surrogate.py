@@ -29,13 +29,13 @@ from sixg.actions import (
     describe,
     reallocated_shares,
 )
-from sixg.backends.base import DEFAULT_WARMUP_S, Backend, StepOutput
+from sixg.backends.base import Backend, StepOutput
 from sixg.domain import SLICES, NetworkState, Position, SliceType
 from sixg.errors import InvalidActionError, ResetNeeded
 from sixg.kinematics import UavMotion, drift_heading
 from sixg.radio import Geometry
 from sixg.scenario import Scenario
-from sixg.snapshot import ActionResult, EdgeDetail, FlowKpi, ServiceDetail, SliceKpi, Snapshot, UavStatus, UeRadio
+from sixg.snapshot import WARMUP_S, WINDOW_S, ActionResult, EdgeDetail, FlowKpi, ServiceDetail, SliceKpi, Snapshot, UavStatus, UeRadio
 from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, build_context, encode_inputs, from_model_space_many, geometric_signal
 from sixg.surrogate.model import QUANTILES, ExperimentModel, Prediction
 
@@ -71,7 +71,7 @@ class SurrogateBackend(Backend):
 
     id = "surrogate"
 
-    def __init__(self, *, checkpoint: str | Path | None = None, window_s: float = 0.5, sample: bool = True, model: ExperimentModel | None = None):
+    def __init__(self, *, checkpoint: str | Path | None = None, window_s: float = WINDOW_S, sample: bool = True, model: ExperimentModel | None = None):
         self.window_s = window_s
         self.sample = sample
         self._checkpoint = checkpoint
@@ -102,7 +102,7 @@ class SurrogateBackend(Backend):
         self._active: dict[str, object] = {}
         self._uavs = {u.id: UavMotion.from_spec(u) for u in sc.uavs}
         for m in self._uavs.values():
-            m.advance(DEFAULT_WARMUP_S)  # UAVs fly during the warm-up, as they do in ns-3
+            m.advance(WARMUP_S)  # UAVs fly during the warm-up, as they do in ns-3
         self._geometry = Geometry(sc)
         self._ue_ids = list(sc.ue_ids)
         self._row = {uid: i for i, uid in enumerate(self._ue_ids)}

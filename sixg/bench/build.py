@@ -159,7 +159,7 @@ class Verification:
 def verify_reference(task: Task, env, *, seed: int | None = None) -> Verification:
     """Run ``task``'s reference solution on ``env``'s backend and judge it, by default with the
     episode seed the benchmark runner gives the task's first trial."""
-    from sixg.agents.reference import ReferenceAgent
+    from sixg.bench.reference import ReferenceAgent
     from sixg.bench.run import episode_seed
     from sixg.sim.runner import run_episode
 

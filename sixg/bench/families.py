@@ -30,7 +30,6 @@ from sixg.bench.tasks import (
     UavHeadingTo,
     UavSpeed,
 )
-from sixg.backends.base import DEFAULT_WARMUP_S
 from sixg.bench.scoring import tier_of
 from sixg.kinematics import UavMotion
 from sixg.bench.wording import compose
@@ -38,6 +37,7 @@ from sixg.domain import Position, SLASpec, SliceType
 from sixg.radio import cell_signals
 from sixg.scenario import Scenario
 from sixg.schedule import Schedule, ScheduledEvent
+from sixg.snapshot import WARMUP_S
 from sixg.tools.types import MissionSpec
 
 TARGETS = [
@@ -727,7 +727,7 @@ def ma_mission(sc: Scenario, rng: random.Random) -> Task | None:
         # Close to where each UAV will be when it is dispatched (a few seconds into the
         # episode, after the warm-up), so the mission can finish within the episode.
         motion = UavMotion.from_spec(sc.uav(u))
-        motion.advance(DEFAULT_WARMUP_S + 3.0)
+        motion.advance(WARMUP_S + 3.0)
         here = motion.as_position()
         targets.append(_offset_point(sc, here, rng, 8.0, 14.0, round(here.z, 1)))
     mid = f"M-{rng.randrange(1000, 10000)}"

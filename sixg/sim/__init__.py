@@ -2,22 +2,30 @@
 
 * :class:`CoSimulation` -- the loop itself (:mod:`sixg.sim.loop`);
 * :class:`NetOpsEnv` -- the episode API in Gymnasium's style, registered as
-  ``"sixg/NetOps-v0"`` (importing this package registers it);
+  ``"sixg/NetOps-v0"`` (importing this package registers it); its options
+  (:mod:`~sixg.sim.options`), goal confirmation (:mod:`~sixg.sim.goal`), the agent's
+  typed :class:`Briefing` and :class:`Observation` (:mod:`~sixg.sim.briefing`) and the
+  text a model reads (:mod:`~sixg.sim.text`) each have a module;
 * :class:`Trajectory` and :func:`replay` -- episodes as JSONL, replayed exactly;
 * :func:`run_episode` -- drive an agent (:class:`sixg.agents.Agent`) through an episode.
 """
 
 from gymnasium.envs.registration import register, registry
 
-from sixg.sim.env import DEFAULT_BACKEND, ENV_ID, EpisodeOptions, Goal, NetOpsEnv, StepResult, render_result
+from sixg.sim.briefing import Briefing, Observation
+from sixg.sim.env import DEFAULT_BACKEND, ENV_ID, NetOpsEnv, StepResult
+from sixg.sim.goal import Goal
 from sixg.sim.loop import CoSimulation, ToolResult
+from sixg.sim.options import EpisodeOptions
 from sixg.sim.runner import EpisodeResult, run_episode
+from sixg.sim.text import render_result
 from sixg.sim.trajectory import ReplayReport, Trajectory, replay
 
 if ENV_ID not in registry:
     register(id=ENV_ID, entry_point="sixg.sim.env:NetOpsEnv")
 
 __all__ = [
+    "Briefing",
     "DEFAULT_BACKEND",
     "ENV_ID",
     "CoSimulation",
@@ -25,6 +33,7 @@ __all__ = [
     "EpisodeResult",
     "Goal",
     "NetOpsEnv",
+    "Observation",
     "ReplayReport",
     "StepResult",
     "ToolResult",

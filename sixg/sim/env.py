@@ -3,15 +3,17 @@
 ::
 
     import gymnasium, sixg.sim
-    env = gymnasium.make("sixg/NetOps-v0")          # backend "ns3" by default
+    env = gymnasium.make("sixg/NetOps-v0")          # the shipped surrogate by default
     obs, info = env.reset(seed=7, options={"scenario_seed": 3, "max_steps": 12})
     out = env.step({"name": "check_network_state", "arguments": "{}"})
     out.observation, out.result, out.state, out.terminated, out.truncated
 
 An action is one tool call as a model emits it (see :func:`sixg.tools.coerce_call`).
-The observation is the text a language model reads; ``info`` (and the
-:class:`StepResult` properties) carries the typed :class:`~sixg.sim.loop.ToolResult`
-and the state. An episode terminates when a verification tool confirms the goal
+The observation is the text a language model reads (:mod:`sixg.sim.text`); ``reset``'s
+``info`` carries the same briefing typed (:class:`~sixg.sim.briefing.Briefing`), and each
+step's ``info`` (and the :class:`StepResult` properties) the typed
+:class:`~sixg.sim.loop.ToolResult` and the state. Options are read by
+:mod:`sixg.sim.options`; goals are confirmed by :mod:`sixg.sim.goal`. An episode terminates when a verification tool confirms the goal
 (``verify_sla_compliance`` for an SLA, ``validate_mission_completion`` for a mission)
 while the network really meets it, and is truncated at the step budget. Every episode
 is recorded as a :class:`~sixg.sim.trajectory.Trajectory` that replays exactly.
@@ -19,69 +21,32 @@ is recorded as a :class:`~sixg.sim.trajectory.Trajectory` that replays exactly.
 
 from __future__ import annotations
 
-import json
-import math
 import random
 import secrets
 import string
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import gymnasium
 from gymnasium import spaces
-from pydantic import Field, ValidationError
 
-from sixg.actions import Action
 from sixg.backends.base import Backend, make_backend
-from sixg.domain import Frozen, NetworkState, SLASpec
+from sixg.domain import NetworkState
 from sixg.errors import ResetNeeded, UserError
-from sixg.scenario import Scenario, Split, generate
 from sixg.schedule import Schedule, random_schedule
-from sixg.sim.loop import DEFAULT_THINK_TIME_S, CoSimulation, ToolResult
+from sixg.sim.briefing import Briefing
+from sixg.sim.goal import Confirmations, Goal
+from sixg.sim.loop import CoSimulation, ToolResult
+from sixg.sim.options import DEFAULT_MAX_STEPS, EpisodeOptions, parse_options, resolve_goal
+from sixg.sim.text import intro, render_result
 from sixg.sim.trajectory import Trajectory, encode_call
-from sixg.tools.analysis import sla_from_text
 from sixg.tools.catalog import Catalog, default_catalog
-from sixg.tools.measures import sla_covers
-from sixg.tools.mission import mission_outcome
-from sixg.tools.types import MissionSpec
+
+__all__ = ["DEFAULT_BACKEND", "DEFAULT_MAX_STEPS", "ENV_ID", "EpisodeOptions", "Goal", "NetOpsEnv", "StepResult", "render_result"]
 
 #: The backend an environment uses unless told otherwise.
 DEFAULT_BACKEND = "surrogate"
 ENV_ID = "sixg/NetOps-v0"
-DEFAULT_MAX_STEPS = 30
 _TEXT = spaces.Text(max_length=1_000_000, charset=string.printable)
-
-
-class Goal(Frozen):
-    """What the episode's intent asks for; each part is confirmed by its verification tool."""
-
-    sla: SLASpec | None = Field(default=None, description="Confirmed by verify_sla_compliance.")
-    mission: MissionSpec | None = Field(default=None, description="Confirmed by validate_mission_completion.")
-
-
-class EpisodeOptions(Frozen):
-    """``reset(options=...)``: everything that makes an episode, besides the seed."""
-
-    scenario_seed: int = Field(default=1, ge=1, le=80, description="Topology seed (training 1-50, benchmark 51-80).")
-    split: Split = Field(default=Split.TRAIN, description="The split the seed must belong to.")
-    backend: str | None = Field(default=None, description="Backend id; None keeps the environment's.")
-    schedule: Schedule | Literal["random"] | None = Field(
-        default=None, description='Degradations; "random" draws them from the seed.'
-    )
-    intent: str | None = Field(
-        default=None, max_length=2000, description="The operator's intent, as the agent reads it."
-    )
-    goal: Goal | None = Field(
-        default=None, description="What confirms the intent; by default the intent's SLA targets."
-    )
-    setup: tuple[Action, ...] = Field(
-        default=(),
-        max_length=20,
-        description="Actions applied in a first window before the agent starts (the situation it takes over), e.g. the service already at the edge.",
-    )
-    max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10_000)
-    think_time_s: float = Field(
-        default=DEFAULT_THINK_TIME_S, ge=0.0, le=600.0, description="Simulated time per decision."
-    )
 
 
 class StepResult(NamedTuple):
@@ -142,8 +107,8 @@ class NetOpsEnv(gymnasium.Env):
         self._owns_backend = False
         self._sim: CoSimulation | None = None
         self._options: EpisodeOptions | None = None
-        self._goal = Goal()
-        self._confirmed: set[str] = set()
+        self._confirmations = Confirmations(Goal())
+        self._briefing = Briefing()
         self._steps = 0
         self._done = False
         self._last_observation = ""
@@ -160,7 +125,7 @@ class NetOpsEnv(gymnasium.Env):
                 else secrets.randbelow(2**31 - 1)
             )
         super().reset(seed=seed)
-        opts, scenario = self._parse_options(options or {})
+        opts, scenario = parse_options(options or {})
         backend = self._backend_for(opts.backend)
         rng = random.Random(seed)
         backend_seed = rng.randrange(1, 2**31 - 1)
@@ -169,10 +134,9 @@ class NetOpsEnv(gymnasium.Env):
             horizon = opts.max_steps * (opts.think_time_s + 2 * backend.window_s)
             service_gnb = scenario.nearest_gnb(scenario.ue(scenario.service.ue).position).id
             schedule = random_schedule(scenario, rng, duration_s=max(horizon, 10.0), service_gnb=service_gnb)
-        goal, intent = self._resolve_goal(opts, scenario)
+        goal, intent = resolve_goal(opts, scenario)
         self._options = opts
-        self._goal = goal
-        self._confirmed = set()
+        self._confirmations = Confirmations(goal)
         self._steps = 0
         self._done = False
         self._sim = CoSimulation(
@@ -188,13 +152,26 @@ class NetOpsEnv(gymnasium.Env):
             for action in opts.setup:
                 self._sim.enqueue(action)
             self._sim.wait(backend.window_s)
-        observation = _intro(intent, scenario, goal, world.state, opts.max_steps, t=self._sim.now)
+        self._briefing = Briefing(
+            intent=intent,
+            max_steps=opts.max_steps,
+            window_s=backend.window_s,
+            scenario=scenario.summary(),
+            gnbs=scenario.gnb_ids,
+            uavs=scenario.uav_ids,
+            service_ue=scenario.service.ue,
+            area=scenario.area,
+            sla=goal.sla,
+            mission_id=goal.mission.mission_id if goal.mission is not None else None,
+        )
+        observation = intro(self._briefing, world.state, t=self._sim.now)
         self._last_observation = observation
         info = {
             "t": self._sim.now,
             "state": world.state,
             "intent": intent,
             "goal": goal,
+            "briefing": self._briefing,
             "scenario": scenario.summary(),
             "backend": backend.id,
             "backend_seed": backend_seed,
@@ -224,7 +201,7 @@ class NetOpsEnv(gymnasium.Env):
         sim = self._sim
         result = sim.run_call(action)
         self._steps += 1
-        success = self._confirms(result)
+        success = self._confirmations.confirms(result, sim.world)
         terminated = success
         truncated = not terminated and self._steps >= self._options.max_steps
         self._done = terminated or truncated
@@ -241,7 +218,7 @@ class NetOpsEnv(gymnasium.Env):
             "result": result,
             "state": state,
             "backend": sim.world.snapshot.backend,
-            "confirmed": sorted(self._confirmed),
+            "confirmed": sorted(self._confirmations.confirmed),
             "success": success,
             # Ground truth for evaluation; no tool reveals it to the agent.
             "degradations": sim.world.snapshot.degradations,
@@ -280,26 +257,18 @@ class NetOpsEnv(gymnasium.Env):
 
     @property
     def goal(self) -> Goal:
-        return self._goal
+        return self._confirmations.goal
+
+    @property
+    def briefing(self) -> Briefing:
+        """What the episode's first observation told the agent (also ``reset``'s ``info["briefing"]``)."""
+        return self._briefing
 
     @property
     def steps(self) -> int:
         return self._steps
 
     # --- internals ---------------------------------------------------------------------------------
-    def _parse_options(self, options: dict[str, Any]) -> tuple[EpisodeOptions, Scenario]:
-        try:
-            opts = EpisodeOptions.model_validate(options)
-            scenario = generate(opts.scenario_seed, split=opts.split)
-            # Again with the scenario at hand, so ids and positions in the goal are checked.
-            opts = EpisodeOptions.model_validate(options, context={"scenario": scenario})
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in exc.errors(include_url=False)
-            )
-            raise UserError(f"bad reset options: {problems}") from None
-        return opts, scenario
-
     def _backend_for(self, backend_id: str | None) -> Backend:
         wanted = backend_id or (
             self._default_backend if isinstance(self._default_backend, str) else self._default_backend.id
@@ -311,103 +280,3 @@ class NetOpsEnv(gymnasium.Env):
         self._backend = make_backend(wanted, **self._backend_kwargs)
         self._owns_backend = True
         return self._backend
-
-    def _resolve_goal(self, opts: EpisodeOptions, scenario: Scenario) -> tuple[Goal, str]:
-        goal = opts.goal
-        if goal is None:
-            goal = Goal(sla=sla_from_text(opts.intent, scenario.sla) if opts.intent else scenario.sla)
-        intent = opts.intent or _intent_text(goal)
-        return goal, intent
-
-    def _confirms(self, result: ToolResult) -> bool:
-        """Whether this call completes the goal.
-
-        A verification confirms its part of the goal when it comes back positive for a spec
-        that covers the goal's (an SLA at least as strict, the same mission). The episode
-        succeeds when every part has been confirmed and the network really meets the goal
-        at this moment, whatever values the agent passed.
-        """
-        if not result.ok:
-            return False
-        goal = self._goal
-        if result.tool == "verify_sla_compliance" and result.output.compliant:
-            if goal.sla is None or sla_covers(SLASpec.model_validate(result.arguments["sla"]), goal.sla):
-                self._confirmed.add("sla")
-        elif result.tool == "validate_mission_completion" and result.output.complete:
-            if goal.mission is None or result.arguments["mission"]["mission_id"] == goal.mission.mission_id:
-                self._confirmed.add("mission")
-        else:
-            return False
-        needed = {part for part in ("sla", "mission") if getattr(goal, part) is not None}
-        if not needed:  # no goal given: any positive verification ends the episode
-            return bool(self._confirmed)
-        if not needed <= self._confirmed:
-            return False
-        world = self._sim.world
-        if goal.sla is not None and goal.sla.violations(world.sustained_state()):
-            return False
-        return goal.mission is None or mission_outcome(world, goal.mission).complete
-
-
-# --- what the model reads ---------------------------------------------------------------------------
-
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return float(f"{value:.5g}") if math.isfinite(value) else value
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
-
-
-def render_result(result: ToolResult, *, steps_left: int | None = None, dumped: dict[str, Any] | None = None) -> str:
-    """The text a language model reads after a call (``dumped``: the result as JSON data, if at hand)."""
-    head = f"[t={result.t_done:.2f} s] {result.tool or '?'}"
-    left = f"\n({steps_left} step(s) left)" if steps_left is not None else ""
-    if result.ok:
-        data = (dumped or result.model_dump(mode="json", include={"output"}))["output"]
-        return f"{head} -> {json.dumps(_rounded(data), separators=(', ', ': '))}{left}"
-    return f"{head} -> error ({result.error.kind}): {result.error.message}{left}"
-
-
-def _intent_text(goal: Goal) -> str:
-    parts = []
-    if goal.sla is not None:
-        s = goal.sla
-        parts.append(
-            f"Keep the managed service within its SLA: latency below {s.max_latency_ms:g} ms, jitter below {s.max_jitter_ms:g} ms, "
-            f"loss below {s.max_loss_rate * 100:g} %, throughput at least {s.min_throughput_mbps:g} Mbit/s."
-        )
-    if goal.mission is not None:
-        m = goal.mission
-        parts.append(
-            f"Complete mission {m.mission_id}: {', '.join(m.uavs)} must pass {len(m.targets)} target(s), keeping {m.min_battery_fraction:.0%} battery."
-        )
-    return " ".join(parts) or "Manage the network."
-
-
-def _intro(intent: str, scenario: Scenario, goal: Goal, state: NetworkState, max_steps: int, *, t: float = 0.0) -> str:
-    xmin, ymin, xmax, ymax = scenario.area
-    lines = [
-        f"Intent: {intent}",
-        (
-            f"Scenario: {scenario.summary()}. Base stations: {', '.join(scenario.gnb_ids)}. UAVs: {', '.join(scenario.uav_ids) or 'none'}. "
-            f"Service UE: {scenario.service.ue}. Operating area: x {xmin:.0f}..{xmax:.0f} m, y {ymin:.0f}..{ymax:.0f} m."
-        ),
-    ]
-    confirm = []
-    if goal.sla is not None:
-        confirm.append(
-            f"verify_sla_compliance with the current state and an SLA at least as strict as {json.dumps(goal.sla.model_dump(mode='json'))}"
-        )
-    if goal.mission is not None:
-        confirm.append(f"validate_mission_completion for mission {goal.mission.mission_id!r}")
-    if confirm:
-        lines.append("Finish by confirming with " + " and ".join(confirm) + ".")
-    lines.append(
-        f"[t={t:.2f} s] network state: {json.dumps(_rounded(state.model_dump(mode='json')), separators=(', ', ': '))}"
-    )
-    lines.append(f"You have {max_steps} step(s).")
-    return "\n".join(lines)

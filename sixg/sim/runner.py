@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sixg.agents.base import Agent, Observation
 from sixg.domain import NetworkState
+from sixg.sim.briefing import Observation
 from sixg.sim.env import NetOpsEnv
 from sixg.sim.trajectory import Trajectory
+
+
+class Policy(Protocol):
+    """What :func:`run_episode` drives: the two methods of :class:`sixg.agents.Agent` it calls."""
+
+    def reset(self, *, intent: str, tools: Sequence[dict], seed: int | None = None) -> None: ...
+
+    def act(self, observation: Observation) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -28,16 +37,19 @@ class EpisodeResult:
 
 
 def run_episode(
-    env: NetOpsEnv, agent: Agent, *, seed: int | None = None, options: dict[str, Any] | None = None
+    env: NetOpsEnv, agent: Policy, *, seed: int | None = None, options: dict[str, Any] | None = None
 ) -> EpisodeResult:
     """Reset ``env`` and ``agent``, then alternate ``agent.act`` and ``env.step`` until the episode ends.
 
-    The agent reads an :class:`~sixg.agents.Observation` per step: the text a model reads,
-    plus the typed result and state for rule-based policies.
+    The agent reads an :class:`~sixg.sim.briefing.Observation` per step: the text a model
+    reads, plus the briefing, the typed result and the state for rule-based policies.
     """
     text, info = env.reset(seed=seed, options=options)
     agent.reset(intent=info["intent"], tools=info["tools"], seed=seed)
-    observation = Observation(text=text, step=0, t=info["t"], state=info["state"], info={"scenario": info["scenario"]})
+    briefing = info["briefing"]
+    observation = Observation(
+        text=text, step=0, t=info["t"], state=info["state"], briefing=briefing, info={"scenario": info["scenario"]}
+    )
     total = 0.0
     terminated = truncated = stopped = False
     while not (terminated or truncated):
@@ -57,6 +69,7 @@ def run_episode(
             tool_name=result.tool,
             tool_result=result.output,
             error=result.error.message if result.error else None,
+            briefing=briefing,
             info={"success": out.info["success"]},
         )
     sim = env.sim

@@ -26,7 +26,7 @@ from sixg.errors import SixgError, UserError
 from sixg.parallel import run_workers
 from sixg.scenario import SCENARIO_VERSION, Scenario, generate as generate_scenario, split_of_seeds
 from sixg.schedule import random_schedule
-from sixg.snapshot import ActionResult, Snapshot
+from sixg.snapshot import WINDOW_S, ActionResult, Snapshot
 from sixg.traces.policy import ExploringPolicy
 from sixg.traces.schema import TRACE_SCHEMA_VERSION, UE_HEADER, WINDOW_HEADER
 
@@ -227,7 +227,7 @@ def generate(
     duration_s: float,
     out: Path,
     workers: int = 1,
-    window_s: float = 0.5,
+    window_s: float = WINDOW_S,
     make_backend: Callable[[], Backend] | None = None,
     on_window: Callable[[], None] | None = None,
     on_episode: Callable[[int, int, str], None] | None = None,

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 
 from sixg.agents.base import Agent, Observation, ToolCall
+from sixg.bench.tasks import resolve
 from sixg.errors import UserError
 
 
@@ -41,8 +42,6 @@ class ReferenceAgent(Agent):
         self._memory = {}
 
     def act(self, observation: Observation) -> ToolCall | None:
-        from sixg.bench.tasks import resolve
-
         if observation.tool_name and observation.error is None:
             self._memory[observation.tool_name] = _jsonable(observation.tool_result)
         steps = self._task.reference
