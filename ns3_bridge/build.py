@@ -10,10 +10,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib.util
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,9 @@ from sixg.errors import DependencyNotInstalled, Ns3BuildError
 
 NS3_VERSION = "3.44"
 LIBRARY_NAME = "libsixg-ns3.so"
+
+# A first build takes 10-15 s: say so (command lines show this logger's INFO lines on stderr).
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ def ensure_built(*, verbose: bool = False) -> ModuleBuild:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if library.is_file():  # another process built it while we waited
             return result
+        logger.info("building sixg's ns-3 module into %s (once per change of cpp/, about 10-15 s) ...", out)
+        t0 = time.perf_counter()
         cmake = shutil.which("cmake")
         if cmake is None:
             raise DependencyNotInstalled("cmake is needed to build sixg's ns-3 module; `pip install cmake` provides it")
@@ -113,4 +120,5 @@ def ensure_built(*, verbose: bool = False) -> ModuleBuild:
         shutil.copy2(built, tmp)
         os.replace(tmp, library)  # atomic: a reader never sees half a library
         shutil.rmtree(build, ignore_errors=True)
+        logger.info("built sixg's ns-3 module in %.0f s", time.perf_counter() - t0)
     return result

@@ -17,6 +17,7 @@ import time
 from multiprocessing.connection import Connection
 from collections.abc import Sequence
 
+from ns3_bridge.build import ensure_built
 from sixg.actions import Action, ACTION_ADAPTER, DegradationOnset, Handover, SetUavPlan, UavDrift, describe
 from sixg.errors import (
     InvalidActionError,
@@ -60,6 +61,9 @@ class Ns3Worker:
     def start(self) -> Ns3Worker:
         if self.alive:
             return self
+        # Build the C++ module here, not in the child, so a first build is reported where
+        # logging is set up (the child then finds it in the cache).
+        ensure_built()
         # A fresh interpreter (like multiprocessing's "spawn"), started with -m so the
         # caller's __main__ is never re-imported: scripts need no __main__ guard.
         parent_sock, child_sock = socket.socketpair()

@@ -12,6 +12,7 @@ closed pipe end every command the same way::
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -38,6 +39,7 @@ def run_command(work: Callable[[], int], *, interrupted: str = "interrupted") ->
     """
     # Before any import of numpy or torch: one thread each unless the user chose otherwise.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    show_progress_messages()
     from sixg.errors import SixgError
 
     try:
@@ -56,6 +58,38 @@ def run_command(work: Callable[[], int], *, interrupted: str = "interrupted") ->
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_PIPE_CLOSED
+
+
+#: Loggers whose INFO lines (e.g. "building sixg's ns-3 module ...") a command line shows.
+LOGGERS = ("sixg", "ns3_bridge")
+
+
+class _StderrHandler(logging.StreamHandler):
+    """A handler writing to whatever ``sys.stderr`` is when a line is logged (tests replace it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # StreamHandler.__init__ assigns it; the property decides
+        pass
+
+
+def show_progress_messages() -> None:
+    """Send the INFO lines of sixg's loggers to stderr, as bare text (once per process; a logging
+    set-up the caller already made for them is left alone). Library code logs, never prints."""
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in LOGGERS:
+        log = logging.getLogger(name)
+        if not log.handlers:
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
+            log.propagate = False
 
 
 def positive_int(text: str) -> int:

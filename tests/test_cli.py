@@ -70,3 +70,30 @@ def test_examples_refuse_a_seed_of_the_wrong_split_cleanly(script):
     assert out.returncode == EXIT_ERROR
     assert out.stderr.startswith("error: ") and "training seeds are 1-50" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_library_progress_messages_reach_stderr(capsys):
+    """What sixg's libraries log at INFO (e.g. a first ns-3 module build) is shown by every command line, as plain text."""
+    import logging
+
+    def work() -> int:
+        logging.getLogger("ns3_bridge.build").info("building sixg's ns-3 module ...")
+        return 0
+
+    assert run_command(work) == 0
+    assert "building sixg's ns-3 module ...\n" in capsys.readouterr().err
+
+
+def test_a_first_ns3_module_build_is_announced(tmp_path, monkeypatch, caplog):
+    """Building the ns-3 module (an empty cache) logs a message before the build starts."""
+    import logging
+
+    from ns3_bridge import build
+    from sixg.errors import DependencyNotInstalled
+
+    monkeypatch.setenv("SIXG_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(build.shutil, "which", lambda name: None)  # stop right after the announcement
+    monkeypatch.setattr(logging.getLogger("ns3_bridge"), "propagate", True)
+    with caplog.at_level(logging.INFO, logger="ns3_bridge.build"), pytest.raises(DependencyNotInstalled, match="cmake"):
+        build.ensure_built()
+    assert any("building sixg's ns-3 module" in r.getMessage() for r in caplog.records)
