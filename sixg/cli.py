@@ -134,3 +134,25 @@ def agent_args(pairs: list[str]) -> dict:
         except json.JSONDecodeError:
             out[key] = value
     return out
+
+
+def add_cluster_option(parser: argparse.ArgumentParser) -> None:
+    """Give a long command ``--ray [ADDRESS]``: run its episodes on a Ray cluster instead of local workers."""
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="run the episodes on Ray: join the cluster at ADDRESS (or RAY_ADDRESS), or start a local Ray runtime "
+        "when neither is given; one worker per CPU of the cluster (--workers is then unused); needs `pip install sixg[ray]`",
+    )
+
+
+def cluster_of(args: argparse.Namespace):
+    """The :class:`sixg.parallel.Cluster` that ``--ray`` asked for, or None to run here."""
+    if getattr(args, "ray", None) is None:
+        return None
+    from sixg.parallel import Cluster
+
+    return Cluster(address=args.ray or None)

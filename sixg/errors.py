@@ -101,6 +101,21 @@ class WorkerCrashed(SimulationError):
         self.exitcode = exitcode
 
 
+# --- a cluster the jobs were sent to failed them ----------------------------------------------
+
+
+class ClusterError(SixgError):
+    """A Ray cluster could not be reached or could not finish the jobs sent to it."""
+
+
+class ClusterUnreachable(ClusterError, ConnectionError):
+    """No Ray cluster answers at the given address (or Ray could not start here)."""
+
+
+class WorkerLost(ClusterError):
+    """A job's worker died every time the job was tried (the job was not finished)."""
+
+
 # --- an agent produced something unusable ---------------------------------------------------
 
 

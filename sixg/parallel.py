@@ -1,9 +1,166 @@
-"""Worker threads that a Ctrl-C stops cleanly, shared by the resumable runners (traces, benchmark)."""
+"""Where the long commands' jobs run: worker threads on this machine, or a Ray cluster.
+
+Trace generation, the benchmark and the validation all have the same shape: a list of
+independent jobs (an episode each), a costly per-worker state reused from job to job
+(an ns-3 process, an agent and its environment), and results that the caller writes to
+its resumable output files the moment each one arrives. :func:`run_jobs` runs that
+shape either in worker threads here or, given a :class:`Cluster`, on Ray: stateful
+workers (those holding an ns-3 process) as actors, stateless ones as tasks. Results
+always come back to the calling process, which alone writes files, so a cluster run
+resumes exactly like a local one.
+
+Ray is imported only when a :class:`Cluster` is given (:mod:`sixg.parallel_ray`).
+"""
 
 from __future__ import annotations
 
+import os
+import queue
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sixg.errors import DependencyNotInstalled
+
+LOCAL_NODE = "local"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A Ray cluster to run jobs on.
+
+    Args:
+        address: A cluster's address (``HOST:PORT`` or ``ray://HOST:PORT``). None joins the
+            cluster named by ``RAY_ADDRESS`` or, without one, starts a local Ray runtime.
+    """
+
+    address: str | None = None
+
+    def resolved_address(self) -> str | None:
+        return self.address or os.environ.get("RAY_ADDRESS") or None
+
+
+@dataclass
+class RunStats:
+    """What happened where: finished jobs per node, and jobs retried after their worker died."""
+
+    per_node: Counter = field(default_factory=Counter)
+    retried: list[str] = field(default_factory=list)
+    cluster: str | None = None
+
+    def add(self, other: RunStats) -> RunStats:
+        """Count ``other``'s jobs in with these (several runs of one command)."""
+        self.per_node.update(other.per_node)
+        self.retried += other.retried
+        self.cluster = self.cluster or other.cluster
+        return self
+
+    def summary(self) -> str:
+        """One line, e.g. ``on Ray at 10.0.0.5:6379, episodes per node: 10.0.0.5 12, 10.0.0.6 11; 1 run again after its worker died``."""
+        nodes = ", ".join(f"{n} {c}" for n, c in sorted(self.per_node.items()))
+        where = f"on Ray at {self.cluster}, " if self.cluster else ""
+        line = f"{where}episodes per node: {nodes or 'none'}"
+        if self.retried:
+            line += f"; {len(self.retried)} run again after its worker died ({', '.join(self.retried)})"
+        return line
+
+
+def run_jobs(
+    jobs: Sequence[Any],
+    *,
+    setup: Callable[[], Any],
+    work: Callable[[Any, Any], Any],
+    on_result: Callable[[Any, Any, str], None],
+    workers: int,
+    stop: threading.Event,
+    teardown: Callable[[Any], None] | None = None,
+    cluster: Cluster | None = None,
+    stateful: bool = True,
+    node_setup: Callable[[], None] | None = None,
+    on_retry: Callable[[str], None] | None = None,
+    label: Callable[[Any], str] = str,
+    name: str = "worker",
+) -> RunStats:
+    """Run ``work(state, job)`` for every job and hand each result to ``on_result(job, result, node)``.
+
+    Each worker makes its state once with ``setup()``, reuses it for every job it takes and
+    releases it with ``teardown(state)``. ``on_result`` is called one at a time (never
+    concurrently), in this process, as results arrive. Setting ``stop`` (Ctrl-C does) lets
+    the jobs in progress finish and be handed over, then ends the run; Ctrl-C is re-raised.
+    An exception raised by ``setup`` or ``work`` stops the run and is re-raised here.
+
+    Args:
+        workers: Parallel workers here; on a cluster, the cluster's CPUs decide instead.
+        cluster: Run on Ray instead of threads here (see :class:`Cluster`).
+        stateful: The state holds a process of its own (ns-3): on Ray each worker is an
+            actor; otherwise jobs are Ray tasks, whose worker processes keep the state.
+        node_setup: On Ray, run once on every node before any job (e.g. building the
+            ns-3 module, so no two workers race on it).
+        on_retry: On Ray, told (in words) about each job run again because its worker died.
+        label: Names a job in those words and in errors.
+    """
+    if cluster is not None:
+        try:
+            from sixg.parallel_ray import run_on_ray
+        except ModuleNotFoundError as exc:
+            if exc.name != "ray":
+                raise
+            raise DependencyNotInstalled("running on a Ray cluster needs Ray: `pip install 'sixg[ray]'` (ray==2.60.0) on this machine and every node") from None
+
+        return run_on_ray(
+            list(jobs),
+            setup=setup,
+            work=work,
+            on_result=on_result,
+            stop=stop,
+            teardown=teardown,
+            cluster=cluster,
+            stateful=stateful,
+            node_setup=node_setup,
+            on_retry=on_retry,
+            label=label,
+        )
+    return _run_here(list(jobs), setup=setup, work=work, on_result=on_result, workers=workers, stop=stop, teardown=teardown, name=name)
+
+
+def _run_here(jobs, *, setup, work, on_result, workers, stop, teardown, name) -> RunStats:
+    stats = RunStats()
+    todo: queue.Queue = queue.Queue()
+    for job in jobs:
+        todo.put(job)
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def loop() -> None:
+        try:
+            state = setup()
+        except BaseException as exc:
+            failures.append(exc)
+            stop.set()
+            return
+        try:
+            while not stop.is_set():
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                result = work(state, job)
+                with lock:
+                    stats.per_node[LOCAL_NODE] += 1
+                    on_result(job, result, LOCAL_NODE)
+        except BaseException as exc:
+            failures.append(exc)
+            stop.set()
+        finally:
+            if teardown is not None:
+                teardown(state)
+
+    run_workers(loop, min(workers, len(jobs) or 1), stop, name=name)
+    if failures:
+        raise failures[0]
+    return stats
 
 
 def run_workers(target: Callable[[], None], count: int, stop: threading.Event, *, name: str = "worker") -> None:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from sixg.bench.scoring import DOMAINS
-from sixg.cli import agent_args, positive_int, run_command
+from sixg.cli import add_cluster_option, agent_args, cluster_of, positive_int, run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--workers", type=positive_int, default=1, help="episodes run in parallel (each with its own backend)")
     r.add_argument("--out", type=Path, help="output directory (default runs/bench/AGENT-BACKEND)")
     r.add_argument("--benchmark", type=Path, help="benchmark file (default: the one shipped with sixg)")
+    add_cluster_option(r)
     rp = sub.add_parser("report", help="one table and one plot comparing finished runs")
     rp.add_argument("runs", nargs="+", type=Path, help="run directories (each with a summary.json written by `run`)")
     rp.add_argument("--plot", type=Path, help="write the per-tier plot of all runs here")
@@ -58,6 +59,7 @@ def _run(args) -> int:
     from sixg.bench.build import load_benchmark
     from sixg.bench.run import TABLE_LEGEND, Selection, plot_tiers, progress_hooks, run, summarise, table
     from sixg.errors import UserError
+    from sixg.parallel import RunStats
     from sixg.sim.env import NetOpsEnv
 
     bench = load_benchmark(args.benchmark)
@@ -77,6 +79,8 @@ def _run(args) -> int:
         "selection": selection.record(tasks),
     }
     bar = tqdm(total=len(tasks) * args.trials, unit="episode", desc=f"{args.agent} on {args.backend}")
+    cluster = cluster_of(args)
+    placement = RunStats()
     try:
         episodes = run(
             tasks,
@@ -86,6 +90,9 @@ def _run(args) -> int:
             meta=meta,
             trials=args.trials,
             workers=args.workers,
+            cluster=cluster,
+            stateful=args.backend != "surrogate",
+            on_stats=placement.add,
             **progress_hooks(bar, out=out),
         )
     finally:
@@ -103,6 +110,8 @@ def _run(args) -> int:
     if args.trials > 1:
         print("SR and SPL from the first trial of each task; pass^k over all trials: " + ", ".join(f"k={k} {100 * v:.1f}" for k, v in summary["pass_k"].items()))
     print(f"\n{TABLE_LEGEND}")
+    if cluster is not None:
+        print(placement.summary())
     print(f"\nwrote {out / 'results.jsonl'}, {out / 'summary.json'} and {plot}")
     if summary["errors"]:
         print(f"\n{summary['errors']} episode(s) ended in an error and were not scored; rerun the same command to retry them", file=sys.stderr)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import queue
 import sys
 import threading
 import time
@@ -22,7 +21,7 @@ from typing import Any
 from sixg.bench.scoring import TIERS, Outcome, breakdown, pass_k_table
 from sixg.bench.tasks import Task, judge
 from sixg.errors import SixgError, UserError
-from sixg.parallel import run_workers
+from sixg.parallel import Cluster, RunStats, run_jobs
 
 RESULTS = "results.jsonl"
 META = "run.json"
@@ -129,7 +128,21 @@ def run_task(task: Task, agent, env, *, trial: int = 0, trajectory_dir: Path | N
     with ``error`` set (and retried by the next run); it never stops the caller. Ctrl-C does.
     ``on_world(task, env, verified)`` may add more judgements of the finished episode
     (the validation judges it on ns-3's side too); they are stored under ``extra``.
+    The trajectory is saved under ``trajectory_dir`` when one is given.
     """
+    ep, trajectory = play_task(task, agent, env, trial=trial, on_world=on_world)
+    if trajectory_dir is not None and trajectory is not None:
+        save_trajectory(trajectory, trajectory_dir, ep)
+    return ep
+
+
+def save_trajectory(trajectory, trajectory_dir: Path, ep: Episode) -> Path:
+    trajectory_dir.mkdir(parents=True, exist_ok=True)
+    return trajectory.save(trajectory_dir / f"{ep.task_id}-t{ep.trial}.jsonl")
+
+
+def play_task(task: Task, agent, env, *, trial: int = 0, on_world: Callable[[Task, Any, bool], dict] | None = None):
+    """:func:`run_task` without touching files: the judged episode and its trajectory (None after an error)."""
     from sixg.sim.runner import run_episode
 
     t0 = time.perf_counter()
@@ -138,15 +151,12 @@ def run_task(task: Task, agent, env, *, trial: int = 0, trajectory_dir: Path | N
         agent.prepare(task)
         res = run_episode(env, agent, seed=seed, options=task.env_options())
     except Exception as exc:  # noqa: BLE001 -- any failure of the agent, its model or the backend ends this episode only
-        return Episode(task.id, trial, task.tier, task.domain, task.family, False, False, False, getattr(env, "steps", 0), task.reference_length, 0, 0.0, time.perf_counter() - t0, error=describe_failure(exc))
+        return Episode(task.id, trial, task.tier, task.domain, task.family, False, False, False, getattr(env, "steps", 0), task.reference_length, 0, 0.0, time.perf_counter() - t0, error=describe_failure(exc)), None
     world = env.sim.world
     verdict = judge(task, world, verified=res.terminated)
     invalid = sum(1 for s in res.trajectory.steps if s["result"]["error"] is not None and s["result"]["error"]["kind"] != "refused")
-    if trajectory_dir is not None:
-        trajectory_dir.mkdir(parents=True, exist_ok=True)
-        res.trajectory.save(trajectory_dir / f"{task.id}-t{trial}.jsonl")
     extra = on_world(task, env, res.terminated) if on_world is not None else {}
-    return Episode(
+    ep = Episode(
         task_id=task.id,
         trial=trial,
         tier=task.tier,
@@ -163,6 +173,7 @@ def run_task(task: Task, agent, env, *, trial: int = 0, trajectory_dir: Path | N
         checks=[list(c) for c in verdict.checks],
         extra=extra,
     )
+    return ep, res.trajectory
 
 
 def describe_failure(exc: Exception) -> str:
@@ -257,12 +268,18 @@ def run(
     on_world: Callable[[Task, Any, bool], dict] | None = None,
     on_resume: Callable[[int], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    on_stats: Callable[[RunStats], None] | None = None,
     stop: threading.Event | None = None,
+    cluster: Cluster | None = None,
+    stateful: bool = True,
 ) -> list[Episode]:
     """Run every (task, trial) not yet finished in ``out``; return all episodes of the run.
 
     ``on_resume`` hears how many of the run's episodes were already finished in ``out``;
-    ``on_warning`` hears what was wrong with the results file.
+    ``on_warning`` hears what was wrong with the results file, and episodes run again
+    because their cluster worker died; ``on_stats`` hears where the episodes ran.
+    With ``cluster`` the episodes run on Ray (as actors when ``stateful``: an environment
+    holding an ns-3 process; otherwise as tasks) and are written here as they arrive.
     """
     out = Path(out)
     _check_meta(out, meta)
@@ -273,14 +290,9 @@ def run(
             on_warning(f"{n} line(s) of {out / RESULTS} are not episode records and were skipped; those episodes run again")
 
     done = {(e.task_id, e.trial) for e in read_results(out, on_unreadable=unreadable) if e.error is None}
-    jobs: queue.Queue = queue.Queue()
-    for trial in range(trials):
-        for t in tasks:
-            if (t.id, trial) not in done:
-                jobs.put((t, trial))
+    jobs = [(t, trial) for trial in range(trials) for t in tasks if (t.id, trial) not in done]
     if on_resume is not None:
-        on_resume(len(tasks) * trials - jobs.qsize())
-    lock = threading.Lock()
+        on_resume(len(tasks) * trials - len(jobs))
     stop = stop or threading.Event()
     failures: list[BaseException] = []
     tally = {"ok": 0, "errors": 0}
@@ -297,34 +309,50 @@ def run(
             )
             stop.set()
 
-    def work() -> None:
-        agent, env = make_agent(), make_env()
-        try:
-            while not stop.is_set():
-                try:
-                    task, trial = jobs.get_nowait()
-                except queue.Empty:
-                    return
-                ep = run_task(task, agent, env, trial=trial, trajectory_dir=out / "trajectories", on_world=on_world)
-                with lock:
-                    with open(out / RESULTS, "a") as fh:
-                        fh.write(json.dumps(ep.__dict__) + "\n")
-                        fh.flush()
-                    give_up_on(ep)
-                if on_episode is not None:
-                    on_episode(ep)
-        except BaseException as exc:
-            failures.append(exc)
-            stop.set()
-        finally:
-            env.close()
-            agent.close()
+    def work(state, job):
+        agent, env = state
+        task, trial = job
+        return play_task(task, agent, env, trial=trial, on_world=on_world)
 
-    run_workers(work, min(workers, jobs.qsize() or 1), stop, name="bench-worker")
+    def on_result(job, played, node: str) -> None:
+        ep, trajectory = played
+        if trajectory is not None:
+            save_trajectory(trajectory, out / "trajectories", ep)
+        with open(out / RESULTS, "a") as fh:
+            fh.write(json.dumps(ep.__dict__) + "\n")
+            fh.flush()
+        give_up_on(ep)
+        if on_episode is not None:
+            on_episode(ep)
+
+    stats = run_jobs(
+        jobs,
+        setup=lambda: (make_agent(), make_env()),
+        work=work,
+        on_result=on_result,
+        teardown=_close_agent_env,
+        workers=workers,
+        stop=stop,
+        cluster=cluster,
+        stateful=stateful,
+        on_retry=on_warning,
+        label=lambda job: f"{job[0].id} trial {job[1]}",
+        name="bench-worker",
+    )
     if failures:
         raise failures[0]
+    if on_stats is not None:
+        on_stats(stats)
     ids = {t.id for t in tasks}
     return [e for e in read_results(out) if e.task_id in ids]
+
+
+def _close_agent_env(state) -> None:
+    agent, env = state
+    try:
+        env.close()
+    finally:
+        agent.close()
 
 
 def progress_hooks(bar, *, out: Path | None = None) -> dict[str, Callable]:

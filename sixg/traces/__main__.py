@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from sixg.cli import positive_float, positive_int, run_command
+from sixg.cli import add_cluster_option, cluster_of, positive_float, positive_int, run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--out", type=Path, required=True, help="output directory (rerun the same command to resume)")
     g.add_argument("--workers", type=positive_int, default=max(1, (os.cpu_count() or 2) - 0), help="parallel ns-3 worker processes")
     g.add_argument("--window", type=positive_float, default=0.5, help="measurement window in simulated seconds (default 0.5)")
+    add_cluster_option(g)
     s = sub.add_parser("schema", help="print the column schema as Markdown")
     del s
     c = sub.add_parser("check", help="load a trace directory and report what it holds")
@@ -72,15 +73,34 @@ def _generate(args) -> int:
             with lock:
                 bar.write(f"seed {seed} episode {ep}: {status}")
 
+    def on_retry(text: str) -> None:
+        with lock:
+            bar.write(text, file=sys.stderr)
+
     stop = threading.Event()
+    cluster = cluster_of(args)
     try:
-        report = generate(seeds, episodes=args.episodes, duration_s=args.duration, out=args.out, workers=args.workers, window_s=args.window, on_window=on_window, on_episode=on_episode, stop=stop)
+        report = generate(
+            seeds,
+            episodes=args.episodes,
+            duration_s=args.duration,
+            out=args.out,
+            workers=args.workers,
+            window_s=args.window,
+            on_window=on_window,
+            on_episode=on_episode,
+            on_retry=on_retry,
+            stop=stop,
+            cluster=cluster,
+        )
     finally:
         bar.close()
     print(
         f"{report.episodes_run} episode(s) generated, {report.episodes_skipped} already present, "
         f"{len(report.failures)} failed, {report.wall_seconds:.0f} s wall -> {args.out}"
     )
+    if cluster is not None:
+        print(report.stats.summary())
     for f in report.failures:
         print(f"  failed: {f}", file=sys.stderr)
     return 1 if report.failures else 0

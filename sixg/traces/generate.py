@@ -12,7 +12,6 @@ import csv
 import gzip
 import json
 import os
-import queue
 import random
 import threading
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from sixg.actions import Action, DegradationOnset, DegradationRecovery, describe
 from sixg.backends.base import Backend
 from sixg.errors import SixgError, UserError
-from sixg.parallel import run_workers
+from sixg.parallel import Cluster, RunStats, run_jobs
 from sixg.scenario import SCENARIO_VERSION, Scenario, generate as generate_scenario, split_of_seeds
 from sixg.schedule import random_schedule
 from sixg.snapshot import WINDOW_S, ActionResult, Snapshot
@@ -195,6 +194,7 @@ class GenerateReport:
     failures: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
     windows: int = 0
+    stats: RunStats = field(default_factory=RunStats)  # where the episodes ran
 
 
 def write_manifest(out: Path, *, window_s: float, duration_s: float) -> None:
@@ -231,16 +231,21 @@ def generate(
     make_backend: Callable[[], Backend] | None = None,
     on_window: Callable[[], None] | None = None,
     on_episode: Callable[[int, int, str], None] | None = None,
+    on_retry: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
+    cluster: Cluster | None = None,
 ) -> GenerateReport:
     """Generate ``episodes`` episodes per seed into ``out`` (resuming what is there).
 
     Args:
         seeds: Topology seeds, all from one split.
-        workers: Parallel ns-3 workers (one process each).
-        make_backend: Factory for the backend each worker thread drives (default: ns-3).
-        on_window / on_episode: Progress callbacks (called from worker threads).
+        workers: Parallel ns-3 workers (one process each); with ``cluster``, the cluster's CPUs.
+        make_backend: Factory for the backend each worker drives (default: ns-3).
+        on_window / on_episode: Progress callbacks (on_window from worker threads, or after
+            each episode on a cluster; on_episode one at a time).
+        on_retry: Told about episodes run again because their cluster worker died.
         stop: Set it to stop after the episodes in progress (Ctrl-C handling).
+        cluster: Run the episodes on Ray (one ns-3 actor per CPU); files are written here.
     """
     if episodes < 1 or duration_s <= 0 or workers < 1:
         raise UserError("episodes and workers must be >= 1 and duration positive")
@@ -250,13 +255,14 @@ def generate(
     for tmp in out.glob(f"{split}/seed-*/*.tmp"):
         tmp.unlink()  # leftovers of an interrupted run
     report = GenerateReport()
-    jobs: queue.Queue = queue.Queue()
+    jobs = []
     for seed in seeds:
         for ep in range(episodes):
             if episode_paths(out, split, seed, ep)[0].is_file():
                 report.episodes_skipped += 1
             else:
-                jobs.put((seed, ep))
+                jobs.append((seed, ep))
+    on_ns3 = make_backend is None
     if make_backend is None:
 
         def make_backend() -> Backend:
@@ -264,35 +270,55 @@ def generate(
 
             return Ns3Backend(window_s=window_s)
 
-    lock = threading.Lock()
-    stop = stop or threading.Event()
-    t0 = time.perf_counter()
+    # On a cluster the work travels to other processes: window progress is then reported per episode.
+    window_hook = on_window if cluster is None else None
+    n_windows = int(round(duration_s / window_s))
 
-    def worker_loop() -> None:
-        backend = make_backend()
+    def work(backend: Backend, job: tuple[int, int]) -> EpisodeRecorder | str:
+        seed, ep = job
         try:
-            while not stop.is_set():
-                try:
-                    seed, ep = jobs.get_nowait()
-                except queue.Empty:
-                    return
-                scenario = generate_scenario(seed, split=split)
-                try:
-                    rec = run_episode(backend, scenario, ep, duration_s=duration_s, on_window=on_window)
-                    rec.write(*episode_paths(out, split, seed, ep))
-                    with lock:
-                        report.episodes_run += 1
-                        report.windows += len(rec.windows)
-                    status = "done"
-                except SixgError as exc:  # a crashed worker loses only this episode
-                    with lock:
-                        report.failures.append(f"seed {seed} episode {ep}: {type(exc).__name__}: {exc}")
-                    status = "failed"
-                if on_episode is not None:
-                    on_episode(seed, ep, status)
-        finally:
-            backend.close()
+            return run_episode(backend, generate_scenario(seed, split=split), ep, duration_s=duration_s, on_window=window_hook)
+        except SixgError as exc:  # a crashed worker loses only this episode
+            return f"{type(exc).__name__}: {exc}"
 
-    run_workers(worker_loop, min(workers, jobs.qsize() or 1), stop, name="trace-worker")
+    def on_result(job: tuple[int, int], rec: EpisodeRecorder | str, node: str) -> None:
+        seed, ep = job
+        if isinstance(rec, str):
+            report.failures.append(f"seed {seed} episode {ep}: {rec}")
+            status = "failed"
+        else:
+            rec.write(*episode_paths(out, split, seed, ep))
+            report.episodes_run += 1
+            report.windows += len(rec.windows)
+            status = "done"
+        if cluster is not None and on_window is not None:
+            for _ in range(n_windows):
+                on_window()
+        if on_episode is not None:
+            on_episode(seed, ep, status)
+
+    t0 = time.perf_counter()
+    stats = run_jobs(
+        jobs,
+        setup=make_backend,
+        work=work,
+        on_result=on_result,
+        teardown=lambda backend: backend.close(),
+        workers=workers,
+        stop=stop or threading.Event(),
+        cluster=cluster,
+        node_setup=_build_ns3_module if on_ns3 else None,
+        on_retry=on_retry,
+        label=lambda job: f"seed {job[0]} episode {job[1]}",
+        name="trace-worker",
+    )
     report.wall_seconds = time.perf_counter() - t0
+    report.stats = stats
     return report
+
+
+def _build_ns3_module() -> None:
+    """Build sixg's ns-3 module on a node before its workers start (the build cache's lock makes it once)."""
+    from ns3_bridge.build import ensure_built
+
+    ensure_built()

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from sixg.bench.scoring import TIERS
-from sixg.cli import agent_args, positive_int, run_command
+from sixg.cli import add_cluster_option, agent_args, cluster_of, positive_int, run_command
 
 DEFAULT_AGENTS = "reference,threshold,mapek,drl,random"
 
@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=positive_int, default=max(1, (os.cpu_count() or 2)), help="episodes in parallel (each with its own ns-3 worker)")
     p.add_argument("--out", type=Path, default=None, help="output directory (default runs/validate-BACKEND, with the selection in the name when it is not the whole subset)")
     p.add_argument("--benchmark", type=Path, help="benchmark file (default: the shipped one)")
+    add_cluster_option(p)
     a = p.parse_args(argv)
     return run_command(lambda: _validate(a), interrupted="finished episodes are saved; rerun the same command to resume")
 
@@ -48,6 +49,7 @@ def _validate(a) -> int:
     from sixg.bench.build import load_benchmark
     from sixg.bench.run import progress_hooks, run
     from sixg.errors import UserError
+    from sixg.parallel import RunStats
     from sixg.sim.env import NetOpsEnv
     from sixg.validate import agent_row, judge_both, scatter, summarise, table
 
@@ -77,15 +79,23 @@ def _validate(a) -> int:
     def on_world(task, env, verified: bool) -> dict:
         return judge_both(task, env, confirmed=verified).record(task) if dual else {}
 
+    cluster = cluster_of(a)
+    placement = RunStats()
     t0 = time.perf_counter()
     rows: dict[str, dict] = {}
     errors = 0
     for agent in agents:
         kwargs = agent_args(per_agent_args.get(agent, []))
         bar = tqdm(total=len(tasks), unit="episode", desc=f"{agent} ({a.backend})")
+
+        def make_env():
+            if dual:  # registered again in a cluster's worker processes, which did not run this function
+                register_backend("dual-shadowed", "sixg.validate.shadow:ShadowedDual")
+            return NetOpsEnv(backend=backend_id)
+
         meta = {"agent": agent, "agent_args": kwargs, "backend": backend_id, "benchmark_version": bench.version, "benchmark_fingerprint": bench.meta.get("fingerprint")}
         try:
-            episodes = run(tasks, make_agent=lambda agent=agent, kwargs=kwargs: make_agent(agent, **kwargs), make_env=lambda: NetOpsEnv(backend=backend_id), out=out / agent, meta=meta, workers=a.workers, on_world=on_world, **progress_hooks(bar))
+            episodes = run(tasks, make_agent=lambda agent=agent, kwargs=kwargs: make_agent(agent, **kwargs), make_env=make_env, out=out / agent, meta=meta, workers=a.workers, on_world=on_world, cluster=cluster, stateful=dual, on_stats=placement.add, **progress_hooks(bar))
         finally:
             bar.close()
         rows[agent] = agent_row(episodes, dual=dual)
@@ -94,6 +104,8 @@ def _validate(a) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "validation.json").write_text(json.dumps(result, indent=2) + "\n")
     print(table(result))
+    if cluster is not None:
+        print(placement.summary())
     written = [out / "validation.json"]
     if dual:
         written.append(scatter(result, out / "sr_scatter.png"))

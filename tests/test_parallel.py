@@ -1,0 +1,86 @@
+"""The local execution layer: each job once, state reused per worker, errors surface, Ray never loaded."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from sixg.cli import add_cluster_option, cluster_of
+from sixg.parallel import Cluster, run_jobs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_job_is_handed_over_once_and_state_is_reused():
+    """Two workers share 20 jobs: each result arrives once, each worker makes its state once and releases it."""
+    made, released, seen = [], [], []
+
+    def setup():
+        state = {"jobs": 0}
+        made.append(state)
+        return state
+
+    def work(state, job):
+        state["jobs"] += 1
+        return job * job
+
+    stats = run_jobs(
+        range(20),
+        setup=setup,
+        work=work,
+        on_result=lambda job, result, node: seen.append((job, result)),
+        teardown=released.append,
+        workers=2,
+        stop=threading.Event(),
+    )
+    assert sorted(seen) == [(j, j * j) for j in range(20)]
+    assert 1 <= len(made) <= 2 and sorted(map(id, released)) == sorted(map(id, made))
+    assert sum(s["jobs"] for s in made) == 20
+    assert stats.per_node == {"local": 20} and not stats.retried
+
+
+def test_an_error_in_a_job_stops_the_run_and_is_raised():
+    """A bug in the work stops the other workers and reaches the caller, state released."""
+    released = []
+
+    def work(state, job):
+        if job == 3:
+            raise ValueError("job 3 is broken")
+        return job
+
+    with pytest.raises(ValueError, match="job 3 is broken"):
+        run_jobs(range(50), setup=object, work=work, on_result=lambda *a: None, teardown=released.append, workers=2, stop=threading.Event())
+    assert len(released) >= 1
+
+
+def test_ray_option_parses_to_a_cluster():
+    """`--ray` alone means a local runtime (or RAY_ADDRESS), `--ray ADDRESS` that cluster, no flag runs here."""
+    import argparse
+
+    p = argparse.ArgumentParser()
+    add_cluster_option(p)
+    assert cluster_of(p.parse_args([])) is None
+    assert cluster_of(p.parse_args(["--ray"])) == Cluster(address=None)
+    assert cluster_of(p.parse_args(["--ray", "10.0.0.5:6379"])) == Cluster(address="10.0.0.5:6379")
+    assert Cluster(address=None).resolved_address() in (None, os.environ.get("RAY_ADDRESS"))
+
+
+def test_the_local_path_never_imports_ray(tmp_path):
+    """Importing sixg and running a benchmark run on local workers leaves Ray unloaded."""
+    code = (
+        "import sys, sixg, sixg.parallel\n"
+        "from sixg.bench.__main__ import main\n"
+        f"rc = main(['run', '--agent', 'random', '--limit', '2', '--workers', '2', '--out', {str(tmp_path)!r}])\n"
+        "assert rc == 0, rc\n"
+        "loaded = sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.'))\n"
+        "print('RAY-MODULES', loaded)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "RAY-MODULES []" in proc.stdout
