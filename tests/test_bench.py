@@ -12,7 +12,8 @@ import pytest
 from sixg.agents import make_agent
 from sixg.bench.build import benchmark_path, draw_tasks, load_benchmark, rouge_l_max, separability_probe, validation_subset, write_benchmark
 from sixg.bench.families import FAMILIES
-from sixg.bench.run import read_results, run, summarise, table
+from sixg.bench.report import table
+from sixg.bench.run import read_results, run, summarise
 from sixg.bench.scoring import DOMAINS, tier_of
 from sixg.bench.tasks import SlaMet, SliceIs, Task, judge
 from sixg.errors import DataError
@@ -396,7 +397,7 @@ def test_the_tier_plot_draws_no_bar_for_a_tier_a_run_did_not_cover(tmp_path, mon
     """A run of L1 only shows one bar, not a 0 % bar for L2 and L3."""
     import matplotlib.pyplot as plt
 
-    from sixg.bench.run import plot_tiers
+    from sixg.bench.report import plot_tiers
 
     figures = []
     monkeypatch.setattr(plt, "close", figures.append)

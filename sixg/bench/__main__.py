@@ -57,7 +57,8 @@ def _run(args) -> int:
 
     from sixg.agents import make_agent
     from sixg.bench.build import load_benchmark
-    from sixg.bench.run import TABLE_LEGEND, Selection, plot_tiers, progress_hooks, run, summarise, table
+    from sixg.bench.report import TABLE_LEGEND, plot_tiers, table
+    from sixg.bench.run import Selection, progress_hooks, run, summarise
     from sixg.errors import UserError
     from sixg.parallel import RunStats
     from sixg.sim.env import NetOpsEnv
@@ -120,7 +121,7 @@ def _run(args) -> int:
 
 
 def _report(args) -> int:
-    from sixg.bench.run import TABLE_LEGEND, plot_tiers, read_summaries, table
+    from sixg.bench.report import TABLE_LEGEND, plot_tiers, read_summaries, table
 
     rows, notes = read_summaries(args.runs)
     for note in notes:

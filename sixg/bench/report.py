@@ -1,0 +1,131 @@
+"""Reading finished runs back and showing them: the Table-I style table, its legend and the per-tier plot."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from sixg.errors import UserError
+
+
+def read_summaries(run_dirs: Sequence[Path]) -> tuple[dict[str, dict], list[str]]:
+    """The ``summary.json`` of each finished run, keyed by a row name, and warnings about mixing them.
+
+    A row is named by its agent, with the backend added when runs on several backends are
+    compared. Runs scored on different benchmark versions or fingerprints are reported, not
+    silently mixed.
+
+    Raises:
+        UserError: a directory holds no readable ``summary.json``.
+    """
+    summaries = []
+    for d in run_dirs:
+        path = Path(d) / "summary.json"
+        try:
+            s = json.loads(path.read_text())
+            s["overall"], s["tiers"]
+        except FileNotFoundError:
+            raise UserError(f"{path} does not exist: finish the run with `python -m sixg.bench run ... --out {d}` first") from None
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise UserError(f"{path} is not a run summary ({exc}); rerun the run's command to rewrite it") from None
+        summaries.append((Path(d), s))
+    several_backends = len({s.get("backend") for _, s in summaries}) > 1
+    rows: dict[str, dict] = {}
+    for d, s in summaries:
+        name = str(s.get("agent", d.name))
+        if several_backends:
+            name += f" ({s.get('backend')})"
+        while name in rows:
+            name += f" [{d.name}]"
+        rows[name] = s
+    notes = []
+    for key in ("benchmark_version", "benchmark_fingerprint"):
+        seen = {str(s.get(key)) for _, s in summaries}
+        if len(seen) > 1:
+            notes.append(f"the runs were scored on different {key.replace('_', ' ')}s ({', '.join(sorted(seen))}): rows are not comparable")
+    covers = {d: _coverage(s) for d, s in summaries}
+    if len({json.dumps(c, sort_keys=True) for c in covers.values()}) > 1:
+        listed = "; ".join(f"{d}: {_coverage_text(c)}" for d, c in covers.items())
+        raise UserError(f"the runs cover different tasks, so their rows would not compare ({listed}); report runs of the same selection together")
+    return rows, notes
+
+
+def _coverage(summary: dict) -> dict:
+    """What a run covered: its selection's tasks (hash and per tier) and trials; for a run written
+    before selections were recorded, the scored first-trial episodes per tier."""
+    sel = summary.get("selection")
+    if sel and "tasks_sha256" in sel:
+        return {"tasks_per_tier": sel["tasks_per_tier"], "tasks": sel["tasks_sha256"], "trials": sel.get("trials", 1)}
+    return {"tasks_per_tier": {t: d["n"] for t, d in summary["tiers"].items()}}
+
+
+def _coverage_text(c: dict) -> str:
+    tiers = ", ".join(f"{t} {n}" for t, n in c["tasks_per_tier"].items()) or "no tasks"
+    return f"{sum(c['tasks_per_tier'].values())} tasks ({tiers})" + (f" x {c['trials']} trials" if c.get("trials", 1) > 1 else "")
+
+
+def table(rows: dict[str, dict]) -> str:
+    """Markdown table in the layout of the paper's Table I (SR per tier, overall SR and SPL, %)."""
+    lines = ["| agent | L1 | L2 | L3 | SR | SPL |", "|---|---|---|---|---|---|"]
+    for name, s in rows.items():
+        tiers = s.get("tiers", {})
+
+        def pct(d):
+            return f"{100 * d['sr']:.1f}" if d else "-"
+
+        lines.append(
+            f"| {name} | {pct(tiers.get('L1'))} | {pct(tiers.get('L2'))} | {pct(tiers.get('L3'))} | "
+            f"{100 * s['overall']['sr']:.1f} [{100 * s['overall']['sr_ci'][0]:.0f}-{100 * s['overall']['sr_ci'][1]:.0f}] | {100 * s['overall']['spl']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+#: What the table's columns mean, printed under it.
+TABLE_LEGEND = """\
+L1, L2, L3, SR: success rate in % (tiers by reference length: L1 <= 3 steps, L2 4-7, L3 >= 8; '-': no task of that tier)
+[a-b]: 95 % Wilson interval of the SR
+SPL: success weighted by path length, in % (reference length / max(reference length, calls made), averaged over episodes)
+"verified" in results.jsonl: the episode ended on a confirming verification call; tasks whose intent asks for
+  none succeed without one, so a successful episode can show "verified": false"""
+
+
+def plot_tiers(rows: dict[str, dict], path: Path, *, title: str) -> Path:
+    """Grouped bars of SR per tier with 95 % intervals, one group per agent; a tier a run did not
+    cover gets no bar (not a 0 % one)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = list(rows)
+    tiers = ("L1", "L2", "L3")
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(names) + 2), 4))
+    width = 0.26
+    x = np.arange(len(names))
+    for k, tier in enumerate(tiers):
+        at, vals, lo, hi = [], [], [], []
+        for i, n in enumerate(names):
+            d = rows[n].get("tiers", {}).get(tier)
+            if not d or not d.get("n", 1):
+                continue
+            v = d["sr"]
+            at.append(x[i] + (k - 1) * width)
+            vals.append(100 * v)
+            # Clamp: at 0 % or 100 % the interval's edge equals the rate up to rounding.
+            lo.append(max(0.0, 100 * (v - d["sr_ci"][0])))
+            hi.append(max(0.0, 100 * (d["sr_ci"][1] - v)))
+        ax.bar(at, vals, width, yerr=[lo, hi], capsize=3, label=tier, color=f"C{k}")
+    ax.set_xticks(x, names, rotation=15)
+    ax.set_ylabel("success rate (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title(title, fontsize=10)
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
