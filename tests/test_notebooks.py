@@ -1,0 +1,90 @@
+"""The example notebooks: committed without outputs, built on their scripts, and run top to bottom."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
+
+
+def _imports(nb) -> set[str]:
+    names = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def _execute(name: str, tmp_path: Path):
+    """Run examples/NAME.ipynb in a copy of examples/ (so its outputs land in tmp_path); returns the executed notebook."""
+    work = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, work, ignore=shutil.ignore_patterns("runs", "__pycache__"))
+    nb = nbformat.read(work / f"{name}.ipynb", as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
+    return nb, work
+
+
+def test_there_are_notebooks_and_each_has_its_script():
+    """Each notebook imports the example script of the same name, so the two cannot drift apart."""
+    assert {p.stem for p in NOTEBOOKS} >= {"quickstart", "dual_gap"}
+    for path in NOTEBOOKS:
+        assert (EXAMPLES / f"{path.stem}.py").is_file(), f"{path.name} has no script beside it"
+        assert path.stem in _imports(nbformat.read(path, as_version=4)), f"{path.name} does not import {path.stem}.py"
+
+
+def test_notebooks_are_committed_without_outputs():
+    """Notebooks in git carry no outputs or execution counts (they are run in CI instead)."""
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, f"{path.name} has outputs; clear them before committing"
+
+
+@pytest.mark.timeout(900)
+def test_quickstart_notebook_runs(tmp_path):
+    """The quick start runs top to bottom: the hand episode matches the script's, and the baseline writes its summary."""
+    nb, work = _execute("quickstart", tmp_path)
+    assert (work / "runs" / "quickstart" / "episode.jsonl").is_file()
+    assert (work / "runs" / "quickstart" / "bench" / "summary.json").is_file()
+    texts = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert any("Intent:" in t for t in texts)
+    assert any("Did you mean 'check_network_state'" in t for t in texts)
+
+
+def test_quickstart_script_runs(tmp_path, capsys):
+    """``python examples/quickstart.py`` does the same episode and a baseline on a few tasks."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("quickstart_script", EXAMPLES / "quickstart.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--limit", "3", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "verify_sla_compliance" in out and "SR" in out
+    assert module.main(["--scenario-seed", "60", "--out", str(tmp_path / "bad")]) == 2
+
+
+@pytest.mark.ns3
+@pytest.mark.timeout(900)
+def test_dual_gap_notebook_runs(tmp_path):
+    """The co-simulation notebook runs a few simulated seconds on the dual backend and plots the per-window gap."""
+    nb, _ = _execute("dual_gap", tmp_path)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    tables = [o["data"]["text/plain"] for o in outputs if "text/plain" in o.get("data", {})]
+    assert any("latency_ms" in t and "mean" in t for t in tables)
