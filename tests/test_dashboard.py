@@ -244,3 +244,15 @@ def test_the_committed_corpus_is_cached(monkeypatch):
     monkeypatch.setattr(pd, "read_csv", lambda *a, **k: calls.append(a) or original(*a, **k))
     at.run()
     assert not at.exception and calls == []
+
+
+def test_correlations_and_disagreements_are_tabulated():
+    """Table III's statistics across agents come per tier; each episode judged differently is listed with its cause."""
+    v = data.load_validation(VALIDATE)
+    scopes = data.across_agents(v).set_index("scope")
+    assert list(scopes.index) == ["L1", "L2", "L3", "all"]
+    assert scopes.loc["all", "Pearson r"] == v["pearson_r"]
+    made_up = {"agents": {"x": {"disagreements": [{"task_id": "t", "tier": "L2", "surrogate_success": True, "ns3_success": False, "cause": "latency 80 on the surrogate vs 120 on ns-3"}]}}}
+    differ = data.disagreements(made_up)
+    assert differ.iloc[0]["cause"].startswith("latency") and differ.iloc[0]["agent"] == "x"
+    assert data.disagreements(v).shape[0] == sum(len(r["disagreements"]) for r in v["agents"].values())

@@ -175,6 +175,8 @@ def _episode_verdict(episode: dict) -> None:
         left.markdown("**Judged on the surrogate** (what the agent saw)")
         left.dataframe(checks, hide_index=True, width="stretch")
         right.markdown(f"**Judged on ns-3**: {'success' if extra.get('ns3_success') else 'failure'}")
+        if extra.get("disagreement"):
+            st.warning(f"The verdicts differ: {extra['disagreement']}")
         right.dataframe(pd.DataFrame(extra["ns3_checks"], columns=["check", "passed", "detail"]), hide_index=True, width="stretch")
         if extra.get("mean_abs_gap"):
             st.markdown("**Mean |surrogate - ns-3| per window**")
@@ -300,9 +302,18 @@ def benchmark_view(sources: data.Sources) -> None:
         st.dataframe(t3, hide_index=True, width="stretch")
         if "SR ns-3" in t3:
             r, gap = v.get("pearson_r"), v.get("mean_abs_sr_gap")
-            st.markdown(f"Pearson r of SR across agents: **{r:.3f}**" if r is not None else "Pearson r: undefined (fewer than two distinct success rates)")
+            st.markdown(f"Pearson r of SR across agents: **{r:.3f}**" if r is not None else "Pearson r: undefined (fewer than three agents, or one side constant)")
             if gap is not None:
                 st.markdown(f"Mean |SR gap|: **{100 * gap:.1f}** points")
+            per_scope = data.across_agents(v)
+            if not per_scope.empty:
+                st.dataframe(per_scope, hide_index=True)
+            differ = data.disagreements(v)
+            if differ.empty:
+                st.markdown("The surrogate and ns-3 verdicts agree on every episode.")
+            else:
+                st.markdown(f"**{len(differ)} episode(s) judged differently**, and why")
+                st.dataframe(differ, hide_index=True, width="stretch")
             left, right = st.columns(2)
             diagonal = pd.DataFrame({"x": [0, 100], "y": [0, 100]})
             scatter = alt.Chart(t3).mark_circle(size=90).encode(

@@ -320,6 +320,25 @@ def table_three(validation: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def across_agents(validation: dict[str, Any]) -> pd.DataFrame:
+    """Per tier and overall: Pearson r and Spearman rho of SR across agents and the mean |SR gap| (points)."""
+    rows = []
+    for scope, r in validation.get("across_agents", {}).items():
+        gap = r.get("mean_abs_gap")
+        rows.append({"scope": scope, "agents": r.get("agents"), "Pearson r": r.get("pearson"), "Spearman rho": r.get("spearman"), "mean |SR gap|": None if gap is None else round(100 * gap, 1)})
+    return pd.DataFrame(rows, columns=["scope", "agents", "Pearson r", "Spearman rho", "mean |SR gap|"])
+
+
+def disagreements(validation: dict[str, Any]) -> pd.DataFrame:
+    """Every episode whose surrogate and ns-3 verdicts differ, with the cause the validation recorded."""
+    rows = [
+        {"agent": agent, "task_id": d["task_id"], "trial": d.get("trial", 0), "tier": d.get("tier"), "surrogate": d["surrogate_success"], "ns-3": d["ns3_success"], "cause": d.get("cause")}
+        for agent, r in validation["agents"].items()
+        for d in r.get("disagreements", [])
+    ]
+    return pd.DataFrame(rows, columns=["agent", "task_id", "trial", "tier", "surrogate", "ns-3", "cause"])
+
+
 def validation_runs(validation: dict[str, Any]) -> dict[str, Path]:
     """The run folder of each agent of a validation (where its episodes and trajectories are)."""
     base = Path(validation["path"])
