@@ -47,7 +47,10 @@ def run_command(work: Callable[[], int], *, interrupted: str = "interrupted") ->
         sys.stdout.flush()  # a closed pipe shows up here when the output was small
         return status
     except SixgError as exc:
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()  # what the command printed comes before the error
+        except BrokenPipeError:
+            pass
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
