@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import random
 import secrets
-import string
 from typing import Any, ClassVar, NamedTuple
 
 import gymnasium
-from gymnasium import spaces
 
 from sixg.backends.base import Backend, make_backend
 from sixg.domain import NetworkState
@@ -37,6 +35,7 @@ from sixg.sim.briefing import Briefing
 from sixg.sim.goal import Confirmations, Goal
 from sixg.sim.loop import CoSimulation, ToolResult
 from sixg.sim.options import DEFAULT_MAX_STEPS, EpisodeOptions, parse_options, resolve_goal
+from sixg.sim.spaces import ToolCallSpace, bounded_observation, observation_space
 from sixg.sim.text import intro, render_result
 from sixg.sim.trajectory import Trajectory, encode_call
 from sixg.tools.catalog import Catalog, default_catalog
@@ -46,7 +45,6 @@ __all__ = ["DEFAULT_BACKEND", "DEFAULT_MAX_STEPS", "ENV_ID", "EpisodeOptions", "
 #: The backend an environment uses unless told otherwise.
 DEFAULT_BACKEND = "surrogate"
 ENV_ID = "sixg/NetOps-v0"
-_TEXT = spaces.Text(max_length=1_000_000, charset=string.printable)
 
 
 class StepResult(NamedTuple):
@@ -96,9 +94,9 @@ class NetOpsEnv(gymnasium.Env):
         if render_mode not in (None, "ansi"):
             raise UserError(f"render_mode {render_mode!r} is not supported; use 'ansi' or None")
         self.render_mode = render_mode
-        self.observation_space = _TEXT
-        self.action_space = _TEXT
         self.catalog = catalog or default_catalog()
+        self.observation_space = observation_space()
+        self.action_space = ToolCallSpace(self.catalog)
         self.success_reward = success_reward
         self.invalid_call_penalty = invalid_call_penalty
         self._backend_kwargs = dict(backend_kwargs or {})
@@ -164,7 +162,7 @@ class NetOpsEnv(gymnasium.Env):
             sla=goal.sla,
             mission_id=goal.mission.mission_id if goal.mission is not None else None,
         )
-        observation = intro(self._briefing, world.state, t=self._sim.now)
+        observation = bounded_observation(intro(self._briefing, world.state, t=self._sim.now))
         self._last_observation = observation
         info = {
             "t": self._sim.now,
@@ -210,7 +208,9 @@ class NetOpsEnv(gymnasium.Env):
             reward -= self.invalid_call_penalty
         state = sim.world.state
         result_json = result.model_dump(mode="json")
-        observation = render_result(result, steps_left=self._options.max_steps - self._steps, dumped=result_json)
+        observation = bounded_observation(
+            render_result(result, steps_left=self._options.max_steps - self._steps, dumped=result_json)
+        )
         self._last_observation = observation
         info = {
             "t": sim.now,

@@ -71,7 +71,7 @@ MAX_NESTING = 32
 _PRINTABLE = frozenset(string.printable)
 
 
-def _plain(text: str, limit: int = MAX_MESSAGE) -> str:
+def plain(text: str, limit: int = MAX_MESSAGE) -> str:
     """``text`` in printable ASCII (other characters escaped), at most ``limit`` characters and a note."""
     if len(text) <= limit and _PRINTABLE.issuperset(text):
         return text
@@ -101,7 +101,7 @@ class ToolError(Frozen):
             kind = "invalid_arguments"
         problems = error.problems if isinstance(error, InvalidArgumentsError) else ()
         return cls(
-            kind=kind, message=_plain(str(error)), problems=tuple(_plain(p, 200) for p in problems[:MAX_PROBLEMS])
+            kind=kind, message=plain(str(error)), problems=tuple(plain(p, 200) for p in problems[:MAX_PROBLEMS])
         )
 
 
