@@ -141,45 +141,11 @@ def _report(args) -> int:
 
 
 def _show(args) -> int:
-    from collections import Counter
-
     from sixg.bench.build import load_benchmark
+    from sixg.bench.report import benchmark_contents, describe_benchmark
 
     bench = load_benchmark(args.benchmark)
-    m = bench.meta
-    cells = Counter((t.domain, t.tier) for t in bench.tasks)
-    if args.json:
-        tasks = {d: {t: n for (d2, t), n in sorted(cells.items()) if d2 == d} for d in sorted({d for d, _ in cells})}
-        print(json.dumps({"version": bench.version, "tasks": len(bench.tasks), "tasks_per_domain_and_tier": tasks, **m}, indent=2))
-        return 0
-    print(f"6GAgentBench v{bench.version}: {len(bench.tasks)} tasks (fingerprint {m.get('fingerprint')}), validation subset {len(bench.validation_ids)}")
-    per_tier = Counter(t.tier for t in bench.tasks)
-    per_domain = Counter(t.domain for t in bench.tasks)
-    tiers = sorted(per_tier)
-    width = max([len("domain"), *map(len, per_domain)])
-
-    def line(name: str, counts, total: int) -> str:
-        return f"{name:<{width}}  " + "  ".join(f"{counts(t):>4}" for t in tiers) + f"  {total:>5}"
-
-    print(f"{'domain':<{width}}  " + "  ".join(f"{t:>4}" for t in tiers) + "  total")
-    for d in sorted(per_domain):
-        print(line(d, lambda t, d=d: cells[d, t], per_domain[d]))
-    print(line("all", per_tier.__getitem__, len(bench.tasks)))
-    d = m.get("dedup") or {}
-    if {"candidates", "reworded", "threshold", "still_close"} <= d.keys():
-        print(
-            f"de-duplication: {d['candidates']} candidates against training intents, {d['reworded']} reworded at ROUGE-L >= {d['threshold']}, "
-            f"{d['still_close']} still close (max ROUGE-L {d.get('max_rouge_before', float('nan')):.2f} before, {d.get('max_rouge_after', float('nan')):.2f} after)"
-        )
-    probe = (m.get("separability_probe") or {}).get("accuracy")
-    if probe is not None:
-        masked = (m.get("separability_probe_numbers_masked") or {}).get("accuracy")
-        extra = f", {masked:.3f} with numbers masked" if masked is not None else ""
-        print(f"separability probe (TF-IDF + logistic regression, chance 0.5): accuracy {probe:.3f}{extra}")
-    for backend, v in (m.get("verification") or {}).items():
-        reasons = Counter(str(r).split("; ")[0] for r in (v.get("dropped_examples") or {}).values())
-        why = "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3))
-        print(f"verified on {backend}: {v.get('verified', '?')} kept, {v.get('dropped', '?')} dropped" + (f" (first examples: {why})" if why else ""))
+    print(json.dumps(benchmark_contents(bench), indent=2) if args.json else describe_benchmark(bench))
     return 0
 
 

@@ -1,12 +1,57 @@
-"""Reading finished runs back and showing them: the Table-I style table, its legend and the per-tier plot."""
+"""Showing the benchmark and finished runs: what a benchmark file holds, the Table-I style table of
+runs read back, its legend and the per-tier plot."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from sixg.errors import UserError
+
+
+def benchmark_contents(bench) -> dict:
+    """What ``bench show --json`` prints: the version, task counts per domain and tier, and the whole build report."""
+    cells = Counter((t.domain, t.tier) for t in bench.tasks)
+    per_domain = {d: {t: n for (d2, t), n in sorted(cells.items()) if d2 == d} for d in sorted({d for d, _ in cells})}
+    return {"version": bench.version, "tasks": len(bench.tasks), "tasks_per_domain_and_tier": per_domain, **bench.meta}
+
+
+def describe_benchmark(bench) -> str:
+    """What ``bench show`` prints: a domain x tier table of task counts and one line per build check
+    (de-duplication, separability probe, verification on each backend)."""
+    m = bench.meta
+    lines = [f"6GAgentBench v{bench.version}: {len(bench.tasks)} tasks (fingerprint {m.get('fingerprint')}), validation subset {len(bench.validation_ids)}"]
+    cells = Counter((t.domain, t.tier) for t in bench.tasks)
+    per_tier = Counter(t.tier for t in bench.tasks)
+    per_domain = Counter(t.domain for t in bench.tasks)
+    tiers = sorted(per_tier)
+    width = max([len("domain"), *map(len, per_domain)])
+
+    def line(name: str, counts, total: int) -> str:
+        return f"{name:<{width}}  " + "  ".join(f"{counts(t):>4}" for t in tiers) + f"  {total:>5}"
+
+    lines.append(f"{'domain':<{width}}  " + "  ".join(f"{t:>4}" for t in tiers) + "  total")
+    for d in sorted(per_domain):
+        lines.append(line(d, lambda t, d=d: cells[d, t], per_domain[d]))
+    lines.append(line("all", per_tier.__getitem__, len(bench.tasks)))
+    d = m.get("dedup") or {}
+    if {"candidates", "reworded", "threshold", "still_close"} <= d.keys():
+        lines.append(
+            f"de-duplication: {d['candidates']} candidates against training intents, {d['reworded']} reworded at ROUGE-L >= {d['threshold']}, "
+            f"{d['still_close']} still close (max ROUGE-L {d.get('max_rouge_before', float('nan')):.2f} before, {d.get('max_rouge_after', float('nan')):.2f} after)"
+        )
+    probe = (m.get("separability_probe") or {}).get("accuracy")
+    if probe is not None:
+        masked = (m.get("separability_probe_numbers_masked") or {}).get("accuracy")
+        extra = f", {masked:.3f} with numbers masked" if masked is not None else ""
+        lines.append(f"separability probe (TF-IDF + logistic regression, chance 0.5): accuracy {probe:.3f}{extra}")
+    for backend, v in (m.get("verification") or {}).items():
+        reasons = Counter(str(r).split("; ")[0] for r in (v.get("dropped_examples") or {}).values())
+        why = "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3))
+        lines.append(f"verified on {backend}: {v.get('verified', '?')} kept, {v.get('dropped', '?')} dropped" + (f" (first examples: {why})" if why else ""))
+    return "\n".join(lines)
 
 
 def read_summaries(run_dirs: Sequence[Path]) -> tuple[dict[str, dict], list[str]]:
