@@ -95,7 +95,7 @@ def _validate(a) -> int:
 
         meta = {"agent": agent, "agent_args": kwargs, "backend": backend_id, "benchmark_version": bench.version, "benchmark_fingerprint": bench.meta.get("fingerprint")}
         try:
-            episodes = run(tasks, make_agent=lambda agent=agent, kwargs=kwargs: make_agent(agent, **kwargs), make_env=make_env, out=out / agent, meta=meta, workers=a.workers, on_world=on_world, cluster=cluster, stateful=dual, on_stats=placement.add, **progress_hooks(bar))
+            episodes = run(tasks, make_agent=lambda agent=agent, kwargs=kwargs: make_agent(agent, **kwargs), make_env=make_env, out=out / agent, meta=meta, workers=a.workers, on_world=on_world, cluster=cluster, stateful=dual, on_stats=placement.add, **progress_hooks(bar, out=out / agent))
         finally:
             bar.close()
         rows[agent] = agent_row(episodes, dual=dual)
