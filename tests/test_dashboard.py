@@ -256,3 +256,42 @@ def test_correlations_and_disagreements_are_tabulated():
     differ = data.disagreements(made_up)
     assert differ.iloc[0]["cause"].startswith("latency") and differ.iloc[0]["agent"] == "x"
     assert data.disagreements(v).shape[0] == sum(len(r["disagreements"]) for r in v["agents"].values())
+
+
+def test_trajectory_frame_is_what_the_agent_saw():
+    """The inspector's state series starts with the reset state and has one row per step, at the step's time."""
+    trajectory = Trajectory.load(next((BENCH / "trajectories").glob("*.jsonl")))
+    frame = data.trajectory_frame(trajectory)
+    assert len(frame) == len(trajectory.steps) + 1
+    assert frame.iloc[0]["latency_ms"] == trajectory.header["state"]["latency_ms"]
+    assert list(frame["t"][1:]) == [s["t"] for s in trajectory.steps]
+
+
+def test_trajectory_view_reads_a_loose_trajectory_file(monkeypatch, tmp_path):
+    """A trajectory file on its own (e.g. from python -m sixg.mcp) opens with its intent, its end and its steps."""
+    source = next((BENCH / "trajectories").glob("*.jsonl"))
+    loose = tmp_path / "episode-001.jsonl"
+    loose.write_text(source.read_text())
+    at = _app(monkeypatch, loose, view="trajectories")
+    assert not at.exception
+    assert at.sidebar.radio[0].value == "Trajectory inspector"
+    assert {r.value for r in at.radio} == {"Trajectory inspector", "Trajectory files"}
+    intent = Trajectory.load(loose).header["intent"]
+    assert at.info[0].value == f"**Intent:** {intent}"
+    assert any(m.value.startswith("**Episode end:**") for m in at.markdown)
+    assert len(at.dataframe[0].value) == len(Trajectory.load(loose).steps)
+
+
+def test_run_summary_is_the_runs_own_unless_stale(tmp_path):
+    """A run's summary.json is used when it covers its results; a stale one is scored again from results.jsonl."""
+    import shutil
+
+    run = data.load_run(BENCH)
+    assert data.run_summary(run) == json.loads((BENCH / "summary.json").read_text())
+    copy = tmp_path / "run"
+    shutil.copytree(BENCH, copy)
+    stale = json.loads((copy / "summary.json").read_text())
+    stale["episodes"] = 1
+    (copy / "summary.json").write_text(json.dumps(stale))
+    rescored = data.run_summary(data.load_run(copy))
+    assert rescored["episodes"] == len(read_results(BENCH)) and rescored["overall"] == summarise(read_results(BENCH))["overall"]

@@ -53,6 +53,15 @@ def _run(path: str) -> data.Run:
     return data.load_run(path)
 
 
+@st.cache_data(show_spinner="scoring the run")
+def _summary(path: str) -> dict:
+    return data.run_summary(_run(path))
+
+
+def _table_one(paths: tuple[str, ...], by: str) -> pd.DataFrame:
+    return data.table_one([_run(p) for p in paths], by=by, summaries=[_summary(p) for p in paths])
+
+
 @st.cache_data(show_spinner=False)
 def _trajectory(path: str) -> Trajectory:
     return Trajectory.load(path)
@@ -244,7 +253,7 @@ def trajectories_view(sources: data.Sources) -> None:
             st.markdown("**State after the call**")
             st.json(record["state"])
     st.subheader("The state the agent saw")
-    states = pd.DataFrame([{"t": h["t"], **h["state"]}] + [{"t": s["t"], **s["state"]} for s in trajectory.steps])
+    states = data.trajectory_frame(trajectory)
     _dimension_grid(states, marks=pd.DataFrame(columns=["t", "kind", "label"]), spans=pd.DataFrame(columns=["start", "end", "degradation"]), bounds=pd.DataFrame())
     if episode is not None:
         dual = data.dual_windows(episode)
@@ -277,10 +286,9 @@ def benchmark_view(sources: data.Sources) -> None:
         st.subheader("Table I: success rate (%) per tier and domain")
         names = [str(p) for p in sources.runs]
         picked = st.multiselect("Runs", names, default=names)
-        runs = [_run(n) for n in picked]
-        if runs:
-            st.dataframe(data.table_one(runs, by="tiers"), hide_index=True, width="stretch")
-            st.dataframe(data.table_one(runs, by="domains"), hide_index=True, width="stretch")
+        if picked:
+            st.dataframe(_table_one(tuple(picked), "tiers"), hide_index=True, width="stretch")
+            st.dataframe(_table_one(tuple(picked), "domains"), hide_index=True, width="stretch")
             st.caption("Tier and domain columns: success rate in %; SR with its 95 % Wilson interval; SPL: success weighted by reference length / steps taken, in %.")
             st.markdown("**Drill down**: the episodes behind one cell")
             c1, c2, c3 = st.columns(3)

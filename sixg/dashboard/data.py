@@ -218,11 +218,6 @@ class Run:
     #: The results lines as ``sixg.bench`` reads them.
     records: tuple = ()
 
-    @property
-    def label(self) -> str:
-        agent = self.meta.get("agent", self.path.name)
-        return f"{agent} on {self.meta.get('backend', '?')} ({self.path})"
-
 
 def load_run(path: str | Path) -> Run:
     """A run folder's ``run.json`` and ``results.jsonl`` (the same reader ``bench`` uses)."""
@@ -259,14 +254,31 @@ def load_run(path: str | Path) -> Run:
     return Run(path=path, meta=meta, episodes=frame, records=tuple(episodes))
 
 
-def table_one(runs: Sequence[Run], *, by: str = "tiers") -> pd.DataFrame:
-    """Success rate (%) per tier or per domain, overall SR and SPL: one row per run, as Table I."""
+def run_summary(run: Run) -> dict[str, Any]:
+    """The run's scores: its ``summary.json`` when that covers the episodes in ``results.jsonl``
+    (the interval bootstraps are slow to redo), else scored here by the benchmark's own function."""
+    path = run.path / "summary.json"
+    scored = sum(1 for e in run.records if e.error is None)
+    if path.is_file():
+        try:
+            summary = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            summary = None
+        if isinstance(summary, dict) and summary.get("episodes") == scored and {"overall", "tiers", "domains"} <= set(summary):
+            return summary
+    return summarise(run.records)
+
+
+def table_one(runs: Sequence[Run], *, by: str = "tiers", summaries: Sequence[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """Success rate (%) per tier or per domain, overall SR and SPL: one row per run, as Table I.
+
+    ``summaries`` (one per run, from :func:`run_summary`) saves scoring the runs again.
+    """
     if by not in ("tiers", "domains"):
         raise UserError(f"by must be 'tiers' or 'domains', not {by!r}")
     columns = TIERS if by == "tiers" else DOMAINS
     rows = []
-    for run in runs:
-        s = summarise(run.records)
+    for run, s in zip(runs, summaries if summaries is not None else [run_summary(r) for r in runs]):
         row: dict[str, Any] = {"run": str(run.path), "agent": run.meta.get("agent", run.path.name), "backend": run.meta.get("backend", "?"), "episodes": s["episodes"]}
         for c in columns:
             part = s[by].get(c)
@@ -375,11 +387,11 @@ def trajectory_steps(trajectory: Trajectory) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def trajectory_states(trajectory: Trajectory) -> pd.DataFrame:
-    """The state the agent saw at reset and after each step, in long form (t, dimension, value)."""
+def trajectory_frame(trajectory: Trajectory) -> pd.DataFrame:
+    """The state the agent saw at reset and after each step (t, slice and the five dimensions), one row each."""
     records = [{"t": trajectory.header["t"], **trajectory.header["state"]}]
     records += [{"t": s["t"], **s["state"]} for s in trajectory.steps]
-    return dimensions_long(pd.DataFrame(records))
+    return pd.DataFrame(records)
 
 
 def episode_of(run: Run, task_id: str, trial: int = 0) -> dict[str, Any]:
