@@ -156,3 +156,42 @@ def test_command_line_refuses_bad_arguments_before_serving(capsys):
     assert "Did you mean 'surrogate'" in capsys.readouterr().err
     assert main(["--scenario-seed", "60", "--split", "train"]) == 2
     assert "60" in capsys.readouterr().err
+
+
+def test_streamable_http_on_loopback(tmp_path):
+    """With --http the same server answers over streamable HTTP on 127.0.0.1, and the call lands in the trajectory."""
+    import socket
+    import subprocess
+    import time
+
+    from mcp.client.streamable_http import streamable_http_client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    params = _server(tmp_path, "--http", "--port", str(port))
+    server = subprocess.Popen([params.command, *params.args], env=params.env, cwd=params.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read() if server.poll() is not None else "no server"
+                time.sleep(0.2)
+
+        async def talk():
+            with anyio.fail_after(60):
+                async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as streams, ClientSession(streams[0], streams[1]) as session:
+                    await session.initialize()
+                    return len((await session.list_tools()).tools), await session.call_tool("read_telemetry", {})
+
+        count, result = anyio.run(talk)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert count == len(default_catalog()) + 1
+    assert result.is_error is False
+    (path,) = tmp_path.glob("episode-*.jsonl")
+    assert [s["result"]["tool"] for s in Trajectory.load(path).steps] == ["read_telemetry"]
