@@ -644,10 +644,15 @@ def test_react_episode_with_the_local_model(tiny_model):
 
 @pytest.mark.llm
 def test_react_episode_through_a_served_model(served_model):
-    """The same episode through the OpenAI-compatible server on loopback."""
+    """The same episode through the OpenAI-compatible server on loopback: every answered turn is a checked step,
+    and a server failure ends the episode as a recorded EndpointError naming the URL and status."""
     base_url, name = served_model
     task, episode, steps = _run_react_episode(make_agent("react-openai", model=name, base_url=base_url))
-    assert episode.error is None or "EndpointError" in episode.error
+    assert episode.steps <= task.max_steps
+    _assert_steps_reached_tools_or_failed(episode, steps)
     if episode.error is None:
-        assert 1 <= episode.steps <= task.max_steps
-        _assert_steps_reached_tools_or_failed(episode, steps)
+        assert episode.steps >= 1
+    else:
+        # transformers serve answers 500 when its own parser meets a malformed <tool_call> block from the model.
+        assert episode.error.startswith("EndpointError: ") and f"{base_url}/chat/completions answered HTTP 500" in episode.error
+        assert not episode.success

@@ -18,7 +18,7 @@ from sixg.scenario import generate
 from sixg.surrogate.evaluate import ChangeTable, evaluate
 from sixg.surrogate.features import encode_corpus
 from sixg.surrogate.model import EnsembleNet, base_inputs, default_checkpoint, load
-from sixg.surrogate.train import TrainConfig, load_training_transitions, train
+from sixg.surrogate.train import TrainConfig, corpus_fingerprint, load_training_transitions, train
 from sixg.traces.io import load_windows
 
 SAMPLE = Path(__file__).parent / "data" / "traces-sample"
@@ -30,7 +30,8 @@ def tiny(tmp_path_factory):
     """A small model trained on the committed trace sample (seeds 1-4 fit, 5 calibrates)."""
     torch.set_num_threads(1)
     fit, cal = load_training_transitions(SAMPLE, calibration_seeds=CALIBRATION)
-    model = train(fit, cal, config=TrainConfig(epochs=25, members=3, hidden=64, seed=0))
+    meta = {"corpus_fingerprint": corpus_fingerprint(SAMPLE)}
+    model = train(fit, cal, config=TrainConfig(epochs=25, members=3, hidden=64, seed=0), meta=meta)
     path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
     model.save(path)
     return path, model, fit, cal
@@ -49,12 +50,13 @@ def test_tiny_model_beats_persistence_on_held_out_seed(tiny):
 
 
 def test_checkpoint_round_trip(tiny):
-    """A saved checkpoint loads back to the same predictions."""
+    """A saved checkpoint loads back to the same predictions and the same record of what it was trained on."""
     path, model, _, cal = tiny
     again = load(path)
     a, b = model.predict(cal.X[:50]), again.predict(cal.X[:50])
     assert np.allclose(a.quantiles, b.quantiles) and np.allclose(a.slice_probs, b.slice_probs)
-    assert again.config["corpus_fingerprint"] if "corpus_fingerprint" in again.config else True
+    assert again.config["corpus_fingerprint"] == corpus_fingerprint(SAMPLE)
+    assert {k: again.config[k] for k in model.config} == json.loads(json.dumps(model.config))
 
 
 def test_numpy_inference_matches_the_trained_network(tiny):
