@@ -6,6 +6,7 @@ registers the episode environment with Gymnasium (lazily, by entry point), so::
 
     import gymnasium, sixg
     env = gymnasium.make("sixg/NetOps-v0")
+    envs = gymnasium.make_vec("sixg/NetOps-v0", num_envs=8)   # batched surrogate windows
 """
 
 from gymnasium.envs.registration import register, registry
@@ -14,4 +15,4 @@ __version__ = "0.1.0"
 
 ENV_ID = "sixg/NetOps-v0"
 if ENV_ID not in registry:
-    register(id=ENV_ID, entry_point="sixg.sim.env:NetOpsEnv")
+    register(id=ENV_ID, entry_point="sixg.sim.env:NetOpsEnv", vector_entry_point="sixg.sim.vector:NetOpsVectorEnv")

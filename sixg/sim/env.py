@@ -77,6 +77,8 @@ class NetOpsEnv(gymnasium.Env):
         invalid_call_penalty: Subtracted for a call that does not even bind (unknown
             tool, bad JSON, bad arguments); refusals of well-formed calls cost nothing
             but the step.
+        options: The ``reset`` options used when ``reset`` is given none, e.g. by a
+            vector environment starting the next episode of a finished one.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 2}
@@ -90,6 +92,7 @@ class NetOpsEnv(gymnasium.Env):
         success_reward: float = 1.0,
         invalid_call_penalty: float = 0.1,
         render_mode: str | None = None,
+        options: dict[str, Any] | None = None,
     ):
         if render_mode not in (None, "ansi"):
             raise UserError(f"render_mode {render_mode!r} is not supported; use 'ansi' or None")
@@ -100,6 +103,7 @@ class NetOpsEnv(gymnasium.Env):
         self.success_reward = success_reward
         self.invalid_call_penalty = invalid_call_penalty
         self._backend_kwargs = dict(backend_kwargs or {})
+        self._default_options = dict(options or {})
         self._default_backend = backend
         self._backend: Backend | None = backend if isinstance(backend, Backend) else None
         self._owns_backend = False
@@ -123,7 +127,7 @@ class NetOpsEnv(gymnasium.Env):
                 else secrets.randbelow(2**31 - 1)
             )
         super().reset(seed=seed)
-        opts, scenario = parse_options(options or {})
+        opts, scenario = parse_options(self._default_options if options is None else options)
         backend = self._backend_for(opts.backend)
         rng = random.Random(seed)
         backend_seed = rng.randrange(1, 2**31 - 1)

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import string
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from gymnasium.vector.utils import batch_space
 
 from sixg.tools.boundary import plain
 from sixg.tools.catalog import Catalog
@@ -74,7 +76,7 @@ class ToolCallSpace(spaces.Dict):
     """
 
     def __init__(self, catalog: Catalog, *, seed: int | np.random.Generator | None = None):
-        self.catalog = catalog
+        # Plain data only (names and schemas), so the space pickles into worker processes.
         self.tool_names: tuple[str, ...] = tuple(catalog)
         self._parameters = {name: catalog[name].schema["function"]["parameters"] for name in self.tool_names}
         super().__init__(
@@ -89,18 +91,25 @@ class ToolCallSpace(spaces.Dict):
         """A call of a catalog tool (uniformly, or among ``mask``'s ones) with schema-drawn arguments."""
         if probability is not None:
             raise ValueError("ToolCallSpace.sample takes a mask over tool_names, not probabilities")
+        choices = self._choices(mask)
+        return self._draw_call(self.np_random, choices)
+
+    def _draw_call(self, rng: np.random.Generator, choices: np.ndarray) -> dict[str, str]:
+        name = self.tool_names[int(rng.choice(choices))]
+        arguments = _draw(self._parameters[name], rng)
+        return {"name": name, "arguments": json.dumps(arguments, separators=(",", ":"))}
+
+    def _choices(self, mask: Any) -> np.ndarray:
         choices = np.arange(len(self.tool_names))
-        if mask is not None:
-            mask = np.asarray(mask)
-            if mask.shape != choices.shape or not np.isin(mask, (0, 1)).all():
-                raise ValueError(f"the mask must be {len(self.tool_names)} zeros and ones, one per tool in tool_names")
-            choices = choices[mask.astype(bool)]
-            if choices.size == 0:
-                raise ValueError("the mask allows no tool")
-        name = self.tool_names[int(self.np_random.choice(choices))]
-        arguments = _draw(self._parameters[name], self.np_random)
-        text = json.dumps(arguments, separators=(",", ":"))
-        return {"name": name, "arguments": text}
+        if mask is None:
+            return choices
+        mask = np.asarray(mask)
+        if mask.shape != choices.shape or not np.isin(mask, (0, 1)).all():
+            raise ValueError(f"the mask must be {len(self.tool_names)} zeros and ones, one per tool in tool_names")
+        choices = choices[mask.astype(bool)]
+        if choices.size == 0:
+            raise ValueError("the mask allows no tool")
+        return choices
 
     def __repr__(self) -> str:
         return f"ToolCallSpace({len(self.tool_names)} tools)"
@@ -109,6 +118,45 @@ class ToolCallSpace(spaces.Dict):
         return isinstance(other, ToolCallSpace) and self.tool_names == other.tool_names and super().__eq__(other)
 
     __hash__ = None  # a mutable container, like gymnasium.spaces.Dict
+
+
+class ToolCallBatchSpace(spaces.Dict):
+    """``n`` tool calls in Gymnasium's batched layout: ``{"name": (n names), "arguments": (n texts)}``.
+
+    What :func:`gymnasium.vector.utils.batch_space` makes of a :class:`ToolCallSpace`, so
+    vector environments (sixg's and Gymnasium's sync and async ones) sample real calls too;
+    ``sample(mask=...)`` takes one mask row per environment.
+    """
+
+    def __init__(self, single: ToolCallSpace, n: int, *, seed: int | np.random.Generator | None = None):
+        self.single = single
+        self.n = n
+        super().__init__(
+            {"name": batch_space(single["name"], n), "arguments": batch_space(single["arguments"], n)}, seed=seed
+        )
+
+    def sample(self, mask: Any = None, probability: Any = None) -> dict[str, tuple[str, ...]]:
+        """``n`` calls drawn as :meth:`ToolCallSpace.sample` draws one."""
+        if probability is not None:
+            raise ValueError("ToolCallBatchSpace.sample takes masks over tool_names, not probabilities")
+        masks = [None] * self.n if mask is None else list(mask)
+        if len(masks) != self.n:
+            raise ValueError(f"give one mask per environment ({self.n}), got {len(masks)}")
+        calls = [self.single._draw_call(self.np_random, self.single._choices(m)) for m in masks]
+        return {"name": tuple(c["name"] for c in calls), "arguments": tuple(c["arguments"] for c in calls)}
+
+    def __repr__(self) -> str:
+        return f"ToolCallBatchSpace({self.n} x {self.single!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ToolCallBatchSpace) and self.n == other.n and self.single == other.single
+
+    __hash__ = None
+
+
+@batch_space.register(ToolCallSpace)
+def _batch_tool_calls(space: ToolCallSpace, n: int = 1) -> ToolCallBatchSpace:
+    return ToolCallBatchSpace(space, n, seed=copy.deepcopy(space.np_random))
 
 
 def _draw(schema: Mapping[str, Any], rng: np.random.Generator, depth: int = 0) -> Any:
