@@ -7,6 +7,7 @@ is built from; scenario, backends and tools all use the same ones.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, ClassVar
 
@@ -73,8 +74,54 @@ class NetworkState(Frozen):
         return tuple(float(getattr(self, name)) for name in self.NUMERIC)
 
 
+@dataclass(frozen=True)
+class SlaDimension:
+    """One SLA target: a numeric field of :class:`NetworkState`, the :class:`SLASpec` field that
+    bounds it, and on which side of the bound the service must stay."""
+
+    #: As violations, tools and intents name it, e.g. "latency".
+    name: str
+    #: The NetworkState field, e.g. "latency_ms".
+    field: str
+    #: The SLASpec field, e.g. "max_latency_ms".
+    bound: str
+    #: True: the value must stay at or below the bound; False: at or above it.
+    upper: bool
+
+    def value(self, state: NetworkState) -> float:
+        return getattr(state, self.field)
+
+    def limit(self, sla: SLASpec) -> float:
+        return getattr(sla, self.bound)
+
+    def met(self, state: NetworkState, sla: SLASpec) -> bool:
+        v, b = self.value(state), self.limit(sla)
+        return v <= b if self.upper else v >= b
+
+    def margin(self, state: NetworkState, sla: SLASpec) -> float:
+        """How far inside the bound the value is (negative outside)."""
+        v, b = self.value(state), self.limit(sla)
+        return b - v if self.upper else v - b
+
+    def as_strict(self, spec: SLASpec, goal: SLASpec) -> bool:
+        """Whether ``spec``'s bound is at least as strict as ``goal``'s."""
+        a, b = self.limit(spec), self.limit(goal)
+        return a <= b if self.upper else a >= b
+
+
+#: The SLA's four targets, in the order tools report them.
+SLA_DIMENSIONS: tuple[SlaDimension, ...] = (
+    SlaDimension("latency", "latency_ms", "max_latency_ms", upper=True),
+    SlaDimension("jitter", "jitter_ms", "max_jitter_ms", upper=True),
+    SlaDimension("loss", "loss_rate", "max_loss_rate", upper=True),
+    SlaDimension("throughput", "throughput_mbps", "min_throughput_mbps", upper=False),
+)
+#: The same, by name.
+SLA_DIMENSION: dict[str, SlaDimension] = {d.name: d for d in SLA_DIMENSIONS}
+
+
 class SLASpec(Frozen):
-    """Service-level targets for the managed service."""
+    """Service-level targets for the managed service (see :data:`SLA_DIMENSIONS`)."""
 
     max_latency_ms: float = Field(gt=0.0, description="Latency must stay at or below this, ms.")
     max_jitter_ms: float = Field(gt=0.0, description="Jitter must stay at or below this, ms.")
@@ -83,13 +130,4 @@ class SLASpec(Frozen):
 
     def violations(self, state: NetworkState) -> list[str]:
         """Names of the targets ``state`` misses (empty when compliant)."""
-        out = []
-        if state.latency_ms > self.max_latency_ms:
-            out.append("latency")
-        if state.jitter_ms > self.max_jitter_ms:
-            out.append("jitter")
-        if state.loss_rate > self.max_loss_rate:
-            out.append("loss")
-        if state.throughput_mbps < self.min_throughput_mbps:
-            out.append("throughput")
-        return out
+        return [d.name for d in SLA_DIMENSIONS if not d.met(state, self)]

@@ -15,7 +15,7 @@ from sixg.bench.families import FAMILIES
 from sixg.bench.report import table
 from sixg.bench.run import read_results, run, summarise
 from sixg.bench.scoring import DOMAINS, tier_of
-from sixg.bench.tasks import SlaMet, SliceIs, Task, judge
+from sixg.bench.tasks import STATE, Earlier, RefStep, SlaMet, SliceIs, Task, judge, output_of
 from sixg.errors import DataError
 from sixg.scenario import SPLIT_SEEDS, Split, generate
 from sixg.sim.env import NetOpsEnv
@@ -94,6 +94,22 @@ def test_altered_benchmark_file_is_refused(tmp_path):
     write_benchmark(tmp_path / "t.json", tasks, {"validation_ids": []})
     with pytest.raises(DataError, match="non-benchmark seeds"):
         load_benchmark(tmp_path / "t.json")
+
+
+def test_reference_steps_are_typed_and_keep_the_file_format():
+    """A step takes earlier outputs as typed references, writes them as {"$": ...}, and must fit its tool."""
+    step = RefStep.model_validate(
+        {"tool": "select_recovery_strategy", "args": {"state": {"$": "state"}, "risk": {"$": "out", "tool": "risk_assessment"}}}
+    )
+    assert step.args == {"state": STATE, "risk": output_of("risk_assessment")}
+    assert step.model_dump(mode="json")["args"]["risk"] == {"$": "out", "tool": "risk_assessment"}
+    assert step.call({}, None) is None  # the output it needs is missing: nothing to send
+    with pytest.raises(ValueError, match="names its tool"):
+        Earlier.model_validate({"$": "out"})
+    with pytest.raises(ValueError, match="adjust_speed argument 'speed'"):
+        RefStep(tool="adjust_speed", args={"uav": "uav-0", "speed": 400.0})
+    with pytest.raises(ValueError, match="has no argument 'sped'"):
+        RefStep(tool="adjust_speed", args={"uav": "uav-0", "sped": 4.0})
 
 
 def test_validation_subset_is_stratified():

@@ -226,3 +226,19 @@ def test_a_defaulted_argument_is_refused_at_declaration():
         tool(Effect.REASONING, latency_s=0.1)(with_default)
     with pytest.raises(UserError, match=r"_Spot.z has a default.*`T \| None` with no default"):
         tool(Effect.REASONING, latency_s=0.1)(with_nested_default)
+
+
+def test_calls_built_in_code_come_from_the_tools_declarations():
+    """Catalog.call writes every argument from typed values, and the boundary binds the result."""
+    from toynet import started
+
+    from sixg.domain import SliceType
+    from sixg.tools.types import ResourceSpec
+
+    env, _ = started()
+    catalog = default_catalog()
+    call = catalog.call("trigger_slice_reallocation", slice=SliceType.URLLC, resources=ResourceSpec(share=0.6))
+    assert json.loads(call.arguments_text()) == {"slice": "URLLC", "resources": {"share": 0.6}}
+    assert env.sim.boundary.bind(call).args.resources.share == 0.6
+    with pytest.raises(UserError, match="resources.share: Input should be less than or equal to 0.9"):
+        catalog.call("trigger_slice_reallocation", slice=SliceType.URLLC, resources={"share": 1.5})

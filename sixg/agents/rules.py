@@ -25,9 +25,9 @@ from typing import Any
 
 from sixg.agents.base import Agent, Observation, ToolCall
 from sixg.agents.calls import Briefing, briefing_of, call, degrade, log_decision, offload, reallocate, switch_slice, verify
-from sixg.domain import NetworkState, SLASpec, SliceType
+from sixg.domain import SLA_DIMENSION, NetworkState, SLASpec, SliceType
 from sixg.tools.measures import linear_trend
-from sixg.tools.types import EdgeLoad, SliceTelemetry, TelemetryState, UavTelemetry
+from sixg.tools.types import MAX_ALTITUDE_M, MAX_SPEED_MPS, MIN_ALTITUDE_M, EdgeLoad, SliceTelemetry, TelemetryState, UavTelemetry
 
 __all__ = ["RULES", "Facts", "Knowledge", "MapeKAgent", "Rule", "ThresholdRuleAgent"]
 
@@ -207,14 +207,9 @@ class Facts:
 
     def near(self, dim: str, fraction: float) -> bool:
         """Within ``fraction`` of the bound (e.g. 0.9: latency above 90 % of its bound)."""
-        s, b = self.state, self.sla
-        if dim == "latency":
-            return s.latency_ms > fraction * b.max_latency_ms
-        if dim == "jitter":
-            return s.jitter_ms > fraction * b.max_jitter_ms
-        if dim == "loss":
-            return s.loss_rate > fraction * b.max_loss_rate
-        return s.throughput_mbps < b.min_throughput_mbps / fraction
+        d = SLA_DIMENSION[dim]
+        value, bound = d.value(self.state), d.limit(self.sla)
+        return value > fraction * bound if d.upper else value < bound / fraction
 
     def latency_factor(self) -> float:
         return self.state.latency_ms / self.sla.max_latency_ms
@@ -380,14 +375,14 @@ def uav_speed(speed: float, which: Callable[[UavTelemetry], bool]) -> Step:
 
 def intent_altitude(f: Facts, m: dict) -> ToolCall | None:
     h = f.intent_altitude
-    if f.intent_uav is None or h is None or not 10.0 <= h <= 300.0:
+    if f.intent_uav is None or h is None or not MIN_ALTITUDE_M <= h <= MAX_ALTITUDE_M:
         return None
     return call("adjust_altitude", uav=f.intent_uav, altitude=h)
 
 
 def intent_speed(f: Facts, m: dict) -> ToolCall | None:
     v = f.intent_speed
-    if f.intent_uav is None or v is None or not 1.0 <= v <= 40.0:
+    if f.intent_uav is None or v is None or not 1.0 <= v <= MAX_SPEED_MPS:
         return None
     return call("adjust_speed", uav=f.intent_uav, speed=v)
 

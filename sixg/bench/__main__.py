@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from sixg.bench.scoring import DOMAINS
+from sixg.bench.scoring import DOMAINS, TIERS
 from sixg.cli import add_cluster_option, agent_args, cluster_of, positive_int, run_command
 
 
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--agent", required=True, help="agent id: reference, threshold, mapek, drl, random, react-hf, react-openai")
     r.add_argument("--agent-arg", action="append", default=[], metavar="KEY=VALUE", help="constructor argument for the agent (repeatable), e.g. model=/path/to/model")
     r.add_argument("--backend", default="surrogate", choices=["surrogate", "ns3", "dual"], help="network backend (default: the shipped surrogate)")
-    r.add_argument("--tier", choices=["L1", "L2", "L3"], help="only this tier")
+    r.add_argument("--tier", choices=TIERS, help="only this tier")
     r.add_argument("--domain", choices=DOMAINS, help="only this domain")
     r.add_argument("--subset", choices=["all", "validation"], default="all", help="all tasks or the 120-task validation subset")
     r.add_argument("--limit", type=positive_int, help="at most this many tasks (for a quick look)")

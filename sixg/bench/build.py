@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sixg.bench.families import FAMILIES
+from sixg.bench.scoring import TIERS
 from sixg.bench.tasks import BENCHMARK_VERSION, TASK_ADAPTER, Task, judge
 from sixg.errors import DataError, UserError
 from sixg.scenario import SCENARIO_VERSION, SPLIT_SEEDS, Split, generate
@@ -253,7 +254,7 @@ def validation_subset(tasks: Sequence[Task], *, per_tier: int = 40, seed: int = 
     """Ids of a held-out subset with ``per_tier`` tasks per tier, spread over domains."""
     rng = random.Random(f"sixg-validation-{seed}")
     chosen = []
-    for tier in ("L1", "L2", "L3"):
+    for tier in TIERS:
         pool = [t for t in tasks if t.tier == tier]
         by_domain: dict[str, list[Task]] = {}
         for t in sorted(pool, key=lambda t: t.id):

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from sixg.actions import BackhaulDegradation, CongestionSurge, DegradationOnset, DegradationRecovery, EdgeOffload, EdgeOverload, InterferenceSurge, ReallocateSlices, UavDrift
 from sixg.bench.tasks import (
+    SLICE,
+    STATE,
     EnvGoal,
     HostIs,
     LogHas,
@@ -29,6 +31,7 @@ from sixg.bench.tasks import (
     UavAltitude,
     UavHeadingTo,
     UavSpeed,
+    output_of,
 )
 from sixg.bench.scoring import tier_of
 from sixg.kinematics import UavMotion
@@ -38,7 +41,7 @@ from sixg.radio import cell_signals
 from sixg.scenario import Scenario
 from sixg.schedule import Schedule, ScheduledEvent
 from sixg.snapshot import WARMUP_S
-from sixg.tools.types import MissionSpec
+from sixg.tools.types import DecisionRecord, DegradationSpec, Intent, MissionLog, MissionSpec, OffloadTarget, Priority, ResourceSpec, StatusMsg, TaskKind, TaskSpec
 
 TARGETS = [
     "keep {sla}",
@@ -51,16 +54,17 @@ TARGETS = [
     "success means {sla}",
 ]
 
-STATE = {"$": "state"}
-SLICE = {"$": "slice"}
+def step(tool: str, /, **args) -> RefStep:
+    """One reference call: literal values typed as the tool declares them, or :class:`Earlier` outputs."""
+    return RefStep(tool=tool, args=args)
 
 
-def out(tool: str, field: str | None = None) -> dict:
-    return {"$": "out", "tool": tool, **({"field": field} if field else {})}
+def _pos(p: Position) -> Position:
+    return Position(x=round(p.x, 1), y=round(p.y, 1), z=round(p.z, 1))
 
 
-def _pos(p: Position) -> dict:
-    return {"x": round(p.x, 1), "y": round(p.y, 1), "z": round(p.z, 1)}
+def _host(host: str, reason: str | None = None) -> OffloadTarget:
+    return OffloadTarget(host=host, expected_latency_ms=None, expected_utilisation=None, reason=reason)
 
 
 def _service_cell(sc: Scenario) -> str:
@@ -93,7 +97,7 @@ def _sla(sc: Scenario, **override) -> SLASpec:
 
 
 def _verify(sla: SLASpec) -> RefStep:
-    return RefStep(tool="verify_sla_compliance", args={"state": STATE, "sla": sla.model_dump(mode="json")})
+    return step("verify_sla_compliance", state=STATE, sla=sla)
 
 
 def _onset(t: float, degradation) -> ScheduledEvent:
@@ -163,7 +167,7 @@ def ns_urllc_congestion(sc: Scenario, rng: random.Random) -> Task:
         intent=intent,
         setup=setup,
         schedule=schedule,
-        reference=[RefStep(tool="switch_network_slice", args={"from_slice": SLICE, "to_slice": "URLLC"}), RefStep(tool="check_network_state"), _verify(sla)],
+        reference=[step("switch_network_slice", from_slice=SLICE, to_slice=SliceType.URLLC), step("check_network_state"), _verify(sla)],
         goal=[SliceIs(slice=SliceType.URLLC), SlaMet(sla=sla)],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
@@ -191,7 +195,7 @@ def ns_iot_move(sc: Scenario, rng: random.Random) -> Task:
     return _task(
         sc, "ns_iot_move", "network_slicing", rng,
         intent=intent,
-        reference=[RefStep(tool="check_network_state"), RefStep(tool="switch_network_slice", args={"from_slice": SLICE, "to_slice": "mMTC"})],
+        reference=[step("check_network_state"), step("switch_network_slice", from_slice=SLICE, to_slice=SliceType.MMTC)],
         goal=[SliceIs(slice=SliceType.MMTC)],
         requires_verification=False,
     )
@@ -225,11 +229,11 @@ def ns_reallocate(sc: Scenario, rng: random.Random) -> Task:
         setup=setup,
         schedule=schedule,
         reference=[
-            RefStep(tool="get_slice_status", args={"slice": "eMBB"}),
-            RefStep(tool="get_slice_status", args={"slice": "URLLC"}),
-            RefStep(tool="trigger_slice_reallocation", args={"slice": "URLLC", "resources": {"share": share}}),
-            RefStep(tool="switch_network_slice", args={"from_slice": SLICE, "to_slice": "URLLC"}),
-            RefStep(tool="check_network_state"),
+            step("get_slice_status", slice=SliceType.EMBB),
+            step("get_slice_status", slice=SliceType.URLLC),
+            step("trigger_slice_reallocation", slice=SliceType.URLLC, resources=ResourceSpec(share=share)),
+            step("switch_network_slice", from_slice=SLICE, to_slice=SliceType.URLLC),
+            step("check_network_state"),
             _verify(sla),
         ],
         goal=[ShareAtLeast(slice=SliceType.URLLC, share=share), SliceIs(slice=SliceType.URLLC), SlaMet(sla=sla)],
@@ -241,15 +245,15 @@ def ns_reallocate(sc: Scenario, rng: random.Random) -> Task:
 # --- edge offloading ----------------------------------------------------------------------------
 
 
-def _task_spec(sc: Scenario, name: str, *, max_latency: float | None) -> dict:
-    return {
-        "name": name,
-        "kind": "compute",
-        "target": None,
-        "compute_jobs_s": sc.service.request_rate_hz,
-        "max_latency_ms": max_latency,
-        "priority": "high",
-    }
+def _task_spec(sc: Scenario, name: str, *, max_latency: float | None) -> TaskSpec:
+    return TaskSpec(
+        name=name,
+        kind=TaskKind.COMPUTE,
+        target=None,
+        compute_jobs_s=sc.service.request_rate_hz,
+        max_latency_ms=max_latency,
+        priority=Priority.HIGH,
+    )
 
 
 def eo_edge_latency(sc: Scenario, rng: random.Random) -> Task:
@@ -281,8 +285,8 @@ def eo_edge_latency(sc: Scenario, rng: random.Random) -> Task:
         sc, "eo_edge_latency", "edge_offloading", rng,
         intent=intent,
         reference=[
-            RefStep(tool="get_edge_load"),
-            RefStep(tool="edge_offload", args={"task": _task_spec(sc, "svc-jobs", max_latency=bound), "target": {"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": None}}),
+            step("get_edge_load"),
+            step("edge_offload", task=_task_spec(sc, "svc-jobs", max_latency=bound), target=_host("edge")),
             _verify(sla),
         ],
         goal=[HostIs(host="edge"), SlaMet(sla=sla)],
@@ -323,10 +327,10 @@ def eo_edge_checked(sc: Scenario, rng: random.Random) -> Task:
         sc, "eo_edge_checked", "edge_offloading", rng,
         intent=intent,
         reference=[
-            RefStep(tool="get_edge_load"),
-            RefStep(tool="select_offload_target", args={"edge": out("get_edge_load"), "task": task}),
-            RefStep(tool="edge_offload", args={"task": task, "target": {"host": "edge", "expected_latency_ms": None, "expected_utilisation": None, "reason": None}}),
-            RefStep(tool="check_network_state"),
+            step("get_edge_load"),
+            step("select_offload_target", edge=output_of("get_edge_load"), task=task),
+            step("edge_offload", task=task, target=_host("edge")),
+            step("check_network_state"),
             *([_decision("run the service's jobs at the edge", ["get_edge_load", "select_offload_target"])] if record else []),
             _verify(sla),
         ],
@@ -363,17 +367,17 @@ def eo_overload_cloud(sc: Scenario, rng: random.Random) -> Task:
         setup=[EdgeOffload(host="edge")],
         schedule=Schedule(events=(_onset(0.0, EdgeOverload(extra_load=extra)),)),
         reference=[
-            RefStep(tool="get_edge_load"),
-            RefStep(tool="select_offload_target", args={"edge": out("get_edge_load"), "task": task}),
-            RefStep(tool="edge_offload", args={"task": task, "target": {"host": "cloud", "expected_latency_ms": None, "expected_utilisation": None, "reason": "the edge is overloaded"}}),
+            step("get_edge_load"),
+            step("select_offload_target", edge=output_of("get_edge_load"), task=task),
+            step("edge_offload", task=task, target=_host("cloud", "the edge is overloaded")),
             # Jobs already queued at the edge still come back late: watch until they have drained.
-            RefStep(tool="get_edge_load"),
-            RefStep(tool="read_telemetry"),
-            RefStep(tool="check_network_state"),
-            RefStep(tool="get_edge_load"),
-            RefStep(tool="check_network_state"),
-            RefStep(tool="get_traffic_pattern", args={"slice": "eMBB"}),
-            RefStep(tool="check_network_state"),
+            step("get_edge_load"),
+            step("read_telemetry"),
+            step("check_network_state"),
+            step("get_edge_load"),
+            step("check_network_state"),
+            step("get_traffic_pattern", slice=SliceType.EMBB),
+            step("check_network_state"),
             _verify(sla),
         ],
         goal=[HostIs(host="cloud"), SlaMet(sla=sla)],
@@ -413,7 +417,7 @@ def uav_altitude(sc: Scenario, rng: random.Random) -> Task:
     return _task(
         sc, "uav_altitude", "uav_control", rng,
         intent=intent,
-        reference=[RefStep(tool="read_uav_position", args={"uav": uav}), RefStep(tool="adjust_altitude", args={"uav": uav, "altitude": h})],
+        reference=[step("read_uav_position", uav=uav), step("adjust_altitude", uav=uav, altitude=h)],
         goal=[UavAltitude(uav=uav, altitude_m=h, tolerance_m=2.0)],
         requires_verification=False,
     )
@@ -442,9 +446,9 @@ def uav_slowdown_alert(sc: Scenario, rng: random.Random) -> Task:
         sc, "uav_slowdown_alert", "uav_control", rng,
         intent=intent,
         reference=[
-            RefStep(tool="get_battery_level", args={"uav": uav}),
-            RefStep(tool="adjust_speed", args={"uav": uav, "speed": speed}),
-            RefStep(tool="send_alert", args={"uav": uav, "alert": "battery_low"}),
+            step("get_battery_level", uav=uav),
+            step("adjust_speed", uav=uav, speed=speed),
+            step("send_alert", uav=uav, alert="battery_low"),
         ],
         goal=[UavSpeed(uav=uav, speed_mps=speed, tolerance_mps=0.3), LogHas(kind="alert", uav=uav, data={"alert": "battery_low"})],
         requires_verification=False,
@@ -486,11 +490,11 @@ def uav_inspect(sc: Scenario, rng: random.Random) -> Task:
         sc, "uav_inspect", "uav_control", rng,
         intent=intent,
         reference=[
-            RefStep(tool="read_uav_position", args={"uav": uav}),
-            RefStep(tool="get_battery_level", args={"uav": uav}),
-            RefStep(tool="path_planning", args={"start": out("read_uav_position"), "goal": _pos(target), "state": STATE}),
-            RefStep(tool="compute_energy_budget", args={"route": out("path_planning"), "battery": out("get_battery_level")}),
-            RefStep(tool="set_waypoint", args={"uav": uav, "position": _pos(target)}),
+            step("read_uav_position", uav=uav),
+            step("get_battery_level", uav=uav),
+            step("path_planning", start=output_of("read_uav_position"), goal=_pos(target), state=STATE),
+            step("compute_energy_budget", route=output_of("path_planning"), battery=output_of("get_battery_level")),
+            step("set_waypoint", uav=uav, position=_pos(target)),
         ],
         goal=[UavHeadingTo(uav=uav, position=target, tolerance_m=10.0)],
         requires_verification=False,
@@ -502,14 +506,14 @@ def uav_inspect(sc: Scenario, rng: random.Random) -> Task:
 
 def _diagnose() -> list[RefStep]:
     return [
-        RefStep(tool="read_telemetry"),
-        RefStep(tool="risk_assessment", args={"telemetry": out("read_telemetry")}),
-        RefStep(tool="select_recovery_strategy", args={"state": STATE, "risk": out("risk_assessment")}),
+        step("read_telemetry"),
+        step("risk_assessment", telemetry=output_of("read_telemetry")),
+        step("select_recovery_strategy", state=STATE, risk=output_of("risk_assessment")),
     ]
 
 
 def _decision(text: str, tools: list[str]) -> RefStep:
-    return RefStep(tool="log_decision", args={"record": {"decision": text, "rationale": "restore the service's SLA after the degradation", "tools_used": tools, "confidence": 0.8}})
+    return step("log_decision", record=DecisionRecord(decision=text, rationale="restore the service's SLA after the degradation", tools_used=tools, confidence=0.8))
 
 
 def dr_interference(sc: Scenario, rng: random.Random) -> Task:
@@ -537,7 +541,7 @@ def dr_interference(sc: Scenario, rng: random.Random) -> Task:
         sc, "dr_interference", "degradation_recovery", rng,
         intent=intent,
         schedule=Schedule(events=(_onset(0.0, InterferenceSurge(gnb=cell, power_dbm=power)),)),
-        reference=[*_diagnose(), RefStep(tool="switch_network_slice", args={"from_slice": SLICE, "to_slice": "URLLC"}), RefStep(tool="check_network_state"), _verify(sla)],
+        reference=[*_diagnose(), step("switch_network_slice", from_slice=SLICE, to_slice=SliceType.URLLC), step("check_network_state"), _verify(sla)],
         goal=[SlaMet(sla=sla)],
         env_goal=EnvGoal(sla=sla),
         requires_verification=True,
@@ -579,10 +583,10 @@ def dr_backhaul_handover(sc: Scenario, rng: random.Random) -> Task | None:
         schedule=Schedule(events=(_onset(0.0, BackhaulDegradation(gnb=cell, extra_delay_ms=delay, loss_rate=loss)),)),
         reference=[
             *_diagnose(),
-            RefStep(tool="check_handover_status", args={"ue": svc}),
-            RefStep(tool="check_link_quality", args={"ue": svc, "gnb": target.gnb}),
-            RefStep(tool="request_handover", args={"ue": svc, "gnb": target.gnb}),
-            RefStep(tool="check_network_state"),
+            step("check_handover_status", ue=svc),
+            step("check_link_quality", ue=svc, gnb=target.gnb),
+            step("request_handover", ue=svc, gnb=target.gnb),
+            step("check_network_state"),
             _decision(f"hand {svc} over from {cell} to {target.gnb}", ["read_telemetry", "risk_assessment", "select_recovery_strategy", "check_link_quality"]),
             _verify(sla),
         ],
@@ -619,10 +623,10 @@ def dr_congestion_recovery(sc: Scenario, rng: random.Random) -> Task:
         schedule=schedule,
         reference=[
             *_diagnose(),
-            RefStep(tool="get_traffic_pattern", args={"slice": "eMBB"}),
-            RefStep(tool="graceful_degradation", args={"spec": {"slice": "eMBB", "fraction": fraction, "mode": "shape"}}),
-            RefStep(tool="switch_network_slice", args={"from_slice": SLICE, "to_slice": "URLLC"}),
-            RefStep(tool="check_network_state"),
+            step("get_traffic_pattern", slice=SliceType.EMBB),
+            step("graceful_degradation", spec=DegradationSpec(slice=SliceType.EMBB, fraction=fraction, mode="shape")),
+            step("switch_network_slice", from_slice=SLICE, to_slice=SliceType.URLLC),
+            step("check_network_state"),
             _decision(f"shape eMBB by {fraction:.0%} and move the service to URLLC", ["read_telemetry", "risk_assessment", "get_traffic_pattern"]),
             _verify(sla),
         ],
@@ -659,14 +663,14 @@ def dr_uav_drift(sc: Scenario, rng: random.Random) -> Task | None:
         intent=intent,
         schedule=Schedule(events=(_onset(0.0, UavDrift(uav=svc, speed_mps=round(rng.uniform(12.0, 20.0), 1))), ScheduledEvent(t=stop, action=DegradationRecovery(degradation_kind="uav_drift")))),
         reference=[
-            RefStep(tool="read_telemetry"),
-            RefStep(tool="read_uav_position", args={"uav": svc}),
-            RefStep(tool="check_handover_status", args={"ue": svc}),
-            RefStep(tool="get_signal_strength", args={"position": out("read_uav_position")}),
-            RefStep(tool="scan_available_gnbs", args={"position": out("read_uav_position")}),
-            RefStep(tool="set_waypoint", args={"uav": svc, "position": _pos(home)}),
-            RefStep(tool="heartbeat", args={"uav": svc}),
-            RefStep(tool="check_network_state"),
+            step("read_telemetry"),
+            step("read_uav_position", uav=svc),
+            step("check_handover_status", ue=svc),
+            step("get_signal_strength", position=output_of("read_uav_position")),
+            step("scan_available_gnbs", position=output_of("read_uav_position")),
+            step("set_waypoint", uav=svc, position=_pos(home)),
+            step("heartbeat", uav=svc),
+            step("check_network_state"),
             _decision(f"return {svc} to its station", ["read_uav_position", "check_handover_status", "scan_available_gnbs"]),
         ],
         goal=[UavHeadingTo(uav=svc, position=home, tolerance_m=15.0), LogHas(kind="heartbeat", uav=svc), LogHas(kind="decision")],
@@ -708,10 +712,10 @@ def ma_priority(sc: Scenario, rng: random.Random) -> Task | None:
         sc, "ma_priority", "multi_agent_coordination", rng,
         intent=intent,
         reference=[
-            RefStep(tool="negotiate_priority", args={"first": a, "second": b, "intent": {"text": f"{a} surveys {where} first", "slice": None, "sla": None, "priority": "high"}}),
-            RefStep(tool="set_waypoint", args={"uav": a, "position": _pos(spot)}),
-            RefStep(tool="set_waypoint", args={"uav": b, "position": _pos(hold)}),
-            RefStep(tool="broadcast_status", args={"uav": b, "message": {"status": "holding", "text": f"holding {off} while {a} surveys"}}),
+            step("negotiate_priority", first=a, second=b, intent=Intent(text=f"{a} surveys {where} first", slice=None, sla=None, priority=Priority.HIGH)),
+            step("set_waypoint", uav=a, position=_pos(spot)),
+            step("set_waypoint", uav=b, position=_pos(hold)),
+            step("broadcast_status", uav=b, message=StatusMsg(status="holding", text=f"holding {off} while {a} surveys")),
         ],
         goal=[UavHeadingTo(uav=a, position=spot, tolerance_m=10.0), UavHeadingTo(uav=b, position=hold, tolerance_m=15.0), LogHas(kind="broadcast", uav=b)],
         requires_verification=False,
@@ -748,16 +752,16 @@ def ma_mission(sc: Scenario, rng: random.Random) -> Task | None:
         ],
         slots={"a": a, "b": b, "mid": mid, "pts": pts},
     )
-    ref = [RefStep(tool="update_mission_plan", args={"mission": mission.model_dump(mode="json"), "state": STATE})]
+    ref = [step("update_mission_plan", mission=mission, state=STATE)]
     for u, tname, p in zip((a, b), tasks, targets):
-        ref.append(RefStep(tool="assign_task", args={"uav": u, "task": {"name": tname, "kind": "survey", "target": _pos(p), "compute_jobs_s": 0.0, "max_latency_ms": None, "priority": "normal"}}))
+        ref.append(step("assign_task", uav=u, task=TaskSpec(name=tname, kind=TaskKind.SURVEY, target=_pos(p), compute_jobs_s=0.0, max_latency_ms=None, priority=Priority.NORMAL)))
     for u, p in zip((a, b), targets):
-        ref.append(RefStep(tool="set_waypoint", args={"uav": u, "position": _pos(p)}))
+        ref.append(step("set_waypoint", uav=u, position=_pos(p)))
     for u in (a, b):
-        ref.append(RefStep(tool="broadcast_status", args={"uav": u, "message": {"status": "nominal", "text": f"on mission {mid}"}}))
+        ref.append(step("broadcast_status", uav=u, message=StatusMsg(status="nominal", text=f"on mission {mid}")))
     for u in (a, b):
-        ref.append(RefStep(tool="heartbeat", args={"uav": u}))
-    ref.append(RefStep(tool="validate_mission_completion", args={"mission": mission.model_dump(mode="json"), "log": {"mission_id": mid, "since_s": 0.0}}))
+        ref.append(step("heartbeat", uav=u))
+    ref.append(step("validate_mission_completion", mission=mission, log=MissionLog(mission_id=mid, since_s=0.0)))
     return _task(
         sc, "ma_mission", "multi_agent_coordination", rng,
         intent=intent,

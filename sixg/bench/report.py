@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from sixg.bench.scoring import TIERS
 from sixg.errors import UserError
 
 
@@ -112,7 +113,7 @@ def _coverage_text(c: dict) -> str:
 
 def table(rows: dict[str, dict]) -> str:
     """Markdown table in the layout of the paper's Table I (SR per tier, overall SR and SPL, %)."""
-    lines = ["| agent | L1 | L2 | L3 | SR | SPL |", "|---|---|---|---|---|---|"]
+    lines = ["| agent | " + " | ".join(TIERS) + " | SR | SPL |", "|---" * (len(TIERS) + 3) + "|"]
     for name, s in rows.items():
         tiers = s.get("tiers", {})
 
@@ -120,7 +121,7 @@ def table(rows: dict[str, dict]) -> str:
             return f"{100 * d['sr']:.1f}" if d else "-"
 
         lines.append(
-            f"| {name} | {pct(tiers.get('L1'))} | {pct(tiers.get('L2'))} | {pct(tiers.get('L3'))} | "
+            f"| {name} | " + "".join(f"{pct(tiers.get(t))} | " for t in TIERS) +
             f"{100 * s['overall']['sr']:.1f} [{100 * s['overall']['sr_ci'][0]:.0f}-{100 * s['overall']['sr_ci'][1]:.0f}] | {100 * s['overall']['spl']:.1f} |"
         )
     return "\n".join(lines)
@@ -145,7 +146,7 @@ def plot_tiers(rows: dict[str, dict], path: Path, *, title: str) -> Path:
     import numpy as np
 
     names = list(rows)
-    tiers = ("L1", "L2", "L3")
+    tiers = TIERS
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(names) + 2), 4))
     width = 0.26
     x = np.arange(len(names))

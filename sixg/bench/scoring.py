@@ -13,12 +13,17 @@ import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-TIERS = ("L1", "L2", "L3")
-DOMAINS = ("network_slicing", "edge_offloading", "uav_control", "degradation_recovery", "multi_agent_coordination")
+#: The paper's tiers, by reference solution length (:func:`tier_of`).
+Tier = Literal["L1", "L2", "L3"]
+#: The paper's five task domains.
+Domain = Literal["network_slicing", "edge_offloading", "uav_control", "degradation_recovery", "multi_agent_coordination"]
+TIERS: tuple[Tier, ...] = get_args(Tier)
+DOMAINS: tuple[Domain, ...] = get_args(Domain)
 
 
-def tier_of(reference_length: int) -> str:
+def tier_of(reference_length: int) -> Tier:
     """The paper's tiers by reference solution length: L1 <= 3 steps, L2 4-7, L3 >= 8."""
     if reference_length < 1:
         raise ValueError("a reference solution has at least one step")

@@ -3,21 +3,26 @@
 A task is data. Its **goal** is a list of checks evaluated on the world at the end of
 the episode (the way tau-bench compares end states: never by matching the agent's
 text). Its **reference solution** is a short program of tool calls whose arguments may
-refer to what earlier calls returned (``{"$": "out", "tool": "read_telemetry"}``), so
-that it can be replayed through the same tool interface an agent uses; its length sets
-the task's tier and SPL.
+take what earlier calls returned (:class:`Earlier`), so that it can be replayed through
+the same tool interface an agent uses; its length sets the task's tier and SPL.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Mapping
+from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError, field_validator, model_serializer, model_validator
 
 from sixg.actions import Action
-from sixg.domain import Frozen, Position, SLASpec, SliceType
+from sixg.bench.scoring import Domain, Tier
+from sixg.domain import Frozen, NetworkState, Position, SLASpec, SliceType
 from sixg.schedule import Schedule
+from sixg.tools.boundary import ToolCall
+from sixg.tools.catalog import default_catalog
 from sixg.tools.types import MissionSpec
 from sixg.world import World
 
@@ -185,17 +190,96 @@ Check = Annotated[
 # --- the reference solution ------------------------------------------------------------------
 
 
-class RefStep(Frozen):
-    """One call of a reference solution. Argument values may be references:
+class Earlier(Frozen):
+    """An argument a reference step takes from its episode when it is replayed: the network state
+    the agent last observed, the service's slice in it, or what the last call of ``tool`` returned.
 
-    * ``{"$": "state"}`` -- the network state the agent last observed;
-    * ``{"$": "slice"}`` -- the service's current slice name;
-    * ``{"$": "out", "tool": NAME, "field": PATH}`` -- what the last call of NAME
-      returned (or one field of it, dotted path).
+    Written ``{"$": "state"}``, ``{"$": "slice"}`` or ``{"$": "out", "tool": NAME}`` in files.
     """
 
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    what: Literal["state", "slice", "out"] = Field(alias="$")
+    tool: str | None = None
+
+    @model_validator(mode="after")
+    def _tool_iff_output(self) -> Earlier:
+        if (self.what == "out") != (self.tool is not None):
+            raise ValueError('an earlier output names its tool ({"$": "out", "tool": NAME}); state and slice name none')
+        return self
+
+    @model_serializer
+    def _as_written(self) -> dict[str, str]:
+        return {"$": self.what, **({"tool": self.tool} if self.tool is not None else {})}
+
+    def value(self, outputs: Mapping[str, Any], state: NetworkState | None) -> Any:
+        if self.what == "out":
+            return outputs.get(self.tool)
+        if state is None:
+            return None
+        return state if self.what == "state" else state.slice
+
+
+#: The references reference programs use.
+STATE = Earlier(what="state")
+SLICE = Earlier(what="slice")
+
+
+def output_of(tool: str) -> Earlier:
+    return Earlier(what="out", tool=tool)
+
+
+@functools.cache
+def _parameter(tool: str, name: str) -> TypeAdapter:
+    field = default_catalog()[tool].arguments.model_fields[name]
+    return TypeAdapter(Annotated[field.annotation, field])
+
+
+def _as_data(value: Any) -> Any:
+    if isinstance(value, Earlier):
+        return value
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return value.value if isinstance(value, Enum) else value
+
+
+class RefStep(Frozen):
+    """One call of a reference solution: a tool and its arguments, literal or :class:`Earlier`."""
+
     tool: str
-    args: dict[str, Any] = Field(default_factory=dict)
+    args: dict[str, Annotated[Earlier | JsonValue, Field(union_mode="left_to_right")]] = Field(default_factory=dict)
+
+    @field_validator("args", mode="before")
+    @classmethod
+    def _typed_values_as_data(cls, args: Any) -> Any:
+        """Typed values (a TaskSpec, a Position) become the JSON data a task file holds."""
+        if not isinstance(args, Mapping):
+            return args
+        return {k: _as_data(v) for k, v in args.items()}
+
+    @model_validator(mode="after")
+    def _fits_the_tool(self) -> RefStep:
+        """A tool of the catalog, its arguments by name, and literal values of the declared types."""
+        spec = default_catalog().get(self.tool)
+        if spec is None:
+            raise ValueError(f"no tool {self.tool!r}")
+        for name, value in self.args.items():
+            if name not in spec.parameters:
+                raise ValueError(f"{self.tool} has no argument {name!r}")
+            if not isinstance(value, Earlier):
+                try:
+                    _parameter(self.tool, name).validate_python(value)
+                except ValidationError as exc:
+                    raise ValueError(f"{self.tool} argument {name!r}: {exc.errors()[0]['msg']}") from None
+        return self
+
+    def call(self, outputs: Mapping[str, Any], state: NetworkState | None) -> ToolCall | None:
+        """The call, its references filled from ``outputs`` (the last output of each tool, as JSON
+        data) and ``state``; None when something it refers to is missing (that call failed)."""
+        filled = {k: v.value(outputs, state) for k, v in self.args.items() if isinstance(v, Earlier)}
+        if None in filled.values():
+            return None
+        return default_catalog().call(self.tool, **{**self.args, **filled})
 
 
 class EnvGoal(Frozen):
@@ -210,9 +294,9 @@ class Task(Frozen):
 
     id: str
     version: str = BENCHMARK_VERSION
-    domain: Literal["network_slicing", "edge_offloading", "uav_control", "degradation_recovery", "multi_agent_coordination"]
+    domain: Domain
     family: str
-    tier: Literal["L1", "L2", "L3"]
+    tier: Tier
     seed: int = Field(ge=1, le=80, description="Topology seed")
     split: Literal["train", "benchmark"]
     intent: str
@@ -276,25 +360,6 @@ def judge(task: Task, world: World, *, verified: bool) -> Verdict:
     goal_met = all(ok for _, ok, _ in results)
     success = goal_met and (verified or not task.requires_verification)
     return Verdict(success=success, goal_met=goal_met, verified=verified, checks=tuple(results))
-
-
-def resolve(value: Any, memory: dict[str, Any], state: dict[str, Any] | None) -> Any:
-    """Fill a reference step's argument references from what earlier calls returned."""
-    if isinstance(value, dict):
-        if value.get("$") == "state":
-            return state
-        if value.get("$") == "slice":
-            return (state or {}).get("slice")
-        if value.get("$") == "out":
-            out = memory.get(value["tool"])
-            for part in (value.get("field") or "").split("."):
-                if part and out is not None:
-                    out = out[int(part)] if isinstance(out, list) else out.get(part)
-            return out
-        return {k: resolve(v, memory, state) for k, v in value.items()}
-    if isinstance(value, list):
-        return [resolve(v, memory, state) for v in value]
-    return value
 
 
 def dumps_task(task: Task) -> str:

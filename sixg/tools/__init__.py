@@ -8,6 +8,7 @@ effect class derive from that declaration. :func:`default_catalog` holds them al
     from sixg.tools import default_catalog
     catalog = default_catalog()
     catalog["check_network_state"].schema    # OpenAI function-calling format, strict
+    catalog.call("switch_network_slice", from_slice=SliceType.EMBB, to_slice=SliceType.URLLC)  # a call built in code
 
 ``python -m sixg.tools list`` prints the catalog; ``--json`` prints the schemas.
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-from sixg.domain import NetworkState, SLASpec, SliceType
+from sixg.domain import SLA_DIMENSIONS, NetworkState, SLASpec, SliceType
 from sixg.errors import ToolRefusedError
 from sixg.tools.measures import linear_trend, sla_checks
 from sixg.tools.registry import Effect, ToolContext, tool
@@ -68,12 +68,8 @@ def targets_from_text(text: str) -> dict[str, float]:
 def sla_from_text(text: str, default: SLASpec) -> SLASpec:
     """The SLA an intent asks for: its stated targets, ``default`` for the ones it leaves out."""
     t = targets_from_text(text)
-    return SLASpec(
-        max_latency_ms=t.get("latency", default.max_latency_ms),
-        max_jitter_ms=t.get("jitter", default.max_jitter_ms),
-        max_loss_rate=min(1.0, t.get("loss", default.max_loss_rate)),
-        min_throughput_mbps=t.get("throughput", default.min_throughput_mbps),
-    )
+    bounds = {d.bound: t.get(d.name, d.limit(default)) for d in SLA_DIMENSIONS}
+    return SLASpec(**{**bounds, "max_loss_rate": min(1.0, bounds["max_loss_rate"])})
 
 
 def _ramp(x: float, lo: float, hi: float) -> float:
@@ -135,12 +131,7 @@ def evaluate_intent_feasibility(ctx: ToolContext, intent: Intent, state: Network
     """
     sc = ctx.world.scenario
     if intent.sla is not None:
-        targets = {
-            "latency": intent.sla.max_latency_ms,
-            "jitter": intent.sla.max_jitter_ms,
-            "loss": intent.sla.max_loss_rate,
-            "throughput": intent.sla.min_throughput_mbps,
-        }
+        targets = {d.name: d.limit(intent.sla) for d in SLA_DIMENSIONS}
     else:
         targets = targets_from_text(intent.text)
     if not targets and intent.slice is None:

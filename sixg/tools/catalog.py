@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from sixg.errors import UnknownToolError, UserError, did_you_mean, echo
 from sixg.tools.registry import Effect, ToolSpec
+
+if TYPE_CHECKING:
+    from sixg.tools.boundary import ToolCall
 
 _EFFECT_ORDER = {Effect.OBSERVATION: 0, Effect.REASONING: 1, Effect.CONFIGURATION: 2}
 
@@ -54,6 +60,25 @@ class Catalog(Mapping[str, ToolSpec]):
 
     def counts(self) -> dict[Effect, int]:
         return {e: len(self.by_effect(e)) for e in Effect}
+
+    def call(self, name: str, /, **arguments: Any) -> ToolCall:
+        """A call of tool ``name`` built in code from typed values (enums, models, numbers),
+        checked against the tool's own argument model, with every argument written out.
+
+        Ids and positions are checked against a scenario only at the boundary, as for any
+        call. A value the declaration refuses is a bug in the calling code: :class:`UserError`.
+        """
+        from sixg.tools.boundary import ToolCall  # the boundary builds on the catalog
+
+        spec = self.lookup(name)
+        try:
+            args = spec.arguments.model_validate(arguments)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
+            )
+            raise UserError(f"a call of {name} built in code does not fit its declaration: {problems}") from None
+        return ToolCall(name=name, arguments=json.dumps(args.model_dump(mode="json"), separators=(",", ":")))
 
     def schemas(self) -> list[dict[str, Any]]:
         """Every tool's strict function-calling schema, for a model's ``tools`` parameter."""

@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Sequence
 
 from sixg import radio
-from sixg.domain import NetworkState, Position, SLASpec, SliceType
+from sixg.domain import SLA_DIMENSIONS, NetworkState, Position, SLASpec, SliceType
 from sixg.tools.types import (
     EdgeLoad,
     LinkQuality,
@@ -25,55 +25,15 @@ RECENT_WINDOWS = 8
 
 def sla_checks(state: NetworkState, sla: SLASpec) -> tuple[SlaCheck, ...]:
     """Each SLA dimension of ``state``: value, bound, and margin (positive inside the bound)."""
-    return (
-        SlaCheck(
-            dimension="latency",
-            value=state.latency_ms,
-            bound=sla.max_latency_ms,
-            ok=state.latency_ms <= sla.max_latency_ms,
-            margin=sla.max_latency_ms - state.latency_ms,
-        ),
-        SlaCheck(
-            dimension="jitter",
-            value=state.jitter_ms,
-            bound=sla.max_jitter_ms,
-            ok=state.jitter_ms <= sla.max_jitter_ms,
-            margin=sla.max_jitter_ms - state.jitter_ms,
-        ),
-        SlaCheck(
-            dimension="loss",
-            value=state.loss_rate,
-            bound=sla.max_loss_rate,
-            ok=state.loss_rate <= sla.max_loss_rate,
-            margin=sla.max_loss_rate - state.loss_rate,
-        ),
-        SlaCheck(
-            dimension="throughput",
-            value=state.throughput_mbps,
-            bound=sla.min_throughput_mbps,
-            ok=state.throughput_mbps >= sla.min_throughput_mbps,
-            margin=state.throughput_mbps - sla.min_throughput_mbps,
-        ),
+    return tuple(
+        SlaCheck(dimension=d.name, value=d.value(state), bound=d.limit(sla), ok=d.met(state, sla), margin=d.margin(state, sla))
+        for d in SLA_DIMENSIONS
     )
 
 
 def sla_covers(spec: SLASpec, goal: SLASpec) -> bool:
     """Whether meeting ``spec`` implies meeting ``goal`` (``spec`` is at least as strict)."""
-    return (
-        spec.max_latency_ms <= goal.max_latency_ms
-        and spec.max_jitter_ms <= goal.max_jitter_ms
-        and spec.max_loss_rate <= goal.max_loss_rate
-        and spec.min_throughput_mbps >= goal.min_throughput_mbps
-    )
-
-
-def dimension_value(state: NetworkState, dimension: str) -> float:
-    return {
-        "latency": state.latency_ms,
-        "jitter": state.jitter_ms,
-        "loss": state.loss_rate,
-        "throughput": state.throughput_mbps,
-    }[dimension]
+    return all(d.as_strict(spec, goal) for d in SLA_DIMENSIONS)
 
 
 def linear_trend(ts: Sequence[float], values: Sequence[float]) -> tuple[float, float]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 
 from sixg import radio
-from sixg.domain import NetworkState, Position, SliceType
+from sixg.domain import SLA_DIMENSION, NetworkState, Position, SliceType
 from sixg.tools.measures import (
     RECENT_WINDOWS,
-    dimension_value,
     edge_load,
     linear_trend,
     link_quality,
@@ -20,11 +18,13 @@ from sixg.tools.measures import (
     slice_capacity_mbps,
     telemetry,
 )
+from sixg.tools.catalog import default_catalog
 from sixg.tools.registry import Effect, ToolContext, tool
 from sixg.tools.types import (
     AreaPosition,
     BatteryLevel,
     CellReading,
+    DegradationSpec,
     EdgeLoad,
     FeasibilityFactor,
     FeasibilityScore,
@@ -37,14 +37,19 @@ from sixg.tools.types import (
     KpiForecast,
     Level,
     LinkQuality,
+    OffloadTarget,
+    Priority,
     RecommendedCall,
     RecoveryStrategy,
+    ResourceSpec,
     RiskScore,
     SignalStrength,
     SLAPrediction,
     SliceList,
     SliceOption,
     SliceStatus,
+    TaskKind,
+    TaskSpec,
     TelemetryState,
     TrafficPattern,
     UavRef,
@@ -220,11 +225,11 @@ def predict_sla_violation(ctx: ToolContext, state: NetworkState) -> SLAPredictio
     times: list[float] = []
     for check in sla_checks(state, sla):
         dim = check.dimension
-        slope, spread = linear_trend(ts, [dimension_value(s.state, dim) for s in history])
+        upper = SLA_DIMENSION[dim].upper
+        slope, spread = linear_trend(ts, [SLA_DIMENSION[dim].value(s.state) for s in history])
         predicted = max(0.0, check.value + slope * FORECAST_HORIZON_S)
         if dim == "loss":
             predicted = min(1.0, predicted)
-        upper = dim != "throughput"  # latency, jitter and loss must stay below; throughput above
         scale = max(spread, 0.05 * abs(check.bound), 1e-6)
         overshoot = (predicted - check.bound) if upper else (check.bound - predicted)
         p = 1.0 if not check.ok else 0.5 * (1.0 + math.erf(overshoot / (scale * math.sqrt(2.0))))
@@ -398,22 +403,20 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
     options: list[tuple[str, str, list[RecommendedCall], str]] = []
 
     def call(tool: str, **arguments) -> RecommendedCall:
-        return RecommendedCall(tool=tool, arguments=json.dumps(arguments, separators=(",", ":")))
+        built = default_catalog().call(tool, **arguments)
+        return RecommendedCall(tool=built.name, arguments=built.arguments_text())
 
     def offload(host: str, reason: str) -> RecommendedCall:
-        task = {
-            "name": "service",
-            "kind": "compute",
-            "target": None,
-            "compute_jobs_s": sc.service.request_rate_hz,
-            "max_latency_ms": sc.sla.max_latency_ms,
-            "priority": "high",
-        }
-        return call(
-            "edge_offload",
-            task=task,
-            target={"host": host, "expected_latency_ms": None, "expected_utilisation": None, "reason": reason},
+        task = TaskSpec(
+            name="service",
+            kind=TaskKind.COMPUTE,
+            target=None,
+            compute_jobs_s=sc.service.request_rate_hz,
+            max_latency_ms=sc.sla.max_latency_ms,
+            priority=Priority.HIGH,
         )
+        target = OffloadTarget(host=host, expected_latency_ms=None, expected_utilisation=None, reason=reason)
+        return call("edge_offload", task=task, target=target)
 
     edge = world.snapshot.edge
     host = world.snapshot.service.host
@@ -444,7 +447,7 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
                 (
                     "reposition_uav",
                     f"{uav} is off course" + (" and carries the managed service" if uav == sc.service.ue else ""),
-                    [call("set_waypoint", uav=uav, position=back.model_dump())],
+                    [call("set_waypoint", uav=uav, position=back)],
                     f"{uav} flies back toward its planned route",
                 )
             )
@@ -475,7 +478,7 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
                 (
                     "switch_slice",
                     "mMTC admits only low-rate devices; the service needs a broadband or low-latency slice",
-                    [call("switch_network_slice", from_slice="mMTC", to_slice="eMBB")],
+                    [call("switch_network_slice", from_slice=SliceType.MMTC, to_slice=SliceType.EMBB)],
                     "throughput returns to what the service offers",
                 )
             )
@@ -485,7 +488,7 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
                     "switch_slice",
                     "the service shares the eMBB slice with the background load"
                     + (f", which is {k.throughput_mbps / cap:.0%} of its capacity" if busy else ""),
-                    [call("switch_network_slice", from_slice="eMBB", to_slice="URLLC")],
+                    [call("switch_network_slice", from_slice=SliceType.EMBB, to_slice=SliceType.URLLC)],
                     "the service gets the guaranteed-bitrate URLLC bearer; latency and loss fall",
                 )
             )
@@ -497,8 +500,8 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
                     [
                         call(
                             "trigger_slice_reallocation",
-                            slice="URLLC",
-                            resources={"share": round(min(0.9, k.share + 0.2), 2)},
+                            slice=SliceType.URLLC,
+                            resources=ResourceSpec(share=round(min(0.9, k.share + 0.2), 2)),
                         )
                     ],
                     "the URLLC slice gets more of each cell",
@@ -527,7 +530,7 @@ def select_recovery_strategy(ctx: ToolContext, state: NetworkState, risk: RiskSc
                 (
                     "shed_load",
                     f"eMBB background traffic runs at {embb.throughput_mbps:.1f} Mbit/s",
-                    [call("graceful_degradation", spec={"slice": "eMBB", "fraction": 0.5, "mode": "shape"})],
+                    [call("graceful_degradation", spec=DegradationSpec(slice=SliceType.EMBB, fraction=0.5, mode="shape"))],
                     "halving eMBB background load frees radio resources for the service",
                 )
             )

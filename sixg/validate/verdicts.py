@@ -21,16 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sixg.bench.tasks import EnvGoal, Task, Verdict, judge
-from sixg.domain import NetworkState, SLASpec
+from sixg.domain import SLA_DIMENSION, NetworkState, SLASpec
 from sixg.world import World
 
-#: An SLA target's name (as :meth:`SLASpec.violations` gives it) -> the state field and the bound.
-SLA_TARGETS = {
-    "latency": ("latency_ms", "max_latency_ms"),
-    "jitter": ("jitter_ms", "max_jitter_ms"),
-    "loss": ("loss_rate", "max_loss_rate"),
-    "throughput": ("throughput_mbps", "min_throughput_mbps"),
-}
 
 
 def goal_holds(goal: EnvGoal, world: World) -> bool:
@@ -95,10 +88,10 @@ class DualVerdict:
         for sla in _slas(task):
             on_s, on_n = set(sla.violations(self.surrogate_state)), set(sla.violations(self.ns3_state))
             for target in sorted(on_s ^ on_n):
-                fld, bound = SLA_TARGETS[target]
+                d = SLA_DIMENSION[target]
                 parts.append(
-                    f"{fld} {getattr(self.surrogate_state, fld):.4g} on the surrogate vs {getattr(self.ns3_state, fld):.4g} on ns-3 "
-                    f"(bound {getattr(sla, bound):.4g})"
+                    f"{d.field} {d.value(self.surrogate_state):.4g} on the surrogate vs {d.value(self.ns3_state):.4g} on ns-3 "
+                    f"(bound {d.limit(sla):.4g})"
                 )
         return "; ".join(dict.fromkeys(parts)) or "the verdicts differ on no single check"
 
