@@ -195,3 +195,16 @@ def test_streamable_http_on_loopback(tmp_path):
     assert result.is_error is False
     (path,) = tmp_path.glob("episode-*.jsonl")
     assert [s["result"]["tool"] for s in Trajectory.load(path).steps] == ["read_telemetry"]
+
+
+def test_a_backend_that_cannot_start_is_one_error_line(monkeypatch, capsys):
+    """If the first episode cannot start (e.g. ns-3 fails), the command says so and exits 2 before serving."""
+    from sixg.errors import SimulationError
+    from sixg.mcp.__main__ import main
+
+    def fail(self):
+        raise SimulationError("ns-3 would not start")
+
+    monkeypatch.setattr(EpisodeSession, "start", fail)
+    assert main(["--backend", "ns3"]) == 2
+    assert "error: ns-3 would not start" in capsys.readouterr().err

@@ -11,6 +11,7 @@ rewritten after every call; ``python -m sixg.sim show FILE`` prints it).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -50,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             raise UnknownIdError(f"no backend {a.backend!r}; registered backends are {backend_ids()}." + did_you_mean(a.backend, backend_ids()))
         generate(first.scenario_seed, split=first.split)  # a seed outside its split, likewise
         session = EpisodeSession(backend=a.backend, trajectory_dir=a.trajectories, first=first)
-        return _serve_http(session, a.host, a.port) if a.http else _serve_stdio(session)
+        try:
+            return _serve_http(session, a.host, a.port) if a.http else _serve_stdio(session)
+        finally:
+            session.close()
 
     return run_command(work, interrupted="the server stopped; the trajectories written so far are complete")
 
@@ -61,6 +65,18 @@ def _serve_stdio(session) -> int:
 
     from sixg.mcp.server import build_server
 
+    # stdout carries the protocol: while the first episode starts, point it at stderr, so that
+    # nothing the backend or an ns-3 worker it spawns prints can reach the client's stream
+    # (while serving, the SDK does the same). A backend that cannot start fails here, before serving.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        session.start()
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
     server = build_server(session)
 
     async def serve() -> None:
@@ -76,6 +92,7 @@ def _serve_http(session, host: str, port: int) -> int:
 
     from sixg.mcp.server import build_server
 
+    session.start()  # before serving: a backend that cannot start is one error line
     app = build_server(session).streamable_http_app(host=host)
     print(f"sixg MCP server on http://{host}:{port}/mcp (trajectories in {session.trajectory_dir})", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -69,13 +69,12 @@ def _text(text: str) -> list[types.TextContent]:
 
 
 def build_server(session: EpisodeSession) -> Server:
-    """An MCP server over ``session``; the server's lifespan starts and closes it."""
+    """An MCP server over ``session``, which must be started (its first episode reset); the server closes it when it stops."""
     # One call at a time: the episode has one clock, and calls are answered in the order they come.
     lock = anyio.Lock()
 
     @asynccontextmanager
     async def lifespan(_server: Server) -> AsyncIterator[dict[str, Any]]:
-        await anyio.to_thread.run_sync(session.start)
         try:
             yield {}
         finally:
