@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from sixg.cli import add_cluster_option, cluster_of, positive_float, positive_int, run_command
+from sixg.snapshot import WINDOW_S
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--duration", type=positive_float, default=60.0, help="simulated seconds per episode (default 60)")
     g.add_argument("--out", type=Path, required=True, help="output directory (rerun the same command to resume)")
     g.add_argument("--workers", type=positive_int, default=max(1, (os.cpu_count() or 2) - 0), help="parallel ns-3 worker processes")
-    g.add_argument("--window", type=positive_float, default=0.5, help="measurement window in simulated seconds (default 0.5)")
+    g.add_argument("--window", type=positive_float, default=WINDOW_S, help=f"measurement window in simulated seconds (default {WINDOW_S:g})")
     add_cluster_option(g)
     s = sub.add_parser("schema", help="print the column schema as Markdown")
     del s
