@@ -35,7 +35,7 @@ from sixg.actions import (
     UavDrift,
 )
 from sixg.domain import SLICES, SliceType
-from sixg.errors import InvalidActionError
+from sixg.errors import InvalidActionError, UserError
 from sixg.kinematics import UavMotion, drift_heading
 from sixg.scenario import Scenario
 
@@ -46,10 +46,21 @@ GROUP_SERVICE = 0
 GROUP_OF_SLICE = {SliceType.EMBB: 1, SliceType.URLLC: 2, SliceType.MMTC: 3}
 #: Timeout charged as latency when a window delivers no response at all.
 NO_RESPONSE_LATENCY_MS = 1000.0
+#: A packet (or a service response) not delivered this long after it was sent is lost,
+#: the same deadline the latency above charges; one arriving later is not counted.
+DELIVERY_TIMEOUT_S = NO_RESPONSE_LATENCY_MS / 1000.0
 TENANT_JOB_BYTES = 100
 #: The mMTC slice admits low-rate devices only: a service moved there is policed to this.
 MMTC_DEVICE_CAP_MBPS = 0.8
 SCHEDULER = "ns3::CqaFfMacScheduler"
+#: The order in which the service's UE gets its two dedicated bearers. ns-3 numbers a
+#: UE's logical channels in activation order, and in a saturated cell that numbering
+#: changes how the scheduler splits capacity between the service's eMBB bearer and the
+#: other eMBB load (tests/test_ns3_ground_truth.py measures it: the service on eMBB
+#: loses several times more under a surge with URLLC first). The order is fixed here,
+#: URLLC first, so that a saturated cell squeezes the service's eMBB bearer like any
+#: other eMBB tenant and moving to URLLC stays the remedy, as on the surrogate.
+SERVICE_BEARER_ORDER = (SliceType.URLLC, SliceType.EMBB)
 RAN_DESCRIPTION = "LTE/EPC (ns-3 lte module; the installed ns-3 has no NR module)"
 
 
@@ -66,7 +77,10 @@ class _Flow:
 class Ns3Network:
     """A scenario running in this process's ns-3. Build with :meth:`build`, then step."""
 
-    def __init__(self, scenario: Scenario, *, run: int, window_s: float):
+    def __init__(self, scenario: Scenario, *, run: int, window_s: float, service_bearer_order: tuple[SliceType, ...] = SERVICE_BEARER_ORDER):
+        if sorted(service_bearer_order, key=lambda s: s.value) != sorted((SliceType.EMBB, SliceType.URLLC), key=lambda s: s.value):
+            raise UserError(f"service_bearer_order must list eMBB and URLLC once each, got {[s.value for s in service_bearer_order]}")
+        self.service_bearer_order = tuple(service_bearer_order)
         self.scenario = scenario
         self.run = run
         self.window_s = window_s
@@ -183,13 +197,11 @@ class Ns3Network:
         service_ue = sc.service.ue
         for i, u in enumerate(sc.ues):
             dev = ue_devs.Get(i)
-            wants = set()
             if u.id == service_ue:
-                wants = {SliceType.EMBB, SliceType.URLLC}
+                for s in self.service_bearer_order:
+                    self._dedicated_bearer(dev, s, service=True)
             elif u.slice in (SliceType.EMBB, SliceType.URLLC):
-                wants = {u.slice}
-            for s in sorted(wants, key=lambda s: s.value):
-                self._dedicated_bearer(dev, s, service=(u.id == service_ue))
+                self._dedicated_bearer(dev, u.slice, service=False)
 
         # Servers: the cloud answers on every service port and sinks uplink background;
         # the edge answers on the service ports and serves its other tenants.
@@ -286,9 +298,12 @@ class Ns3Network:
                     em.SetAttribute("ErrorUnit", ns.StringValue("ERROR_UNIT_PACKET"))
                     end.SetReceiveErrorModel(em)
                     errors.append(em)
-                self.backhaul[gid] = {"channel": chan, "errors": errors, "base_delay_s": 0.001}
+                delay = ns.TimeValue()
+                chan.GetAttribute("Delay", delay)
+                self.backhaul[gid] = {"channel": chan, "errors": errors, "base_delay_s": delay.Get().GetSeconds()}
         # KPIs.
         probe = ns.CreateObject[ns.SixgKpiProbe]()
+        probe.SetAttribute("LossTimeout", ns.TimeValue(ns.Seconds(DELIVERY_TIMEOUT_S)))
         probe.AddPortGroup(GROUP_SERVICE, min(SERVICE_PORT.values()), max(SERVICE_PORT.values()))
         for s in SLICES:
             lo, hi = SLICE_PORTS[s]
@@ -352,6 +367,7 @@ class Ns3Network:
         app.SetAttribute("Job", ns.BooleanValue(job))
         app.SetAttribute("Poisson", ns.BooleanValue(poisson))
         app.SetAttribute("StartPaused", ns.BooleanValue(paused))
+        app.SetAttribute("ResponseTimeout", ns.TimeValue(ns.Seconds(DELIVERY_TIMEOUT_S)))
         node.AddApplication(app)
         app.SetStartTime(ns.Seconds(0.05))
         return app
@@ -426,6 +442,8 @@ class Ns3Network:
             return {"ok": True, "shares": {s.value: round(v, 4) for s, v in self.shares.items()}}
         if isinstance(action, GracefulDegradation):
             flows = [f for f in self.flows.values() if f.slice is action.slice]
+            # Each call sets the slice's whole policy: shaping ends an earlier shed and
+            # the other way round, so fraction 0 in either mode restores the slice.
             if action.mode == "shape":
                 for f in flows:
                     f.shape_factor = max(0.0, 1.0 - action.fraction)
@@ -433,6 +451,7 @@ class Ns3Network:
             else:
                 n_shed = math.floor(action.fraction * len(flows) + 0.5)
                 for k, f in enumerate(sorted(flows, key=lambda f: -f.base_rate_bps)):
+                    f.shape_factor = 1.0
                     f.shed = k < n_shed
             if action.slice is SliceType.EMBB:
                 self.surge_factor = max(0.0, 1.0 - action.fraction)
@@ -507,6 +526,7 @@ class Ns3Network:
         elif isinstance(ev, CongestionSurge):
             for a in self.surges[ev.gnb]:
                 a.Pause()
+            self._apply_shares()  # the surge squeezed the cell's eMBB budget: give it back
         elif isinstance(ev, EdgeOverload):
             self.overload_app.Pause()
         elif isinstance(ev, UavDrift):
@@ -572,8 +592,8 @@ class Ns3Network:
             latency = self.last_latency_ms
         self.last_latency_ms = latency
         jitter = svc.jitterSumMs / svc.jitterSamples if svc.jitterSamples > 0 else 0.0
-        expected = svc.responsePacketsExpected
-        loss = min(1.0, max(0.0, 1.0 - svc.rxPackets / expected)) if expected > 0 else 0.0
+        settled = svc.rxPackets + svc.responsesLost
+        loss = svc.responsesLost / settled if settled > 0 else 0.0
         throughput = svc.rxBytes * 8 / window / 1e6
         edge = self.servers["edge"].TakeWindow()
         self.servers["cloud"].TakeWindow()  # keep its window aligned with the others

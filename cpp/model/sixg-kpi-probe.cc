@@ -4,7 +4,6 @@
 #include "ns3/nstime.h"
 #include "ns3/simulator.h"
 
-#include <algorithm>
 #include <set>
 
 namespace ns3
@@ -19,7 +18,13 @@ SixgKpiProbe::GetTypeId()
     static TypeId tid = TypeId("ns3::SixgKpiProbe")
                             .SetParent<Object>()
                             .SetGroupName("Sixg")
-                            .AddConstructor<SixgKpiProbe>();
+                            .AddConstructor<SixgKpiProbe>()
+                            .AddAttribute("LossTimeout",
+                                          "A packet not delivered this long after it was sent "
+                                          "counts as lost (set before Install).",
+                                          TimeValue(Seconds(1.0)),
+                                          MakeTimeAccessor(&SixgKpiProbe::m_lossTimeout),
+                                          MakeTimeChecker(MilliSeconds(1)));
     return tid;
 }
 
@@ -44,6 +49,9 @@ SixgKpiProbe::AddPortGroup(uint32_t group, uint16_t lo, uint16_t hi)
 void
 SixgKpiProbe::Install(NodeContainer nodes)
 {
+    // FlowMonitor's own loss timer (MaxPerHopDelay) is the timeout: every probe sits on
+    // an end host, so one "hop" is the whole path.
+    m_helper.SetMonitorAttribute("MaxPerHopDelay", TimeValue(m_lossTimeout));
     m_monitor = m_helper.Install(nodes);
     m_classifier = DynamicCast<Ipv4FlowClassifier>(m_helper.GetClassifier());
     m_lastSample = Simulator::Now();
@@ -84,6 +92,7 @@ SixgKpiProbe::Sample()
     }
     std::map<uint32_t, Counters> delta;
     std::map<uint32_t, uint32_t> flows;
+    m_monitor->CheckForLostPackets();
     for (uint32_t g : groupIds)
     {
         delta[g] = Counters();
@@ -101,6 +110,7 @@ SixgKpiProbe::Sample()
         now.txPackets = stats.txPackets;
         now.rxPackets = stats.rxPackets;
         now.rxBytes = stats.rxBytes;
+        now.lostPackets = stats.lostPackets;
         now.delaySumS = stats.delaySum.GetSeconds();
         now.jitterSumS = stats.jitterSum.GetSeconds();
         Counters& last = m_last[flowId];
@@ -108,6 +118,7 @@ SixgKpiProbe::Sample()
         d.txPackets += now.txPackets - last.txPackets;
         d.rxPackets += now.rxPackets - last.rxPackets;
         d.rxBytes += now.rxBytes - last.rxBytes;
+        d.lostPackets += now.lostPackets - last.lostPackets;
         d.delaySumS += now.delaySumS - last.delaySumS;
         d.jitterSumS += now.jitterSumS - last.jitterSumS;
         flows[group]++;
@@ -129,17 +140,16 @@ SixgKpiProbe::Sample()
         k.txPackets = d.txPackets;
         k.rxPackets = d.rxPackets;
         k.rxBytes = d.rxBytes;
+        k.lostPackets = d.lostPackets;
         if (d.rxPackets > 0)
         {
             k.delayMs = d.delaySumS / d.rxPackets * 1000.0;
             k.jitterMs = d.jitterSumS / d.rxPackets * 1000.0;
         }
-        if (d.txPackets > 0)
+        if (d.rxPackets + d.lostPackets > 0)
         {
-            // Packets still in flight at either edge of the window roughly cancel out;
-            // LTE buffer drops never reach FlowMonitor's own loss counter, this does.
-            double lost = static_cast<double>(d.txPackets) - static_cast<double>(d.rxPackets);
-            k.lossRate = std::clamp(lost / static_cast<double>(d.txPackets), 0.0, 1.0);
+            k.lossRate = static_cast<double>(d.lostPackets) /
+                         static_cast<double>(d.rxPackets + d.lostPackets);
         }
         if (window > 0)
         {

@@ -4,6 +4,13 @@
 // window, per group of flows (the managed service, each slice's background load).
 // Flows are put in a group by port, so a flow joins the right group the moment it
 // first appears, wherever it was started.
+//
+// A packet counts as lost when ns-3 drops it where FlowMonitor sees it, or once it
+// has gone undelivered for LossTimeout (LTE buffer drops are never reported as IP
+// drops, so the timeout is what catches them). A packet delivered after that is
+// late and stays lost. Loss over a window is lost / (delivered + lost) among the
+// packets settled in the window, so packets in flight at a window edge count
+// nowhere until they arrive or time out, and a clean window reports exactly zero.
 #ifndef SIXG_KPI_PROBE_H
 #define SIXG_KPI_PROBE_H
 
@@ -29,9 +36,10 @@ struct SixgFlowKpi
     uint64_t txPackets = 0;
     uint64_t rxPackets = 0;
     uint64_t rxBytes = 0;
+    uint64_t lostPackets = 0;    ///< dropped, or undelivered for LossTimeout, in the window
     double delayMs = 0.0;        ///< mean one-way delay of packets received in the window
     double jitterMs = 0.0;       ///< mean delay variation between consecutive packets
-    double lossRate = 0.0;       ///< (tx - rx) / tx over the window, clamped to [0, 1]
+    double lossRate = 0.0;       ///< lost / (rx + lost) over the window
     double throughputMbps = 0.0; ///< received IP bytes per second, in Mbit/s
 };
 
@@ -68,6 +76,7 @@ class SixgKpiProbe : public Object
         uint64_t txPackets = 0;
         uint64_t rxPackets = 0;
         uint64_t rxBytes = 0;
+        uint64_t lostPackets = 0;
         double delaySumS = 0.0;
         double jitterSumS = 0.0;
     };
@@ -79,6 +88,7 @@ class SixgKpiProbe : public Object
     std::map<uint32_t, int32_t> m_flowGroup;
     std::map<uint32_t, Counters> m_last;
     Time m_lastSample;
+    Time m_lossTimeout;
 };
 
 } // namespace ns3

@@ -62,6 +62,11 @@ SixgTrafficApp::GetTypeId()
                           BooleanValue(false),
                           MakeBooleanAccessor(&SixgTrafficApp::m_poisson),
                           MakeBooleanChecker())
+            .AddAttribute("ResponseTimeout",
+                          "A response not received this long after its request is lost.",
+                          TimeValue(Seconds(1.0)),
+                          MakeTimeAccessor(&SixgTrafficApp::m_responseTimeout),
+                          MakeTimeChecker(MilliSeconds(1)))
             .AddAttribute("StartPaused",
                           "Start in the paused state (for load provisioned before the run).",
                           BooleanValue(false),
@@ -177,16 +182,30 @@ SixgTrafficApp::Send()
         }
         if (m_responsePackets > 0)
         {
-            m_totals.responsePacketsExpected += m_responsePackets;
-            m_pending.emplace_back(Simulator::Now(), m_responsePackets);
+            m_pending[header.GetSeq()] = {Simulator::Now(), m_responsePackets};
         }
     }
     ScheduleNext();
 }
 
 void
+SixgTrafficApp::ExpireRequests()
+{
+    Time deadline = Simulator::Now() - m_responseTimeout;
+    while (!m_pending.empty() && m_pending.begin()->second.first < deadline)
+    {
+        for (SixgAppWindow* w : {&m_window, &m_totals})
+        {
+            w->responsesLost += m_pending.begin()->second.second;
+        }
+        m_pending.erase(m_pending.begin());
+    }
+}
+
+void
 SixgTrafficApp::HandleRead(Ptr<Socket> socket)
 {
+    ExpireRequests();
     Ptr<Packet> packet;
     Address from;
     while ((packet = socket->RecvFrom(from)))
@@ -201,6 +220,15 @@ SixgTrafficApp::HandleRead(Ptr<Socket> socket)
         if (!(header.GetFlags() & SixgJobHeader::FLAG_RESPONSE))
         {
             continue;
+        }
+        auto owed = m_pending.find(header.GetSeq());
+        if (owed == m_pending.end())
+        {
+            continue; // late: its request already timed out and was counted lost
+        }
+        if (--owed->second.second == 0)
+        {
+            m_pending.erase(owed);
         }
         double latencyMs = (Simulator::Now() - header.GetTxTime()).GetSeconds() * 1000.0;
         for (SixgAppWindow* w : {&m_window, &m_totals})
@@ -290,15 +318,8 @@ SixgTrafficApp::GetRemote() const
 SixgAppWindow
 SixgTrafficApp::TakeWindow()
 {
+    ExpireRequests();
     SixgAppWindow w = m_window;
-    // Requests become due one mean latency after they were sent; each is counted once.
-    double lagMs = w.rxPackets > 0 ? w.latencySumMs / w.rxPackets : m_lastLatencyMs;
-    Time due = Simulator::Now() - MilliSeconds(std::min(lagMs, 1000.0));
-    while (!m_pending.empty() && m_pending.front().first <= due)
-    {
-        w.responsePacketsExpected += m_pending.front().second;
-        m_pending.pop_front();
-    }
     m_window = SixgAppWindow();
     return w;
 }

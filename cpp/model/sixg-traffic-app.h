@@ -4,7 +4,10 @@
 // stop time once started), but the co-simulation must shape load, shed it, and move
 // a service to another host while the simulation runs. When the destination is a
 // SixgEdgeServer and ResponsePackets > 0 the source also receives the responses and
-// times each one end to end.
+// times each one end to end. A response that has not arrived ResponseTimeout after
+// its request is lost; if it turns up later it is ignored, so every response asked
+// for is counted exactly once, as received or as lost, and a window in which nothing
+// was lost reports no loss.
 #ifndef SIXG_TRAFFIC_APP_H
 #define SIXG_TRAFFIC_APP_H
 
@@ -16,7 +19,7 @@
 #include "ns3/random-variable-stream.h"
 #include "ns3/socket.h"
 
-#include <deque>
+#include <map>
 #include <utility>
 
 namespace ns3
@@ -27,17 +30,16 @@ struct SixgAppWindow
 {
     uint64_t txPackets = 0;
     uint64_t txBytes = 0;
-    uint64_t rxPackets = 0;      ///< response packets received
-    uint64_t rxBytes = 0;        ///< response bytes received (application payload)
+    uint64_t rxPackets = 0;      ///< response packets received in time
+    uint64_t rxBytes = 0;        ///< response bytes received in time (application payload)
     double latencySumMs = 0.0;   ///< sum of request-to-response latencies
     double latencyMaxMs = 0.0;   ///< largest request-to-response latency
     double jitterSumMs = 0.0;    ///< sum of |latency - previous latency| over responses
     uint64_t jitterSamples = 0;  ///< number of terms in jitterSumMs
     uint64_t requestsSent = 0;   ///< requests that asked for a response
-    /// Response packets that should have arrived in the window: those asked for by
-    /// requests sent up to one mean latency before its end, so that responses still
-    /// in flight at the boundary are not counted as lost.
-    uint64_t responsePacketsExpected = 0;
+    /// Response packets whose request went unanswered for ResponseTimeout; each is
+    /// counted once, in the window its timeout ran out.
+    uint64_t responsesLost = 0;
 };
 
 class SixgTrafficApp : public Application
@@ -76,6 +78,7 @@ class SixgTrafficApp : public Application
     void Send();
     void HandleRead(Ptr<Socket> socket);
     void Account(SixgAppWindow& w, double latencyMs, bool first, double previousMs) const;
+    void ExpireRequests();
 
     Address m_remote;
     DataRate m_rate;
@@ -95,7 +98,10 @@ class SixgTrafficApp : public Application
     double m_lastLatencyMs;
     SixgAppWindow m_window;
     SixgAppWindow m_totals;
-    std::deque<std::pair<Time, uint8_t>> m_pending; ///< (send time, responses asked) not yet due
+    Time m_responseTimeout;
+    /// Requests still owed responses, by sequence number: (send time, responses owed).
+    /// Sequence numbers grow with send time, so the oldest request comes first.
+    std::map<uint32_t, std::pair<Time, uint8_t>> m_pending;
 };
 
 } // namespace ns3
