@@ -8,12 +8,14 @@ import pytest
 
 from sixg.backends import make_backend
 from sixg.backends.dual import DualBackend
+from sixg.scenario import generate
 from sixg.sim import NetOpsEnv
 from sixg.sim.trajectory import replay
 
 pytestmark = pytest.mark.ns3
 
-OPTIONS = {"scenario_seed": 2, "max_steps": 6}
+SURGE = {"kind": "onset", "degradation": {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": 20.0}}
+OPTIONS = {"scenario_seed": 2, "max_steps": 6, "schedule": {"events": [{"t": 0.5, "action": SURGE}]}}
 
 
 def _env(worker) -> tuple[NetOpsEnv, DualBackend]:
@@ -22,8 +24,9 @@ def _env(worker) -> tuple[NetOpsEnv, DualBackend]:
 
 
 def test_a_dual_episode_feeds_both_backends_and_replays_exactly(ns3_worker):
-    """Each call's window runs on both backends at the same time, a slice switch lands on both, the agent reads
-    the surrogate, and replaying the recorded episode on a fresh dual backend reproduces every record."""
+    """Each call's window runs on both backends at the same time, a scheduled surge and a slice switch land on
+    both, the agent reads the surrogate, and replaying the recorded episode on a fresh dual backend reproduces
+    every record."""
     env, dual = _env(ns3_worker)
     try:
         env.reset(seed=3, options=OPTIONS)
@@ -43,6 +46,8 @@ def test_a_dual_episode_feeds_both_backends_and_replays_exactly(ns3_worker):
             assert pair["t"] == pytest.approx(env.sim.now, abs=dual.window_s)
             assert pair["gap"]["latency_ms"] == pytest.approx(pair["surrogate"]["latency_ms"] - pair["ns3"]["latency_ms"])
         assert pair["surrogate"]["slice"] == pair["ns3"]["slice"] == target
+        surrogate_out, ns3_out = dual.last_outputs
+        assert "congestion" in surrogate_out.snapshot.degradations and "congestion" in ns3_out.snapshot.degradations
         assert env.sim.world.state.slice.value == target
         recorded = env.trajectory
     finally:
@@ -57,3 +62,16 @@ def test_a_dual_episode_feeds_both_backends_and_replays_exactly(ns3_worker):
         again_dual.close()
     assert report.identical, report.mismatches
     assert report.steps == len(calls)
+
+
+def test_an_unsure_surrogate_hands_the_step_to_ns3(ns3_worker):
+    """With a fallback threshold of 0 every window is answered by ns-3, and the surrogate continues from it."""
+    dual = DualBackend(fallback_ood=0.0, ns3=make_backend("ns3", worker=ns3_worker))
+    try:
+        dual.reset(generate(1, split="train"), seed=1)
+        for _ in range(2):
+            out = dual.step()
+            assert out.snapshot.backend == "ns3" and dual.last_pair["answered_by"] == "ns3"
+            assert out.snapshot.state == dual.last_outputs[1].snapshot.state
+    finally:
+        dual.close()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from sixg.actions import CongestionSurge, DegradationOnset, EdgeOffload, SwitchSlice
+from sixg.actions import EdgeOffload, SwitchSlice
 from sixg.backends import make_backend
 from sixg.errors import CheckpointError, CorruptTraceError, SeedSplitError
 from sixg.scenario import generate
@@ -190,41 +190,6 @@ def test_default_checkpoint_ships_and_predicts_within_its_evaluated_error():
         assert mae <= 2.5 * report["dimensions"][name]["model"]["mae"] + 1e-6, name
         inside = ((held.target[:, j] >= q[:, j, 0]) & (held.target[:, j] <= q[:, j, -1])).mean()
         assert inside >= 0.75, name
-
-
-@pytest.mark.ns3
-def test_dual_dispatch_records_both_states_and_the_gap(tiny):
-    """In dual mode both backends get the same actions at the same time; both states and the gap are kept."""
-    scenario = generate(1, split="train")
-    dual = make_backend("dual", surrogate_kwargs={"checkpoint": tiny[0]})
-    try:
-        dual.reset(scenario, seed=1)
-        pairs = []
-        for k in range(4):
-            acts = [DegradationOnset(degradation=CongestionSurge(gnb="gnb-0", rate_mbps=20))] if k == 1 else []
-            out = dual.step(acts)
-            pairs.append(dual.last_pair)
-            assert out.snapshot.backend == "surrogate"
-        assert all(p["surrogate"] and p["ns3"] for p in pairs)
-        for p in pairs:
-            assert p["gap"]["latency_ms"] == pytest.approx(p["surrogate"]["latency_ms"] - p["ns3"]["latency_ms"])
-        assert dual.surrogate.now == dual.ns3.now == pytest.approx(2.0)
-        assert pairs[-1]["t"] == pytest.approx(2.0)
-    finally:
-        dual.close()
-
-
-@pytest.mark.ns3
-def test_fallback_answers_from_ns3_when_the_surrogate_is_unsure(tiny):
-    """With a fallback threshold of 0, every step is answered by ns-3."""
-    scenario = generate(1, split="train")
-    dual = make_backend("dual", fallback_ood=0.0, surrogate_kwargs={"checkpoint": tiny[0]})
-    try:
-        dual.reset(scenario, seed=1)
-        out = dual.step()
-        assert out.snapshot.backend == "ns3" and dual.last_pair["answered_by"] == "ns3"
-    finally:
-        dual.close()
 
 
 def test_the_net_shape_is_what_the_config_says(tiny):
