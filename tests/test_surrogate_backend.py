@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +18,9 @@ from sixg.schedule import random_schedule
 from sixg.traces.generate import EpisodeRecorder
 from sixg.traces.policy import ExploringPolicy
 
+REFERENCE = Path(__file__).parent / "data" / "surrogate-episodes.json.gz"
+#: Episodes (seed, episode seed, sampled?) whose every window is kept in REFERENCE.
+REFERENCE_EPISODES = ((54, 1, True), (9, 3, True), (11, 0, True), (53, 0, True), (57, 2, True), (58, 2, False))
 #: Columns that say what happened (actions, events, where jobs run): equal, not merely close.
 DISCRETE = [i for i, n in enumerate(INPUT_NAMES) if n.startswith(("slice_", "act_", "switch_to_", "realloc_", "degrade_", "onset_", "recovery_", "offload_dir", "host_edge", "handover_service", "uav_plan_service"))]
 
@@ -35,6 +41,7 @@ def explore(backend, seed: int, episode: int, *, windows: int = 40):
     rec = EpisodeRecorder(sc, episode)
     rec.record(snap)
     live = []
+    dumps = [{"snapshot": snap.model_dump(mode="json")}]
     for _ in range(windows):
         events = []
         while pending and pending[0].t < backend.now + backend.window_s - 1e-9:
@@ -44,13 +51,14 @@ def explore(backend, seed: int, episode: int, *, windows: int = 40):
         snap = out.snapshot
         rec.record(snap, action=action, result=out.results[-1] if action is not None else None, events=events)
         live.append(backend.last_context)
-    return sc, pd.DataFrame(rec.windows), live
+        dumps.append({"results": [r.model_dump(mode="json") for r in out.results], "snapshot": snap.model_dump(mode="json")})
+    return sc, pd.DataFrame(rec.windows), live, dumps
 
 
 @pytest.mark.parametrize(("seed", "episode"), [(9, 3), (54, 1), (11, 0)])
 def test_context_from_a_trace_row_equals_the_one_built_live(backend, seed, episode):
     """The surrogate's own episode, written as trace rows and read back the training way, gives the contexts it built live."""
-    sc, rows, live = explore(backend, seed, episode)
+    sc, rows, live, _ = explore(backend, seed, episode)
     from_rows = episode_contexts(rows, sc)
     assert len(from_rows) == len(live) == 40
     for i, (a, b) in enumerate(zip(from_rows, live)):
@@ -68,9 +76,31 @@ def test_the_parity_episodes_cover_handovers_and_cell_degradations(backend):
     """The parity episodes include a handover of the service UE and a degradation on its cell, where serving once differed."""
     seen = set()
     for seed, episode in [(9, 3), (54, 1), (11, 0)]:
-        sc, _, live = explore(backend, seed, episode)
+        sc, _, live, _ = explore(backend, seed, episode)
         for c in live:
             if c.handover_service:
                 seen.add("service handover")
             seen.update(f"{k} here" for k in c.here)
     assert {"service handover", "interference_dbm here"} <= seen, seen
+
+
+def record_reference(backend: SurrogateBackend) -> dict:
+    """Every window of the reference episodes, as the snapshots and action results dump to JSON."""
+    out = {}
+    for seed, episode, sample in REFERENCE_EPISODES:
+        runner = SurrogateBackend(sample=sample, model=backend.model)
+        out[f"{seed}-{episode}-{'sampled' if sample else 'median'}"] = explore(runner, seed, episode)[3]
+    return out
+
+
+def test_episodes_are_bit_identical_to_the_recorded_reference(backend):
+    """Reference episodes (sampled and median, handovers, UAV plans, every degradation kind) reproduce the
+    recorded snapshots and action results float for float: a faster backend must not change an outcome."""
+    with gzip.open(REFERENCE, "rt") as fh:
+        want = json.load(fh)
+    got = record_reference(backend)
+    assert got.keys() == want.keys()
+    for name in want:
+        assert len(got[name]) == len(want[name]) == 41, name
+        for i, (g, w) in enumerate(zip(got[name], want[name])):
+            assert g == w, f"{name}: window {i} differs"
