@@ -7,9 +7,11 @@ trajectories) reads one shape whichever backend ran.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, GetCoreSchemaHandler, TypeAdapter
+from pydantic_core import core_schema
 
 from sixg.domain import Frozen, NetworkState, Position, SliceType
 
@@ -65,6 +67,103 @@ class UeRadio(Frozen):
     handovers_failed: int = 0
 
 
+class UeTable(Sequence[UeRadio]):
+    """Every UE's radio state in one window, kept as columns; the :class:`UeRadio` objects are
+    validated the first time something reads them (in most windows nothing does).
+
+    A backend that has the objects already wraps them (:meth:`of`, or just pass a tuple of
+    them to :class:`Snapshot`). The surrogate hands over the positions and a function that
+    computes the other columns, so the geometry and the validation are paid only by the
+    windows whose UEs are read; positions alone (:meth:`position`) need neither.
+    It reads, compares, hashes and serialises as the tuple of :class:`UeRadio` it stands for.
+    """
+
+    __slots__ = ("_ids", "_xyz", "_columns", "_radios", "_index")
+
+    def __init__(self, ids: Sequence[str], xyz: Sequence[Sequence[float]], columns: Callable[[], Mapping[str, Sequence[Any]]]):
+        """
+        Args:
+            ids: The UEs, in order.
+            xyz: Their positions (z already at or above ground), one (x, y, z) per UE.
+            columns: Returns the other :class:`UeRadio` fields by name (``gnb``, ``rsrp_dbm``,
+                ``sinr_db``, optionally ``handover_in_progress``, ``handovers_ok``,
+                ``handovers_failed``), one value per UE; called at most once.
+        """
+        self._ids = tuple(ids)
+        self._xyz = xyz
+        self._columns = columns
+        self._radios: tuple[UeRadio, ...] | None = None
+        self._index = {u: i for i, u in enumerate(self._ids)}
+
+    @classmethod
+    def of(cls, radios: Sequence[UeRadio]) -> UeTable:
+        """A table of UEs already validated."""
+        radios = tuple(radios)
+        table = cls([u.id for u in radios], [(u.position.x, u.position.y, u.position.z) for u in radios], dict)
+        table._radios = radios
+        return table
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return self._ids
+
+    def radios(self) -> tuple[UeRadio, ...]:
+        """The validated :class:`UeRadio` of every UE (made on the first call)."""
+        if self._radios is None:
+            cols = self._columns()
+            rows = [
+                {"id": uid, "position": {"x": x, "y": y, "z": z}, **{k: v[i] for k, v in cols.items()}}
+                for i, (uid, (x, y, z)) in enumerate(zip(self._ids, self._xyz))
+            ]
+            self._radios = _RADIOS.validate_python(rows)
+            self._columns = dict  # let go of what the columns were computed from
+        return self._radios
+
+    def get(self, ue_id: str) -> UeRadio:
+        """One UE by id (KeyError if it is not in the window)."""
+        return self.radios()[self._index[ue_id]]
+
+    def position(self, ue_id: str) -> Position:
+        """Where one UE was at the end of the window (KeyError if it is not in the window)."""
+        x, y, z = self._xyz[self._index[ue_id]]
+        return Position(x=x, y=y, z=z)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, i):
+        return self.radios()[i]
+
+    def __iter__(self) -> Iterator[UeRadio]:
+        return iter(self.radios())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, UeTable):
+            return self._ids == other._ids and self.radios() == other.radios()
+        if isinstance(other, tuple):
+            return self.radios() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.radios())
+
+    def __repr__(self) -> str:
+        return f"UeTable({', '.join(self._ids)})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        radios = handler.generate_schema(tuple[UeRadio, ...])
+        from_radios = core_schema.no_info_after_validator_function(cls.of, radios)
+        return core_schema.json_or_python_schema(
+            json_schema=from_radios,
+            python_schema=core_schema.union_schema([core_schema.is_instance_schema(cls), from_radios]),
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda t: t.radios(), return_schema=radios),
+        )
+
+
+_RADIOS: TypeAdapter[tuple[UeRadio, ...]] = TypeAdapter(tuple[UeRadio, ...])
+
+
 class UavStatus(Frozen):
     battery_wh: float = Field(ge=0.0)
     battery_fraction: float = Field(ge=0.0, le=1.0)
@@ -81,17 +180,19 @@ class Snapshot(Frozen):
     service: ServiceDetail
     slices: dict[SliceType, SliceKpi]
     edge: EdgeDetail
-    ues: tuple[UeRadio, ...]
+    ues: UeTable = Field(description="Every UE's radio state, read as a tuple of UeRadio.")
     uavs: dict[str, UavStatus]
     degradations: tuple[str, ...] = ()
     ran: str
     backend: str
 
     def ue(self, ue_id: str) -> UeRadio:
-        for u in self.ues:
-            if u.id == ue_id:
-                return u
-        raise KeyError(ue_id)
+        """One UE's radio state (KeyError if it is not in the scenario)."""
+        return self.ues.get(ue_id)
+
+    def position(self, ue_id: str) -> Position:
+        """Where one UE (or UAV) was at the end of the window, without reading its radio state."""
+        return self.ues.position(ue_id)
 
 
 class ActionResult(Frozen):

@@ -137,7 +137,7 @@ class World:
         self.snapshot = snapshot
         self.history.append(snapshot)
         for uav, status in snapshot.uavs.items():
-            position = snapshot.ue(uav).position
+            position = snapshot.position(uav)
             self.tracks.setdefault(uav, []).append(TrackPoint(snapshot.t, position))
             plan = self.plans.get(uav)
             if plan is None:

@@ -20,7 +20,6 @@ as a :class:`SurrogateBackend` with its own model does.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -119,7 +118,7 @@ class SurrogateBatch:
             self.windows += len(order)
             start = 0
             for i, X in zip(order, rows):
-                advance(i, _rows(pred, start, start + len(X)))
+                advance(i, pred.rows(start, start + len(X)))
                 start += len(X)
         if errors:
             raise min(errors, key=lambda e: e[0])[1]
@@ -139,6 +138,3 @@ class SurrogateBatch:
             b.close()
 
 
-def _rows(pred: Prediction, start: int, stop: int) -> Prediction:
-    """Rows ``start:stop`` of a batch prediction."""
-    return Prediction(**{f.name: getattr(pred, f.name)[start:stop] for f in dataclasses.fields(pred)})

@@ -30,18 +30,24 @@ from sixg.actions import (
     reallocated_shares,
 )
 from sixg.backends.base import Backend, StepOutput
-from sixg.domain import SLICES, NetworkState, Position, SliceType
+from sixg.domain import SLICES, SliceType
 from sixg.errors import InvalidActionError, ResetNeeded
 from sixg.kinematics import UavMotion, drift_heading
 from sixg.radio import Geometry
 from sixg.scenario import Scenario
-from sixg.snapshot import WARMUP_S, WINDOW_S, ActionResult, EdgeDetail, FlowKpi, ServiceDetail, SliceKpi, Snapshot, UavStatus, UeRadio
+from sixg.snapshot import WARMUP_S, WINDOW_S, ActionResult, Snapshot, UeTable
 from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, build_context, encode_inputs, from_model_space_many, geometric_signal
 from sixg.surrogate.model import QUANTILES, ExperimentModel, Prediction
 
 RAN = "LTE/EPC behaviour learned from ns-3 traces (Experiment Model); geometry computed"
 WARMUP_WINDOWS = 6
 MMTC_DEVICE_CAP_MBPS = 0.8
+_OUTPUTS = (*DIMENSIONS, *EXTRAS)
+#: Each slice with the names of its predicted latency, loss and throughput.
+_SLICE_EXTRAS = tuple((s, *(f"{s.value.lower()}_{k}" for k in ("latency_ms", "loss_rate", "throughput_mbps"))) for s in SLICES)
+
+
+_LEVELS = np.asarray(QUANTILES)
 
 
 def sample_quantiles(q: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -49,11 +55,12 @@ def sample_quantiles(q: np.ndarray, u: np.ndarray) -> np.ndarray:
 
     q: (..., len(QUANTILES)) knots; u: (...) uniforms in (0, 1).
     """
-    levels = np.asarray(QUANTILES)
-    idx = np.clip(np.searchsorted(levels, u) - 1, 0, len(levels) - 2)
-    lo_l, hi_l = levels[idx], levels[idx + 1]
-    lo_v = np.take_along_axis(q, idx[..., None], -1)[..., 0]
-    hi_v = np.take_along_axis(q, (idx + 1)[..., None], -1)[..., 0]
+    idx = np.minimum(np.maximum(np.searchsorted(_LEVELS, u) - 1, 0), len(_LEVELS) - 2)
+    lo_l, hi_l = _LEVELS[idx], _LEVELS[idx + 1]
+    # Gather each row's two knots from a flat view (np.take_along_axis costs more than it does here).
+    knots = q.reshape(-1, q.shape[-1])
+    rows, i = np.arange(knots.shape[0]), idx.reshape(-1)
+    lo_v, hi_v = knots[rows, i].reshape(idx.shape), knots[rows, i + 1].reshape(idx.shape)
     return lo_v + (hi_v - lo_v) * (u - lo_l) / (hi_l - lo_l)
 
 
@@ -120,7 +127,7 @@ class SurrogateBackend(Backend):
         # Like ns-3's warm-up: let the model settle from a rough guess to its steady state.
         for _ in range(WARMUP_WINDOWS):
             self._predict_and_advance(None, [], [], sample=False, move=False)
-        snap = self._snapshot(self.last_prediction, t=0.0)
+        snap = self._snapshot(t=0.0)
         self._last = snap
         return snap
 
@@ -154,7 +161,7 @@ class SurrogateBackend(Backend):
                 self._serving[a.ue] = a.target_gnb
                 self._handovers[a.ue] += 1
         self._t = round(self._t + self.window_s, 9)
-        snap = self._snapshot(pred, t=self._t)
+        snap = self._snapshot(t=self._t)
         self._last = snap
         return StepOutput(snapshot=snap, results=tuple(results))
 
@@ -241,13 +248,6 @@ class SurrogateBackend(Backend):
         if isinstance(ev, UavDrift):
             self._uavs[ev.uav].stop_drift()
 
-    def _extra_interference(self, xyz):
-        """Power an active interferer puts at these positions (geometry), mW per resource element."""
-        ev = self._active.get("interference")
-        if ev is None:
-            return None
-        return self._geometry.interference_mw(xyz, ev.gnb, ev.power_dbm)
-
     # --- the model ------------------------------------------------------------------------------------
     def _context(self, action: Action | None, onsets, recoveries, position_before) -> Context:
         sc = self._scenario
@@ -274,93 +274,95 @@ class SurrogateBackend(Backend):
         )
 
     def _predict_and_advance(self, action, onsets, recoveries, *, sample: bool, move: bool) -> Prediction:
+        # Two halves around one forward pass, so that several scenarios' windows could share it:
+        # each backend encodes its row, the model predicts the batch, each takes its row back.
+        X = self._window_inputs(action, onsets, recoveries, move=move)
+        pred = self.model.predict(X)
+        self._take(pred, 0, sample=sample)
+        return pred
+
+    def _window_inputs(self, action, onsets, recoveries, *, move: bool) -> np.ndarray:
+        """Fly the UAVs through the window and encode what the model is told about it: one input row."""
         before = tuple(self._xyz[self._row[self._scenario.service.ue]].tolist())
         if move:
             for uid, m in self._uavs.items():
                 m.advance(self.window_s)
                 self._xyz[self._row[uid]] = m.position
-        ctx = self._context(action, onsets, recoveries, before)
-        X = encode_inputs([ctx], self._sf)
-        pred = self.model.predict(X)
+        self.last_context = self._context(action, onsets, recoveries, before)
+        self.last_inputs = encode_inputs([self.last_context], self._sf)
+        return self.last_inputs
+
+    def _take(self, pred: Prediction, row: int, *, sample: bool) -> None:
+        """Advance the state by row ``row`` of a prediction: draw (or take the median), keep the extras."""
         self.last_prediction = pred
-        self.last_context = ctx
-        self.last_inputs = X
-        q = pred.quantiles[0]  # (dims, q) model space
+        q = pred.quantiles[row]  # (dims, q) model space
         if sample:
             u = self._rng.uniform(0.0, 1.0, size=len(DIMENSIONS))
             values = sample_quantiles(q, u)
         else:
             values = q[:, len(QUANTILES) // 2]
-        natural = from_model_space_many(DIMENSIONS, values, self._sf.offered_mbps).tolist()
-        slice_name = SLICE_NAMES[int(pred.slice_probs[0].argmax())]
+        # The sampled state and the extra detail leave model space together (one call, same values).
+        natural = from_model_space_many(_OUTPUTS, np.concatenate([values, pred.extras[row]]), self._sf.offered_mbps).tolist()
+        self._extras = dict(zip(EXTRAS, natural[len(DIMENSIONS) :]))
+        slice_name = SLICE_NAMES[int(pred.slice_probs[row].argmax())]
         self._slice = SliceType(slice_name)
-        self._history = [(slice_name, *natural), *self._history][: HISTORY + 1]
-        self._geo_prev = ctx.geo_sinr_db
-        return pred
+        self._history = [(slice_name, *natural[: len(DIMENSIONS)]), *self._history][: HISTORY + 1]
+        self._geo_prev = self.last_context.geo_sinr_db
 
     # --- the snapshot -------------------------------------------------------------------------------------
-    def _snapshot(self, pred: Prediction, *, t: float) -> Snapshot:
+    def _snapshot(self, *, t: float) -> Snapshot:
         sc = self._scenario
         slice_name, lat, jit, loss, thr, edge = self._history[0]
-        state = NetworkState(slice=SliceType(slice_name), latency_ms=lat, jitter_ms=jit, loss_rate=loss, throughput_mbps=thr, edge_load=edge)
-        ex = dict(zip(EXTRAS, from_model_space_many(EXTRAS, pred.extras[0], self._sf.offered_mbps).tolist()))
-        slices = {
-            s: SliceKpi(
-                latency_ms=ex[f"{s.value.lower()}_latency_ms"],
-                jitter_ms=0.0,
-                loss_rate=ex[f"{s.value.lower()}_loss_rate"],
-                throughput_mbps=ex[f"{s.value.lower()}_throughput_mbps"],
-                share=self._shares[s],
-            )
-            for s in SLICES
-        }
+        ex = self._extras
         svc = sc.service
         rate = svc.request_rate_hz
         if self._slice is SliceType.MMTC and svc.offered_mbps > MMTC_DEVICE_CAP_MBPS:
             rate *= MMTC_DEVICE_CAP_MBPS / svc.offered_mbps
         requests = int(round(rate * self.window_s))
         responses = int(round(requests * svc.response_packets * (1.0 - loss)))
+        overload = self._active.get("edge_overload")
         # Expected job arrivals at the edge: other tenants, an overload's extra tenants, the service if offloaded.
-        arrivals_rate = sc.edge.tenant_load_jobs_s + (float(self._active["edge_overload"].extra_load) * sc.edge.capacity_jobs_s if "edge_overload" in self._active else 0.0) + (rate if self._host == "edge" else 0.0)
-        sinr, rsrp = self._geometry.served(self._xyz, [self._serving.get(u) for u in self._ue_ids], self._extra_interference(self._xyz))
-        xyz = self._xyz.tolist()
-        rsrp, sinr = rsrp.tolist(), sinr.tolist()
-        # Validated construction: pydantic-core builds these faster than model_construct does.
-        ues = tuple(
-            UeRadio(
-                id=uid,
-                gnb=self._serving.get(uid),
-                rsrp_dbm=rsrp[i],
-                sinr_db=sinr[i],
-                position=Position(x=xyz[i][0], y=xyz[i][1], z=max(xyz[i][2], 0.0)),
-                handover_in_progress=False,
-                handovers_ok=self._handovers[uid],
-                handovers_failed=0,
-            )
-            for i, uid in enumerate(self._ue_ids)
+        arrivals_rate = sc.edge.tenant_load_jobs_s + (float(overload.extra_load) * sc.edge.capacity_jobs_s if overload is not None else 0.0) + (rate if self._host == "edge" else 0.0)
+        # One validation call builds the whole snapshot; the UEs' radio state waits until it is read.
+        return Snapshot.model_validate(
+            {
+                "t": t,
+                "window_s": self.window_s,
+                "state": {"slice": slice_name, "latency_ms": lat, "jitter_ms": jit, "loss_rate": loss, "throughput_mbps": thr, "edge_load": edge},
+                "service": {
+                    "host": self._host,
+                    "requests": requests,
+                    "responses": responses,
+                    "latency_max_ms": max(ex["service_latency_max_ms"], lat),
+                    "flow": {"latency_ms": ex["service_oneway_ms"], "jitter_ms": jit, "loss_rate": loss, "throughput_mbps": thr},
+                },
+                "slices": {s: {"latency_ms": ex[lat_key], "jitter_ms": 0.0, "loss_rate": ex[loss_key], "throughput_mbps": ex[thr_key], "share": self._shares[s]} for s, lat_key, loss_key, thr_key in _SLICE_EXTRAS},
+                "edge": {
+                    "utilisation": edge,
+                    "queue_jobs": ex["edge_queue_jobs"],
+                    "arrivals": int(round(arrivals_rate * self.window_s)),
+                    "dropped": int(round(ex["edge_dropped"])),
+                    "capacity_jobs_s": sc.edge.capacity_jobs_s,
+                },
+                "ues": self._ue_table(),
+                "uavs": {uid: {"battery_wh": m.battery_wh, "battery_fraction": min(1.0, m.battery_fraction), "drifting": m.drifting, "distance_flown_m": m.distance_flown_m} for uid, m in self._uavs.items()},
+                "degradations": tuple(sorted(self._active)),
+                "ran": RAN,
+                "backend": self.id,
+            }
         )
-        return Snapshot(
-            t=t,
-            window_s=self.window_s,
-            state=state,
-            service=ServiceDetail(
-                host=self._host,
-                requests=requests,
-                responses=responses,
-                latency_max_ms=max(ex["service_latency_max_ms"], lat),
-                flow=FlowKpi(latency_ms=ex["service_oneway_ms"], jitter_ms=jit, loss_rate=loss, throughput_mbps=thr),
-            ),
-            slices=slices,
-            edge=EdgeDetail(
-                utilisation=edge,
-                queue_jobs=ex["edge_queue_jobs"],
-                arrivals=int(round(arrivals_rate * self.window_s)),
-                dropped=int(round(ex["edge_dropped"])),
-                capacity_jobs_s=sc.edge.capacity_jobs_s,
-            ),
-            ues=ues,
-            uavs={uid: UavStatus(battery_wh=m.battery_wh, battery_fraction=min(1.0, m.battery_fraction), drifting=m.drifting, distance_flown_m=m.distance_flown_m) for uid, m in self._uavs.items()},
-            degradations=tuple(sorted(self._active)),
-            ran=RAN,
-            backend=self.id,
-        )
+
+    def _ue_table(self) -> UeTable:
+        """The window's UEs: positions now, signals computed from a copy of this window's state if read."""
+        xyz = self._xyz.copy()
+        serving = [self._serving.get(u) for u in self._ue_ids]
+        handovers = [self._handovers[u] for u in self._ue_ids]
+        interferer = self._active.get("interference")
+        geometry = self._geometry
+
+        def columns() -> dict[str, list]:
+            extra = geometry.interference_mw(xyz, interferer.gnb, interferer.power_dbm) if interferer is not None else None
+            sinr, rsrp = geometry.served(xyz, serving, extra)
+            return {"gnb": serving, "rsrp_dbm": rsrp.tolist(), "sinr_db": sinr.tolist(), "handovers_ok": handovers}
+
+        return UeTable(self._ue_ids, [(x, y, max(z, 0.0)) for x, y, z in xyz.tolist()], columns)

@@ -79,22 +79,19 @@ def from_model_space(name: str, values: np.ndarray, offered: np.ndarray | float)
 
 
 @lru_cache(maxsize=None)
-def _kind_groups(names: tuple[str, ...]) -> tuple[tuple[str, np.ndarray], ...]:
-    """Column indices of ``names`` grouped by transform, each with one name standing for its group."""
-    groups: dict[str, list[int]] = {}
-    for i, n in enumerate(names):
-        groups.setdefault(_transform(n), []).append(i)
-    return tuple((names[idx[0]], np.array(idx)) for idx in groups.values())
+def _kind_masks(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``names`` are mapped as logs, and which as ratios of the offered load (the rest are units)."""
+    kinds = [_transform(n) for n in names]
+    return np.array([k == "log" for k in kinds]), np.array([k == "ratio" for k in kinds])
 
 
 def from_model_space_many(names: tuple[str, ...], values: np.ndarray, offered: float) -> np.ndarray:
     """:func:`from_model_space` for several quantities at once: the last axis of ``values`` follows
     ``names``; ``offered`` is one scenario's offered load (a scalar)."""
     v = np.asarray(values, dtype=np.float64)
-    out = np.empty_like(v)
-    for name, idx in _kind_groups(tuple(names)):
-        out[..., idx] = from_model_space(name, v[..., idx], offered)
-    return out
+    log, ratio = _kind_masks(tuple(names))
+    # Every mapping on every value, each value keeping its own: a few whole-array calls beat gathering groups.
+    return np.where(log, np.maximum(np.expm1(v), 0.0), np.where(ratio, np.maximum(v * offered, 0.0), np.clip(v, 0.0, 1.0)))
 
 
 # --- per-scenario constants -----------------------------------------------------------------
@@ -350,79 +347,97 @@ def _clip(x: float, lo: float, hi: float) -> float:
     return min(max(float(x), lo), hi)
 
 
+_C = _COLUMN
+_SLICE_COL = {n: _C[f"slice_{n}"] for n in SLICE_NAMES}
+_STATE_COLS = tuple(_C[n] for n in _STATE)
+_DIFF_COLS = tuple(tuple(_C[f"d{k}_{n}"] for n in _STATE) for k in range(1, HISTORY + 1))
+_ACT_COL = {a: _C[f"act_{a}"] for a in ACTION_KINDS}
+_SWITCH_COL = {n: _C[f"switch_to_{n}"] for n in SLICE_NAMES}
+_REALLOC_COL = {n: _C[f"realloc_{n}"] for n in SLICE_NAMES}
+_DEGRADE_COL = {n: _C[f"degrade_{n}"] for n in SLICE_NAMES}
+_ONSET_COL = {k: _C[f"onset_{k}"] for k in DEGRADATION_KINDS}
+_RECOVERY_COL = {k: _C[f"recovery_{k}"] for k in DEGRADATION_KINDS}
+_CELL_COLS = tuple((where, *(_C[f"{k}_{where}"] for k in ("interference_dbm", "backhaul_delay", "backhaul_loss", "congestion"))) for where in ("here", "other"))
+_SHARE_COLS = tuple((n, _C[f"share_{n}"], _C[f"shaped_{n}"]) for n in SLICE_NAMES)
+
+
 def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
     """Encode contexts of one scenario as a float32 matrix with columns :data:`INPUT_NAMES`."""
-    out = np.zeros((len(ctxs), len(INPUT_NAMES)), dtype=np.float32)
-    col = _COLUMN
+    offered = sf.offered_mbps
+    # What never changes in the scenario, then each row on top of it (plain floats, one conversion at the end).
+    static = [0.0] * len(INPUT_NAMES)
+    static[_C["offered"]] = offered / 5.0
+    static[_C["cloud_delay"]] = sf.cloud_delay_ms / 30.0
+    static[_C["edge_capacity"]] = sf.edge_capacity / 300.0
+    static[_C["tenant_fraction"]] = sf.tenant_fraction
+    static[_C["service_edge_load"]] = sf.service_edge_load
+    static[_C["n_gnbs"]] = sf.n_gnbs / 3.0
+    static[_C["n_ues"]] = sf.n_ues / 15.0
+    static[_C["service_on_uav"]] = float(sf.service_on_uav)
+    static[_C["mmtc_cap_ratio"]] = sf.mmtc_cap_ratio
 
     def state_vec(s):
         _, lat, jit, loss, thr, edge = s
-        return (math.log1p(max(lat, 0.0)), math.log1p(max(jit, 0.0)), loss, thr / sf.offered_mbps, edge)
+        return (math.log1p(max(lat, 0.0)), math.log1p(max(jit, 0.0)), loss, thr / offered, edge)
 
-    for r, c in enumerate(ctxs):
-        row = out[r]
+    rows = []
+    for c in ctxs:
+        row = static.copy()
         cur = c.states[0]
-        row[col[f"slice_{cur[0]}"]] = 1.0
+        row[_SLICE_COL[cur[0]]] = 1.0
         v0 = state_vec(cur)
-        for n, v in zip(_STATE, v0):
-            row[col[n]] = v
+        for i, v in zip(_STATE_COLS, v0):
+            row[i] = v
         prev = v0
         for k in range(1, HISTORY + 1):
-            s = c.states[k] if k < len(c.states) else c.states[-1]
-            vk = state_vec(s)
-            for n, a, b in zip(_STATE, prev, vk):
-                row[col[f"d{k}_{n}"]] = a - b
+            vk = state_vec(c.states[k] if k < len(c.states) else c.states[-1])
+            for i, a, b in zip(_DIFF_COLS[k - 1], prev, vk):
+                row[i] = a - b
             prev = vk
         a = c.action
-        row[col[f"act_{a.kind if a is not None else 'none'}"]] = 1.0
+        row[_ACT_COL[a.kind if a is not None else "none"]] = 1.0
         if a is None:
             pass
         elif a.kind == "switch_slice":
-            row[col[f"switch_to_{a.slice.value}"]] = 1.0
+            row[_SWITCH_COL[a.slice.value]] = 1.0
         elif a.kind == "reallocate":
-            row[col[f"realloc_{a.slice.value}"]] = 1.0
-            row[col["realloc_share"]] = a.share
+            row[_REALLOC_COL[a.slice.value]] = 1.0
+            row[_C["realloc_share"]] = a.share
         elif a.kind == "offload":
-            row[col["offload_dir"]] = 1.0 if a.host == "edge" else -1.0
+            row[_C["offload_dir"]] = 1.0 if a.host == "edge" else -1.0
         elif isinstance(a, GracefulDegradation):
-            row[col[f"degrade_{a.slice.value}"]] = 1.0
-            row[col["degrade_fraction"]] = a.fraction
-            row[col["degrade_shed"]] = 1.0 if a.mode == "shed" else 0.0
+            row[_DEGRADE_COL[a.slice.value]] = 1.0
+            row[_C["degrade_fraction"]] = a.fraction
+            row[_C["degrade_shed"]] = 1.0 if a.mode == "shed" else 0.0
         elif a.kind == "handover":
-            row[col["handover_gain_db"]] = _clip(c.handover_gain_db, -30, 30) / 10.0
-            row[col["handover_service"]] = float(c.handover_service)
+            row[_C["handover_gain_db"]] = _clip(c.handover_gain_db, -30, 30) / 10.0
+            row[_C["handover_service"]] = float(c.handover_service)
         elif a.kind == "uav_plan":
-            row[col["uav_plan_service"]] = float(c.uav_plan_service)
+            row[_C["uav_plan_service"]] = float(c.uav_plan_service)
         for k in c.onsets:
-            row[col[f"onset_{k}"]] = 1.0
+            row[_ONSET_COL[k]] = 1.0
         for k in c.recoveries:
-            row[col[f"recovery_{k}"]] = 1.0
-        for where, d in (("here", c.here), ("other", c.other)):
-            row[col[f"interference_dbm_{where}"]] = (d.get("interference_dbm", 0.0) - 10.0) / 20.0 if d.get("interference_dbm", 0.0) > 0 else 0.0
-            row[col[f"backhaul_delay_{where}"]] = d.get("backhaul_delay", 0.0) / 50.0
-            row[col[f"backhaul_loss_{where}"]] = d.get("backhaul_loss", 0.0) * 10.0
-            row[col[f"congestion_{where}"]] = d.get("congestion", 0.0) / 15.0
-        row[col["edge_overload"]] = c.edge_overload
-        row[col["drift_service"]] = c.drift_service / 20.0
-        row[col["drift_other"]] = c.drift_other / 20.0
-        row[col["host_edge"]] = float(c.host_edge)
-        for s in SLICE_NAMES:
-            row[col[f"share_{s}"]] = c.shares[s]
-            row[col[f"shaped_{s}"]] = c.shaped.get(s, 0.0)
-        row[col["geo_sinr"]] = _clip(c.geo_sinr_db, -15, 40) / 10.0
-        row[col["geo_rsrp"]] = (_clip(c.geo_rsrp_dbm, -140, -60) + 100.0) / 20.0
-        row[col["geo_sinr_change"]] = _clip(c.geo_sinr_db - c.geo_sinr_prev_db, -20, 20) / 10.0
-        row[col["cell_load"]] = c.cell_load
-        row[col["offered"]] = sf.offered_mbps / 5.0
-        row[col["cloud_delay"]] = sf.cloud_delay_ms / 30.0
-        row[col["edge_capacity"]] = sf.edge_capacity / 300.0
-        row[col["tenant_fraction"]] = sf.tenant_fraction
-        row[col["service_edge_load"]] = sf.service_edge_load
-        row[col["n_gnbs"]] = sf.n_gnbs / 3.0
-        row[col["n_ues"]] = sf.n_ues / 15.0
-        row[col["service_on_uav"]] = float(sf.service_on_uav)
-        row[col["mmtc_cap_ratio"]] = sf.mmtc_cap_ratio
-    return out
+            row[_RECOVERY_COL[k]] = 1.0
+        for (where, i_int, i_delay, i_loss, i_cong), d in zip(_CELL_COLS, (c.here, c.other)):
+            if d:
+                power = d.get("interference_dbm", 0.0)
+                row[i_int] = (power - 10.0) / 20.0 if power > 0 else 0.0
+                row[i_delay] = d.get("backhaul_delay", 0.0) / 50.0
+                row[i_loss] = d.get("backhaul_loss", 0.0) * 10.0
+                row[i_cong] = d.get("congestion", 0.0) / 15.0
+        row[_C["edge_overload"]] = c.edge_overload
+        row[_C["drift_service"]] = c.drift_service / 20.0
+        row[_C["drift_other"]] = c.drift_other / 20.0
+        row[_C["host_edge"]] = float(c.host_edge)
+        for n, i_share, i_shaped in _SHARE_COLS:
+            row[i_share] = c.shares[n]
+            row[i_shaped] = c.shaped.get(n, 0.0)
+        row[_C["geo_sinr"]] = _clip(c.geo_sinr_db, -15, 40) / 10.0
+        row[_C["geo_rsrp"]] = (_clip(c.geo_rsrp_dbm, -140, -60) + 100.0) / 20.0
+        row[_C["geo_sinr_change"]] = _clip(c.geo_sinr_db - c.geo_sinr_prev_db, -20, 20) / 10.0
+        row[_C["cell_load"]] = c.cell_load
+        rows.append(row)
+    return np.array(rows, dtype=np.float32).reshape(len(ctxs), len(INPUT_NAMES))
 
 
 # --- from traces -------------------------------------------------------------------------------
