@@ -121,6 +121,9 @@ def test_each_view_renders_on_committed_data(dashboard, browser, view, header, t
     text = _rendered(browser, header)
     for expected in texts:
         assert expected in text, f"{expected!r} not on the {view} page"
-    assert "Traceback" not in text and "Error" not in text.split("Reading:")[0]
+    from selenium.webdriver.common.by import By
+
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'), f"the {view} page shows an exception"
+    assert "Traceback" not in text
     shot = _keep(browser.get_screenshot_as_png(), view.split("&")[0], tmp_path)
     assert shot.stat().st_size > 10_000
