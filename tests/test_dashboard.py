@@ -295,3 +295,15 @@ def test_run_summary_is_the_runs_own_unless_stale(tmp_path):
     (copy / "summary.json").write_text(json.dumps(stale))
     rescored = data.run_summary(data.load_run(copy))
     assert rescored["episodes"] == len(read_results(BENCH)) and rescored["overall"] == summarise(read_results(BENCH))["overall"]
+
+
+def test_trajectory_marks_show_degradations_and_configuration_calls():
+    """The inspector marks each scheduled degradation and each accepted Configuration call at its time."""
+    path = VALIDATE / "reference" / "trajectories" / "bench-051-dr_congestion_recovery-0-t0.jsonl"
+    trajectory = Trajectory.load(path)
+    marks = data.trajectory_marks(trajectory)
+    events = trajectory.header["options"]["schedule"]["events"]
+    assert list(marks[marks["kind"] == "degradation"]["t"]) == [e["t"] for e in events]
+    assert marks[marks["kind"] == "degradation"]["label"].iloc[0].startswith("onset:congestion")
+    configured = [s["result"]["t_called"] for s in trajectory.steps if s["result"]["ok"] and s["result"]["effect"] == "configuration"]
+    assert configured and list(marks[marks["kind"] == "action"]["t"]) == configured

@@ -254,7 +254,10 @@ def trajectories_view(sources: data.Sources) -> None:
             st.json(record["state"])
     st.subheader("The state the agent saw")
     states = data.trajectory_frame(trajectory)
-    _dimension_grid(states, marks=pd.DataFrame(columns=["t", "kind", "label"]), spans=pd.DataFrame(columns=["start", "end", "degradation"]), bounds=pd.DataFrame())
+    marks = data.trajectory_marks(trajectory)
+    _dimension_grid(states, marks=marks, spans=pd.DataFrame(columns=["start", "end", "degradation"]), bounds=pd.DataFrame())
+    if not marks.empty:
+        st.caption("Dashed red: scheduled degradations; dashed grey: configuration calls that took effect.")
     if episode is not None:
         dual = data.dual_windows(episode)
         if dual is not None:

@@ -394,6 +394,20 @@ def trajectory_frame(trajectory: Trajectory) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def trajectory_marks(trajectory: Trajectory) -> pd.DataFrame:
+    """The episode's scheduled degradations and the calls that acted on the network, on its time axis: t, kind, label."""
+    rows = []
+    for event in trajectory.header.get("options", {}).get("schedule", {}).get("events", []):
+        action = event["action"]
+        what = action.get("degradation", {}).get("kind") or action.get("degradation_kind", "")
+        rows.append({"t": event["t"], "kind": "degradation", "label": f"{action.get('kind', '?')}:{what} {json.dumps(action.get('degradation', {}))}"})
+    for s in trajectory.steps:
+        r = s["result"]
+        if r.get("ok") and r.get("effect") == "configuration":
+            rows.append({"t": r["t_called"], "kind": "action", "label": f"{r['tool']} {json.dumps(r.get('arguments'))}"})
+    return pd.DataFrame(rows, columns=["t", "kind", "label"]).sort_values("t", kind="stable").reset_index(drop=True)
+
+
 def episode_of(run: Run, task_id: str, trial: int = 0) -> dict[str, Any]:
     """One episode's results line as JSON data (checks, ns-3 verdict, per-window pairs of a dual run)."""
     for e in run.records:
