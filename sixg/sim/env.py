@@ -4,12 +4,18 @@
 
     import gymnasium, sixg.sim
     env = gymnasium.make("sixg/NetOps-v0")          # the shipped surrogate by default
-    obs, info = env.reset(seed=7, options={"scenario_seed": 3, "max_steps": 12})
+    obs, info = env.reset(seed=7)                   # the default task, drawn from the seed
+    obs, info = env.reset(seed=7, options={"scenario_seed": 3, "max_steps": 12})  # a quiet network
     out = env.step({"name": "check_network_state", "arguments": "{}"})
     out.observation, out.result, out.state, out.terminated, out.truncated
 
-An action is one tool call as a model emits it (see :func:`sixg.tools.coerce_call`).
-The observation is the text a language model reads (:mod:`sixg.sim.text`); ``reset``'s
+Options that name no scenario and no situation give the default task of
+:mod:`sixg.sim.default` (an overloaded edge server under the managed service, the
+scenario's SLA to restore and confirm); otherwise the options describe the episode.
+An action is one tool call as a model emits it (see :func:`sixg.tools.coerce_call`;
+:mod:`sixg.sim.spaces` declares the canonical shape as the action space).
+The observation is the text a language model reads (:mod:`sixg.sim.text`), printable
+ASCII of bounded length; ``reset``'s
 ``info`` carries the same briefing typed (:class:`~sixg.sim.briefing.Briefing`), and each
 step's ``info`` (and the :class:`StepResult` properties) the typed
 :class:`~sixg.sim.loop.ToolResult` and the state. Options are read by
@@ -32,6 +38,7 @@ from sixg.domain import NetworkState
 from sixg.errors import ResetNeeded, UserError
 from sixg.schedule import Schedule, random_schedule
 from sixg.sim.briefing import Briefing
+from sixg.sim.default import default_episode, describes_situation
 from sixg.sim.goal import Confirmations, Goal
 from sixg.sim.loop import CoSimulation, ToolResult
 from sixg.sim.options import DEFAULT_MAX_STEPS, EpisodeOptions, parse_options, resolve_goal
@@ -127,7 +134,10 @@ class NetOpsEnv(gymnasium.Env):
                 else secrets.randbelow(2**31 - 1)
             )
         super().reset(seed=seed)
-        opts, scenario = parse_options(self._default_options if options is None else options)
+        given = self._default_options if options is None else options
+        if not describes_situation(given):
+            given = {**default_episode(seed), **given}
+        opts, scenario = parse_options(given)
         backend = self._backend_for(opts.backend)
         rng = random.Random(seed)
         backend_seed = rng.randrange(1, 2**31 - 1)
