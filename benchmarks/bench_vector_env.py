@@ -8,8 +8,9 @@ Gymnasium's sync vectoriser (N environments stepped in turn, one forward pass pe
 window). Each repeat resets with seed 0 and steps ``--steps / N`` vector steps of seeded
 random calls (``action_space.sample()``: every tool, arguments drawn from its schema;
 finished episodes restart on the next step); only the steps are timed. The figure is the
-median over repeats, after one untimed warm-up repeat; ratios are against N = 1 of the
-same vectoriser in the same run.
+median over repeats (interleaved across configurations, after one untimed warm-up round);
+ratios are against N = 1 of the same vectoriser in the same run. Last, one forward pass
+of the model alone is timed for 1, 2, 8 and 64 rows.
 """
 
 from __future__ import annotations
@@ -24,32 +25,41 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import gymnasium  # noqa: E402
+import numpy as np  # noqa: E402
 
 import sixg  # noqa: E402,F401 -- registers the environment
 
 OPTIONS = {"scenario_seed": 3, "schedule": "random", "max_steps": 30}
 
 
-def steps_per_second(mode: str, n: int, steps: int, repeats: int) -> tuple[float, list[float], float]:
-    """Median env steps/s over ``repeats`` (after a warm-up), every repeat's figure, and the mean batch."""
+def make(mode: str, n: int):
     kwargs = {} if mode == "batched" else {"vectorization_mode": mode}
     envs = gymnasium.make_vec("sixg/NetOps-v0", num_envs=n, options=OPTIONS, **kwargs)
     envs.action_space.seed(1)
-    vector_steps = max(1, steps // n)
-    actions = [envs.action_space.sample() for _ in range(vector_steps)]
-    figures = []
-    for r in range(repeats + 1):
-        envs.reset(seed=0)
+    return envs
+
+
+def time_once(envs, actions) -> float:
+    """Env steps per second of one repeat: reset with seed 0 (untimed), then the vector steps."""
+    envs.reset(seed=0)
+    t0 = time.perf_counter()
+    for action in actions:
+        envs.step(action)
+    return len(actions) * envs.num_envs / (time.perf_counter() - t0)
+
+
+def forward_pass_us(model, rows: int, repeats: int = 200) -> float:
+    """Median microseconds of one Experiment Model forward pass over ``rows`` input rows."""
+    from sixg.surrogate.features import INPUT_NAMES
+
+    rng = np.random.default_rng(0)
+    X = (model._x_mean + rng.normal(size=(rows, len(INPUT_NAMES))) * model._x_std).astype(np.float32)
+    times = []
+    for _ in range(repeats):
         t0 = time.perf_counter()
-        for action in actions:
-            envs.step(action)
-        elapsed = time.perf_counter() - t0
-        if r > 0:
-            figures.append(vector_steps * n / elapsed)
-    batch = envs.unwrapped.batch if mode == "batched" else None
-    mean_batch = batch.windows / batch.forward_passes if batch is not None else 1.0
-    envs.close()
-    return statistics.median(figures), figures, mean_batch
+        model.predict(X)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e6
 
 
 def main() -> None:
@@ -63,23 +73,43 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = args.modes.split(",")
     load_before = os.getloadavg()
+    configs = [(mode, n) for mode in modes for n in sizes]
+    envs = {c: make(*c) for c in configs}
+    actions = {c: [envs[c].action_space.sample() for _ in range(max(1, args.steps // c[1]))] for c in configs}
+    figures: dict[tuple[str, int], list[float]] = {c: [] for c in configs}
+    # Repeats interleave the configurations, so a change in the machine's load hits all alike.
+    for r in range(args.repeats + 1):
+        for c in configs:
+            value = time_once(envs[c], actions[c])
+            if r > 0:
+                figures[c].append(value)
     rows = []
     for mode in modes:
-        base = None
+        base = statistics.median(figures[mode, sizes[0]])
         for n in sizes:
-            median, figures, mean_batch = steps_per_second(mode, n, args.steps, args.repeats)
-            base = base or median
-            rows.append({"mode": mode, "n": n, "steps_per_s": median, "repeats": figures, "vs_n1": median / base, "mean_batch": mean_batch})
-            print(f"{mode:8s} N={n:3d}: {median:8.0f} env steps/s ({median / base:.2f}x N=1), mean batch {mean_batch:.1f}", flush=True)
+            batch = envs[mode, n].unwrapped.batch if mode == "batched" else None
+            median = statistics.median(figures[mode, n])
+            rows.append({
+                "mode": mode, "n": n, "steps_per_s": median, "repeats": figures[mode, n], "vs_n1": median / base,
+                "mean_batch": batch.windows / batch.forward_passes if batch is not None else 1.0,
+            })
+    for e in envs.values():
+        e.close()
+    from sixg.surrogate.model import default_checkpoint, load
+
+    model = load(default_checkpoint())
+    passes = {k: forward_pass_us(model, k) for k in (1, 2, 8, 64)}
     load_after = os.getloadavg()
     print(f"\nload average before {load_before[0]:.1f}, after {load_after[0]:.1f}; {os.cpu_count()} CPU(s); {platform.python_implementation()} {platform.python_version()}")
     print("\n| vectoriser | N | env steps/s (median) | vs N=1 | mean windows per forward pass |")
     print("|---|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['mode']} | {r['n']} | {r['steps_per_s']:.0f} | {r['vs_n1']:.2f}x | {r['mean_batch']:.1f} |")
+    print("\nOne forward pass of the Experiment Model (median of 200, µs): " + ", ".join(
+        f"{k} row(s) {v:.0f} ({v / k:.1f} per row)" for k, v in passes.items()))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"rows": rows, "load_before": load_before, "load_after": load_after, "options": OPTIONS, "steps": args.steps, "repeats": args.repeats}, f, indent=2)
+            json.dump({"rows": rows, "load_before": load_before, "load_after": load_after, "forward_pass_us": passes, "options": OPTIONS, "steps": args.steps, "repeats": args.repeats}, f, indent=2)
 
 
 if __name__ == "__main__":
