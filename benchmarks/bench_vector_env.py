@@ -89,10 +89,16 @@ def main() -> None:
         for n in sizes:
             batch = envs[mode, n].unwrapped.batch if mode == "batched" else None
             median = statistics.median(figures[mode, n])
-            rows.append({
-                "mode": mode, "n": n, "steps_per_s": median, "repeats": figures[mode, n], "vs_n1": median / base,
-                "mean_batch": batch.windows / batch.forward_passes if batch is not None else 1.0,
-            })
+            rows.append(
+                {
+                    "mode": mode,
+                    "n": n,
+                    "steps_per_s": median,
+                    "repeats": figures[mode, n],
+                    "vs_n1": median / base,
+                    "mean_batch": batch.windows / batch.forward_passes if batch is not None else 1.0,
+                }
+            )
     for e in envs.values():
         e.close()
     from sixg.surrogate.model import default_checkpoint, load
@@ -100,16 +106,21 @@ def main() -> None:
     model = load(default_checkpoint())
     passes = {k: forward_pass_us(model, k) for k in (1, 2, 8, 64)}
     load_after = os.getloadavg()
-    print(f"\nload average before {load_before[0]:.1f}, after {load_after[0]:.1f}; {os.cpu_count()} CPU(s); {platform.python_implementation()} {platform.python_version()}")
-    print("\n| vectoriser | N | env steps/s (median) | vs N=1 | mean windows per forward pass |")
-    print("|---|---:|---:|---:|---:|")
+    machine = f"{os.cpu_count()} CPU(s); {platform.python_implementation()} {platform.python_version()}"
+    print(f"\nload average before {load_before[0]:.1f}, after {load_after[0]:.1f}; {machine}")
+    print("\n| vectoriser | N | env steps/s (median) | repeats (min-max) | vs N=1 | windows per forward pass |")
+    print("|---|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['mode']} | {r['n']} | {r['steps_per_s']:.0f} | {r['vs_n1']:.2f}x | {r['mean_batch']:.1f} |")
+        spread = f"{min(r['repeats']):.0f}-{max(r['repeats']):.0f}"
+        print(
+            f"| {r['mode']} | {r['n']} | {r['steps_per_s']:.0f} | {spread} | {r['vs_n1']:.2f}x | {r['mean_batch']:.1f} |"
+        )
     print("\nOne forward pass of the Experiment Model (median of 200, µs): " + ", ".join(
         f"{k} row(s) {v:.0f} ({v / k:.1f} per row)" for k, v in passes.items()))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"rows": rows, "load_before": load_before, "load_after": load_after, "forward_pass_us": passes, "options": OPTIONS, "steps": args.steps, "repeats": args.repeats}, f, indent=2)
+            record = {"rows": rows, "load_before": load_before, "load_after": load_after, "forward_pass_us": passes}
+            json.dump({**record, "options": OPTIONS, "steps": args.steps, "repeats": args.repeats}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,14 @@ class SurrogateBatch:
         **backend_kwargs: Passed to each :class:`SurrogateBackend` (``window_s``, ``sample``).
     """
 
-    def __init__(self, n: int, *, checkpoint: str | Path | None = None, model: ExperimentModel | None = None, **backend_kwargs: Any):
+    def __init__(
+        self,
+        n: int,
+        *,
+        checkpoint: str | Path | None = None,
+        model: ExperimentModel | None = None,
+        **backend_kwargs: Any,
+    ):
         if n < 1:
             raise UserError(f"a batch needs at least one backend, got n={n}")
         self._checkpoint = checkpoint

@@ -12,8 +12,9 @@ windows they need is predicted in one forward pass (:class:`~sixg.backends.batch
 each episode keeps its own clock, scenario, degradations and trajectory. An episode's
 rollout depends only on its own seed, options and calls (not on the other episodes or
 their number), and matches a :class:`~sixg.sim.env.NetOpsEnv` with the same seed and
-options up to float32 rounding of the batched forward pass. Gymnasium's own vectorisers work too: ``make_vec(..., vectorization_mode="sync")``
-steps N environments in turn, ``"async"`` in N processes (each with its own model).
+options up to float32 rounding of the batched forward pass. Gymnasium's own vectorisers
+work too: ``make_vec(..., vectorization_mode="sync")`` steps N environments in turn,
+``"async"`` in N processes (each with its own model).
 
 Actions are N tool calls, as ``{"name": (N names), "arguments": (N JSON texts)}`` (what
 ``action_space.sample()`` gives) or a sequence of N calls in any shape ``NetOpsEnv.step``
@@ -108,7 +109,9 @@ class NetOpsVectorEnv(VectorEnv):
         if options is not None and "reset_mask" in options:
             mask = np.asarray(options.pop("reset_mask"))
             if mask.shape != (self.num_envs,) or mask.dtype != np.bool_ or not mask.any():
-                raise UserError(f"options['reset_mask'] must be a boolean array of shape ({self.num_envs},) with a True")
+                raise UserError(
+                    f"options['reset_mask'] must be a boolean array of shape ({self.num_envs},) with a True"
+                )
             options = options or None
         jobs = [
             partial(env.reset, seed=s, options=options) if m else None for env, s, m in zip(self.envs, seeds, mask)
