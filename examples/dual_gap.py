@@ -3,7 +3,7 @@
     python examples/dual_gap.py [--seed 1] [--duration 6] [--out runs/dual_gap]
 
 The dual backend applies every action at the same simulated time to the surrogate and
-to ns-3 and records both windows and their difference. A congestion surge floods the
+to ns-3 and returns both windows and their difference with each step (``StepOutput.dual``). A congestion surge floods the
 service's cell at 2 s; at 4 s the operator moves the service to the URLLC slice.
 Writes the per-window table as CSV and a plot of both backends and the gap. The
 notebook ``examples/dual_gap.ipynb`` runs the same experiment cell by cell.
@@ -36,20 +36,18 @@ def run(*, seed: int = 1, duration: float = 6.0) -> pd.DataFrame:
     from sixg.scenario import generate
 
     scenario = generate(seed, split="train")
-    pairs = []
     with make_backend("dual") as backend:
         first = backend.reset(scenario, seed=seed)
         plan = script(first.ue(scenario.service.ue).gnb)
-        pairs.append(backend.last_pair)
+        windows = [backend.last_gap]  # episode time 0
         while backend.now < duration - 1e-9:
             actions = []
             while plan and plan[0][0] <= backend.now + 1e-9:
                 actions += plan.pop(0)[1]
-            backend.step(actions)
-            pairs.append(backend.last_pair)
+            windows.append(backend.step(actions).dual)
     rows = [
-        {"t": p["t"], "dimension": key, "surrogate": p["surrogate"][key], "ns3": p["ns3"][key], "gap": p["gap"][key]}
-        for p in pairs
+        {"t": w.t, "dimension": key, "surrogate": getattr(w.surrogate, key), "ns3": getattr(w.ns3, key), "gap": w.gap[key]}
+        for w in windows
         for key, _ in DIMENSIONS
     ]
     return pd.DataFrame(rows)

@@ -41,11 +41,13 @@ def test_a_dual_episode_feeds_both_backends_and_replays_exactly(ns3_worker):
             out = env.step({"name": name, "arguments": json.dumps(arguments)})
             assert out.result.ok, out.observation
             assert out.info["backend"] == "surrogate"
-            pair = dual.last_pair
-            assert dual.surrogate.now == dual.ns3.now == pytest.approx(pair["t"])
-            assert pair["t"] == pytest.approx(env.sim.now, abs=dual.window_s)
-            assert pair["gap"]["latency_ms"] == pytest.approx(pair["surrogate"]["latency_ms"] - pair["ns3"]["latency_ms"])
-        assert pair["surrogate"]["slice"] == pair["ns3"]["slice"] == target
+            pair = out.info["windows"][-1]
+            assert pair == dual.last_gap
+            assert dual.surrogate.now == dual.ns3.now == pytest.approx(pair.t)
+            assert pair.t == pytest.approx(env.sim.now, abs=dual.window_s)
+            assert pair.gap["latency_ms"] == pytest.approx(pair.surrogate.latency_ms - pair.ns3.latency_ms)
+            assert env.trajectory.steps[-1]["windows"][-1] == pair.model_dump(mode="json")
+        assert pair.surrogate.slice.value == pair.ns3.slice.value == target
         surrogate_out, ns3_out = dual.last_outputs
         assert "congestion" in surrogate_out.snapshot.degradations and "congestion" in ns3_out.snapshot.degradations
         assert env.sim.world.state.slice.value == target
@@ -65,13 +67,14 @@ def test_a_dual_episode_feeds_both_backends_and_replays_exactly(ns3_worker):
 
 
 def test_an_unsure_surrogate_hands_the_step_to_ns3(ns3_worker):
-    """With a fallback threshold of 0 every window is answered by ns-3, and the surrogate continues from it."""
+    """With a fallback threshold of 0 every window is answered by ns-3, the window records the fallback, and the
+    surrogate continues from it."""
     dual = DualBackend(fallback_ood=0.0, ns3=make_backend("ns3", worker=ns3_worker))
     try:
         dual.reset(generate(1, split="train"), seed=1)
         for _ in range(2):
             out = dual.step()
-            assert out.snapshot.backend == "ns3" and dual.last_pair["answered_by"] == "ns3"
+            assert out.snapshot.backend == "ns3" and out.dual.answered_by == "ns3" and out.dual.fallback
             assert out.snapshot.state == dual.last_outputs[1].snapshot.state
     finally:
         dual.close()

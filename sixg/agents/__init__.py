@@ -14,5 +14,7 @@ register_agent("threshold", "sixg.agents.rules:ThresholdRuleAgent")
 register_agent("mapek", "sixg.agents.rules:MapeKAgent")
 register_agent("drl", "sixg.agents.drl:DrlSlicingAgent")
 register_agent("random", "sixg.agents.random_agent:RandomAgent")
+register_agent("null", "sixg.agents.sanity:NullAgent")
+register_agent("verify-only", "sixg.agents.sanity:VerifyOnlyAgent")
 
 __all__ = ["Agent", "Observation", "ToolCall", "agent_ids", "make_agent", "register_agent"]

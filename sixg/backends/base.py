@@ -10,6 +10,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from sixg.actions import Action
+from sixg.backends.gap import WindowGap
 from sixg.domain import Frozen
 from sixg.errors import UnknownIdError, did_you_mean
 from sixg.scenario import Scenario
@@ -21,6 +22,8 @@ class StepOutput(Frozen):
 
     snapshot: Snapshot
     results: tuple[ActionResult, ...] = Field(default=())
+    #: A dual run's window: both backends' measurements and their gap (None on a single backend).
+    dual: WindowGap | None = None
 
 
 class Backend(abc.ABC):

@@ -1,10 +1,11 @@
 """Dual dispatch: the surrogate and live ns-3 side by side in one run.
 
 Every action and degradation goes to both backends at the same simulated time; the
-agent sees the primary's window; the secondary's window and the per-dimension gap
-are recorded. Optionally, when the surrogate is the primary and it is unsure (its
-out-of-distribution score exceeds ``fallback_ood``), the step is answered by ns-3
-instead and the surrogate continues from ns-3's state.
+agent sees the primary's window; both windows and the per-dimension gap come back in
+the step output as a :class:`~sixg.backends.gap.WindowGap` (``StepOutput.dual``).
+Optionally, when the surrogate is the primary and it is unsure (its out-of-distribution
+score exceeds ``fallback_ood``), the step is answered by ns-3 instead, the surrogate
+continues from ns-3's state, and the window records that the fallback fired.
 """
 
 from __future__ import annotations
@@ -13,17 +14,13 @@ from collections.abc import Sequence
 
 from sixg.actions import Action
 from sixg.backends.base import Backend, StepOutput, make_backend
-from sixg.domain import NetworkState
+from sixg.backends.gap import WindowGap, state_gap
 from sixg.errors import ResetNeeded, UserError
 from sixg.scenario import Scenario
 from sixg.snapshot import WINDOW_S, Snapshot
 
 
-def state_gap(a: NetworkState, b: NetworkState) -> dict[str, float]:
-    """Per-dimension difference a - b (slice: 0 if equal, 1 if not)."""
-    gap = {name: float(getattr(a, name) - getattr(b, name)) for name in NetworkState.NUMERIC}
-    gap["slice"] = 0.0 if a.slice == b.slice else 1.0
-    return gap
+__all__ = ["DualBackend", "WindowGap", "state_gap"]
 
 
 class DualBackend(Backend):
@@ -46,7 +43,8 @@ class DualBackend(Backend):
         self.fallback_ood = fallback_ood
         self.surrogate = surrogate or make_backend("surrogate", window_s=window_s, **(surrogate_kwargs or {}))
         self.ns3 = ns3 or make_backend("ns3", window_s=window_s, **(ns3_kwargs or {}))
-        self.last_pair: dict | None = None
+        #: The latest window's measurements and gap (at reset: episode time 0).
+        self.last_gap: WindowGap | None = None
         #: Both backends' outputs of the latest step: (surrogate, ns3).
         self.last_outputs: tuple[StepOutput, StepOutput] | None = None
         self._started = False
@@ -56,7 +54,7 @@ class DualBackend(Backend):
         n = self.ns3.reset(scenario, seed=seed)
         self.first_snapshots = (s, n)
         self._started = True
-        self.last_pair = self._pair(s, n, answered_by=self.primary)
+        self.last_gap = self._gap(s, n, answered_by=self.primary)
         return s if self.primary == "surrogate" else n
 
     def step(self, actions: Sequence[Action] = ()) -> StepOutput:
@@ -71,19 +69,20 @@ class DualBackend(Backend):
             if pred is not None and float(pred.ood[0]) > self.fallback_ood:
                 answered = "ns3"
                 self.surrogate.resync(n_out.snapshot)
-        self.last_pair = self._pair(s_out.snapshot, n_out.snapshot, answered_by=answered)
-        return n_out if answered == "ns3" else s_out
+        gap = self._gap(s_out.snapshot, n_out.snapshot, answered_by=answered)
+        self.last_gap = gap
+        return (n_out if answered == "ns3" else s_out).model_copy(update={"dual": gap})
 
-    def _pair(self, s: Snapshot, n: Snapshot, *, answered_by: str) -> dict:
+    def _gap(self, s: Snapshot, n: Snapshot, *, answered_by: str) -> WindowGap:
         pred = getattr(self.surrogate, "last_prediction", None)
-        return {
-            "t": n.t,
-            "answered_by": answered_by,
-            "surrogate": s.state.model_dump(mode="json"),
-            "ns3": n.state.model_dump(mode="json"),
-            "gap": state_gap(s.state, n.state),
-            "surrogate_ood": float(pred.ood[0]) if pred is not None else None,
-        }
+        return WindowGap.measure(
+            t=n.t,
+            surrogate=s.state,
+            ns3=n.state,
+            answered_by=answered_by,
+            fallback=answered_by != self.primary,
+            surrogate_ood=float(pred.ood[0]) if pred is not None else None,
+        )
 
     @property
     def now(self) -> float:

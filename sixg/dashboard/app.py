@@ -258,19 +258,20 @@ def trajectories_view(sources: data.Sources) -> None:
     _dimension_grid(states, marks=marks, spans=pd.DataFrame(columns=["start", "end", "degradation"]), bounds=pd.DataFrame())
     if not marks.empty:
         st.caption("Dashed red: scheduled degradations; dashed grey: configuration calls that took effect.")
-    if episode is not None:
-        dual = data.dual_windows(episode)
-        if dual is not None:
-            st.subheader("Surrogate and ns-3, window by window")
-            both = dual[dual["backend"] != "gap (surrogate - ns-3)"]
-            gap = dual[dual["backend"] == "gap (surrogate - ns-3)"]
-            cols = st.columns(2)
-            for i, (_, label, unit, _) in enumerate(data.DIMENSIONS):
-                name = f"{label} ({unit})"
-                chart = alt.Chart(both[both["dimension"] == name]).mark_line(point=True).encode(x=alt.X("t:Q", title="simulated time (s)"), y=alt.Y("value:Q", title=name), color="backend:N")
-                cols[i % 2].altair_chart(chart.properties(height=170, title=name), width="stretch")
-            st.markdown("**Gap per window** (surrogate - ns-3)")
-            st.dataframe(gap.pivot_table(index="t", columns="dimension", values="value").reset_index(), hide_index=True, width="stretch")
+    dual = data.dual_windows(episode) if episode is not None else None
+    if dual is None:
+        dual = data.trajectory_dual_windows(trajectory)
+    if dual is not None:
+        st.subheader("Surrogate and ns-3, window by window")
+        both = dual[dual["backend"] != "gap (surrogate - ns-3)"]
+        gap = dual[dual["backend"] == "gap (surrogate - ns-3)"]
+        cols = st.columns(2)
+        for i, (_, label, unit, _) in enumerate(data.DIMENSIONS):
+            name = f"{label} ({unit})"
+            chart = alt.Chart(both[both["dimension"] == name]).mark_line(point=True).encode(x=alt.X("t:Q", title="simulated time (s)"), y=alt.Y("value:Q", title=name), color="backend:N")
+            cols[i % 2].altair_chart(chart.properties(height=170, title=name), width="stretch")
+        st.markdown("**Gap per window** (surrogate - ns-3)")
+        st.dataframe(gap.pivot_table(index="t", columns="dimension", values="value").reset_index(), hide_index=True, width="stretch")
 
 
 def _open_episode(run_name: str, episode: str) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from sixg.backends.gap import WindowGap
 from sixg.bench.run import read_results, summarise
 from sixg.bench.scoring import DOMAINS, TIERS
 from sixg.errors import CorruptTraceError, UserError
@@ -427,13 +428,24 @@ def episode_of(run: Run, task_id: str, trial: int = 0) -> dict[str, Any]:
 def dual_windows(episode: dict[str, Any]) -> pd.DataFrame | None:
     """Surrogate and ns-3 side by side per window, with the gap, if the episode recorded them (long form)."""
     windows = episode.get("extra", {}).get("windows")
-    if not windows:
-        return None
+    return dual_frame(windows) if windows else None
+
+
+def trajectory_dual_windows(trajectory: Trajectory) -> pd.DataFrame | None:
+    """The same table from a dual run's trajectory (its windows), None for a single backend's."""
+    windows = trajectory.dual_windows()
+    return dual_frame(windows) if windows else None
+
+
+def dual_frame(windows) -> pd.DataFrame:
+    """Long form of :class:`~sixg.backends.gap.WindowGap` records (or their JSON data): a row per
+    window, dimension and series (surrogate, ns-3, the gap)."""
     rows = []
     labels = {c: f"{label} ({unit})" for c, label, unit, _ in DIMENSIONS}
     for w in windows:
+        w = WindowGap.model_validate(w)
         for col, label in labels.items():
-            rows.append({"t": w["t"], "dimension": label, "backend": "surrogate", "value": w["surrogate"][col]})
-            rows.append({"t": w["t"], "dimension": label, "backend": "ns-3", "value": w["ns3"][col]})
-            rows.append({"t": w["t"], "dimension": label, "backend": "gap (surrogate - ns-3)", "value": w["gap"][col]})
+            rows.append({"t": w.t, "dimension": label, "backend": "surrogate", "value": getattr(w.surrogate, col)})
+            rows.append({"t": w.t, "dimension": label, "backend": "ns-3", "value": getattr(w.ns3, col)})
+            rows.append({"t": w.t, "dimension": label, "backend": "gap (surrogate - ns-3)", "value": w.gap[col]})
     return pd.DataFrame(rows)

@@ -34,6 +34,8 @@ from typing import Any, ClassVar, NamedTuple
 import gymnasium
 
 from sixg.backends.base import Backend, make_backend
+from sixg.backends.dual import DualBackend
+from sixg.backends.gap import WindowGap
 from sixg.domain import NetworkState
 from sixg.errors import ResetNeeded, UserError
 from sixg.schedule import Schedule, random_schedule
@@ -119,6 +121,7 @@ class NetOpsEnv(gymnasium.Env):
         self._confirmations = Confirmations(Goal())
         self._briefing = Briefing()
         self._steps = 0
+        self._windows_seen = 0
         self._done = False
         self._last_observation = ""
         self.trajectory: Trajectory | None = None
@@ -150,6 +153,7 @@ class NetOpsEnv(gymnasium.Env):
         self._options = opts
         self._confirmations = Confirmations(goal)
         self._steps = 0
+        self._windows_seen = 0
         self._done = False
         self._sim = CoSimulation(
             backend,
@@ -190,6 +194,9 @@ class NetOpsEnv(gymnasium.Env):
             "schedule": schedule or Schedule(),
             "tools": self.catalog.schemas(),
         }
+        windows = self._new_windows()
+        if windows is not None:  # a dual run: the windows its set-up ran, if any
+            info["windows"] = windows
         stored = opts.model_dump(mode="json", exclude_none=True)
         stored["schedule"] = (schedule or Schedule()).model_dump(mode="json")
         self.trajectory = Trajectory.begin(
@@ -202,6 +209,7 @@ class NetOpsEnv(gymnasium.Env):
             intent=intent,
             state=world.state,
             observation=observation,
+            windows=None if windows is None else [w.model_dump(mode="json") for w in windows],
         )
         return observation, info
 
@@ -237,6 +245,10 @@ class NetOpsEnv(gymnasium.Env):
             # Ground truth for evaluation; no tool reveals it to the agent.
             "degradations": sim.world.snapshot.degradations,
         }
+        windows = self._new_windows()
+        if windows is not None:
+            # A dual run: the windows this call spanned, both backends' measurements and their gap.
+            info["windows"] = windows
         self.trajectory.add_step(
             call=encode_call(action),
             result=result_json,
@@ -247,6 +259,7 @@ class NetOpsEnv(gymnasium.Env):
             terminated=terminated,
             truncated=truncated,
             observation=observation,
+            windows=None if windows is None else [w.model_dump(mode="json") for w in windows],
         )
         return StepResult(observation, reward, terminated, truncated, info)
 
@@ -283,6 +296,14 @@ class NetOpsEnv(gymnasium.Env):
         return self._steps
 
     # --- internals ---------------------------------------------------------------------------------
+    def _new_windows(self) -> tuple[WindowGap, ...] | None:
+        """The dual windows measured since the last reset or step; None when the backend is not dual."""
+        if not isinstance(self._sim.backend, DualBackend):
+            return None
+        windows = self._sim.dual_windows
+        new, self._windows_seen = tuple(windows[self._windows_seen :]), len(windows)
+        return new
+
     def _backend_for(self, backend_id: str | None) -> Backend:
         wanted = backend_id or (
             self._default_backend if isinstance(self._default_backend, str) else self._default_backend.id

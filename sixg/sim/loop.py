@@ -43,6 +43,7 @@ from simpy.events import NORMAL, URGENT, Event
 
 from sixg.actions import Action
 from sixg.backends.base import Backend
+from sixg.backends.gap import WindowGap
 from sixg.domain import Frozen
 from sixg.errors import ModelBehaviorError, ResetNeeded, SimulationError, ToolRefusedError, UserError
 from sixg.scenario import Scenario
@@ -121,6 +122,8 @@ class CoSimulation:
         self._env: simpy.Environment | None = None
         self._world: World | None = None
         self._queue: list[tuple[Action, Event]] = []
+        #: A dual run's windows so far, each with both backends' measurements and their gap.
+        self.dual_windows: list[WindowGap] = []
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> World:
@@ -129,6 +132,7 @@ class CoSimulation:
         self._env = simpy.Environment()
         self._world = World.start(self.scenario, first)
         self._queue = []
+        self.dual_windows = []
         self._env.process(self._network())
         if self.schedule.events:
             self._env.process(self._degradations())
@@ -185,6 +189,8 @@ class CoSimulation:
                     f"backend {backend.id!r} reports t={out.snapshot.t} at the boundary t={env.now}; it must advance exactly one window per step"
                 )
             self.world.update(out.snapshot, [(a, r) for (a, _), r in zip(batch, out.results)])
+            if out.dual is not None:
+                self.dual_windows.append(out.dual)
             for (_, done), result in zip(batch, out.results):
                 done.succeed(result)
 

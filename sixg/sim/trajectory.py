@@ -4,7 +4,9 @@ The first line describes the episode (environment id, seed, reset options with t
 degradation schedule spelled out, backend, window, scenario, intent, initial state);
 each further line is one step: the call exactly as the agent sent it, the typed result,
 the state, the simulated time, the backend, the reward and the end flags, and the text
-the agent read. :func:`replay` runs the same calls through a fresh environment and
+the agent read. A dual run's header and steps also carry ``windows``: each window the
+reset or the call spanned, with both backends' measurements and their gap
+(:class:`~sixg.backends.gap.WindowGap` as JSON data). :func:`replay` runs the same calls through a fresh environment and
 reports every difference, so "identical" means identical to the last digit.
 """
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sixg.backends.gap import WindowGap
 from sixg.domain import Frozen, NetworkState
 from sixg.errors import CorruptTraceError
 from sixg.scenario import Scenario
@@ -68,6 +71,11 @@ class Trajectory:
     header: dict[str, Any]
     steps: list[dict[str, Any]] = field(default_factory=list)
 
+    def dual_windows(self) -> list[WindowGap]:
+        """Every window of a dual run, in order (the reset's, then each step's); empty for one backend."""
+        records = [*self.header.get("windows", ()), *(w for s in self.steps for w in s.get("windows", ()))]
+        return [WindowGap.model_validate(w) for w in records]
+
     @classmethod
     def begin(
         cls,
@@ -81,10 +89,14 @@ class Trajectory:
         intent: str,
         state: NetworkState,
         observation: str,
+        windows: list[dict[str, Any]] | None = None,
     ) -> Trajectory:
+        """The header; ``windows`` (a dual run only) the windows the reset already ran, as JSON data."""
+        extra = {} if windows is None else {"windows": windows}
         return cls(
             header=_json(
                 {
+                    **extra,
                     "kind": "episode",
                     "format": TRAJECTORY_FORMAT,
                     "env_id": env_id,
@@ -113,10 +125,14 @@ class Trajectory:
         terminated: bool,
         truncated: bool,
         observation: str,
+        windows: list[dict[str, Any]] | None = None,
     ) -> None:
-        """Append one step; ``result`` is the ToolResult already dumped as JSON data."""
+        """Append one step; ``result`` is the ToolResult already dumped as JSON data, ``windows``
+        (a dual run only) the :class:`~sixg.backends.gap.WindowGap` records of the windows the call spanned."""
+        extra = {} if windows is None else {"windows": windows}
         self.steps.append(
             {
+                **extra,
                 "kind": "step",
                 "step": len(self.steps) + 1,
                 # Only the raw call may hold tuples or other non-JSON shapes: normalise it as it will read back.

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sixg.backends.gap import WindowGap
 from sixg.bench.tasks import EnvGoal, Task, Verdict, judge
 from sixg.domain import SLA_DIMENSION, NetworkState, SLASpec
 from sixg.world import World
@@ -58,7 +59,7 @@ class DualVerdict:
     #: Per-window mean |surrogate - ns-3| of each dimension over the episode.
     mean_abs_gap: dict[str, float]
     #: Each window: time, the surrogate's and ns-3's state, their gap.
-    windows: tuple[dict[str, Any], ...] = ()
+    windows: tuple[WindowGap, ...] = ()
 
     @property
     def agree(self) -> bool:
@@ -107,7 +108,8 @@ class DualVerdict:
             "kpi_gap": self.kpi_gap(),
             "mean_abs_gap": self.mean_abs_gap,
             "disagreement": self.cause(task),
-            "windows": list(self.windows),
+            # To 5 significant digits: one record per window stays small in results.jsonl.
+            "windows": [w.rounded() for w in self.windows],
         }
 
 
@@ -121,7 +123,7 @@ def judge_both(task: Task, env, *, confirmed: bool) -> DualVerdict:
     backend = env.sim.backend
     shadow: World = backend.shadow
     shadow.log = world.log
-    gaps = backend.gaps
+    gaps = [w.gap for w in backend.windows]
     mean_gap = {k: sum(abs(g[k]) for g in gaps) / len(gaps) for k in gaps[0]} if gaps else {}
     return DualVerdict(
         surrogate=judge_on(task, world, confirmed=confirmed),
