@@ -22,12 +22,12 @@ from pydantic import BaseModel, ValidationError
 
 from sixg.domain import Frozen
 from sixg.errors import (
+    ECHO_LIMIT,
     InvalidArgumentsError,
     MalformedCallError,
     ModelBehaviorError,
     ToolRefusedError,
     UnknownToolError,
-    ECHO_LIMIT,
     did_you_mean,
     echo,
 )
