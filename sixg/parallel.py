@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -102,6 +103,11 @@ def run_jobs(
         label: Names a job in those words and in errors.
     """
     if cluster is not None:
+        if cluster.resolved_address() is None and "ray" not in sys.modules:
+            # A runtime started for this run serves this machine only: Ray on Linux binds the external
+            # interface unless told it is a single-machine runtime (it reads this when imported).
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+            os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         try:
             from sixg.parallel_ray import run_on_ray
         except ModuleNotFoundError as exc:

@@ -70,19 +70,63 @@ def test_trace_generation_on_ray_writes_the_local_pools_files(local_ray, local_t
     assert _episode_files(tmp_path) == _episode_files(local_traces)
 
 
-def test_benchmark_run_on_ray_gives_the_local_pools_records(local_ray, tmp_path):
-    """Surrogate episodes run as Ray tasks give the same records and trajectories as local workers."""
+BENCH_META = {"agent": "mapek", "backend": "surrogate", "benchmark_version": "test", "benchmark_fingerprint": "x"}
+
+
+def _bench(**kwargs):
+    """The short benchmark run: six L1/L2 tasks, MAPE-K on the surrogate."""
     tasks = [t for t in draw_tasks(Split.BENCHMARK, [52, 61]) if t.tier in ("L1", "L2")][:6]
-    meta = {"agent": "mapek", "backend": "surrogate", "benchmark_version": "test", "benchmark_fingerprint": "x"}
-    common = dict(make_agent=lambda: make_agent("mapek"), make_env=lambda: NetOpsEnv(backend="surrogate"), meta=meta)
-    run(tasks, out=tmp_path / "local", workers=2, **common)
+    return tasks, run(tasks, make_agent=lambda: make_agent("mapek"), make_env=lambda: NetOpsEnv(backend="surrogate"), meta=BENCH_META, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def local_bench(tmp_path_factory):
+    """The short benchmark run on two local workers."""
+    out = tmp_path_factory.mktemp("bench-local")
+    _bench(out=out, workers=2)
+    return out
+
+
+def test_benchmark_run_on_ray_gives_the_local_pools_records(local_ray, local_bench, tmp_path):
+    """Surrogate episodes run as Ray tasks give the same records and trajectories as local workers."""
     stats = []
-    episodes = run(tasks, out=tmp_path / "ray", cluster=local_ray, stateful=False, on_stats=stats.append, **common)
+    tasks, episodes = _bench(out=tmp_path, cluster=local_ray, stateful=False, on_stats=stats.append)
     assert len(episodes) == len(tasks) and stats[0].per_node == {"127.0.0.1": len(tasks)}
-    assert _records(tmp_path / "ray") == _records(tmp_path / "local")
+    assert _records(tmp_path) == _records(local_bench)
     for t in tasks:
         name = f"trajectories/{t.id}-t0.jsonl"
-        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+        assert (tmp_path / name).read_bytes() == (local_bench / name).read_bytes()
+
+
+def test_an_interrupted_ray_run_resumes_without_losing_or_repeating_a_record(local_ray, local_bench, tmp_path):
+    """Stopped after two episodes, the rerun does only the rest: every record once, as the local pool wrote it."""
+    stop = threading.Event()
+    first: list[str] = []
+
+    def on_episode(ep) -> None:
+        first.append(ep.task_id)
+        if len(first) == 2:
+            stop.set()
+
+    _bench(out=tmp_path, cluster=local_ray, stateful=False, on_episode=on_episode, stop=stop)
+    assert 2 <= len(read_results(tmp_path)) < 6
+    second: list[str] = []
+    _bench(out=tmp_path, cluster=local_ray, stateful=False, on_episode=lambda ep: second.append(ep.task_id))
+    assert not set(first) & set(second) and len(first) + len(second) == 6
+    assert _records(tmp_path) == _records(local_bench)
+
+
+def test_an_error_inside_a_ray_worker_reaches_the_caller_as_itself(local_ray):
+    """A bug in the work on a Ray worker is raised here with its own type and message, not a Ray wrapper."""
+    from sixg.parallel import run_jobs
+
+    def work(state, job):
+        if job == 2:
+            raise KeyError(f"job {job} is broken")
+        return job
+
+    with pytest.raises(KeyError, match="job 2 is broken"):
+        run_jobs(range(4), setup=dict, work=work, on_result=lambda *a: None, workers=2, stop=threading.Event(), cluster=local_ray, stateful=False)
 
 
 def _kill_a_busy_ns3_actor(killed: list[int], ns3_children: list[psutil.Process], done: threading.Event) -> None:
