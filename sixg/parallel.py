@@ -18,6 +18,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ class Cluster:
     """A Ray cluster to run jobs on.
 
     Args:
-        address: A cluster's address (``HOST:PORT`` or ``ray://HOST:PORT``). None joins the
+        address: The address of a cluster's head (``HOST:PORT``). None joins the
             cluster named by ``RAY_ADDRESS`` or, without one, starts a local Ray runtime.
     """
 
@@ -50,12 +51,14 @@ class RunStats:
     per_node: Counter = field(default_factory=Counter)
     retried: list[str] = field(default_factory=list)
     cluster: str | None = None
+    handling_seconds: float = 0.0  # spent in this process on results (writing files): the part no cluster spreads
 
     def add(self, other: RunStats) -> RunStats:
         """Count ``other``'s jobs in with these (several runs of one command)."""
         self.per_node.update(other.per_node)
         self.retried += other.retried
         self.cluster = self.cluster or other.cluster
+        self.handling_seconds += other.handling_seconds
         return self
 
     def summary(self) -> str:
@@ -154,8 +157,10 @@ def _run_here(jobs, *, setup, work, on_result, workers, stop, teardown, name) ->
                     return
                 result = work(state, job)
                 with lock:
+                    t0 = time.perf_counter()
                     stats.per_node[LOCAL_NODE] += 1
                     on_result(job, result, LOCAL_NODE)
+                    stats.handling_seconds += time.perf_counter() - t0
         except BaseException as exc:
             failures.append(exc)
             stop.set()

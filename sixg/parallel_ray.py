@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -156,7 +157,9 @@ def run_on_ray(
                     break
                 done, _ = ray.wait(list(inflight), num_returns=1, timeout=0.5)
             except KeyboardInterrupt:
-                # Let what runs finish and be written (as a local run does), then stop.
+                # Let what runs finish and be written (as a local run does), then stop; a second Ctrl-C abandons it.
+                if interrupted:
+                    raise
                 stop.set()
                 interrupted = True
                 continue
@@ -184,8 +187,10 @@ def run_on_ray(
                     continue
                 if actor is not None:
                     idle.append(actor)
+                t0 = time.perf_counter()
                 stats.per_node[node] += 1
                 on_result(jobs[i], result, node)
+                stats.handling_seconds += time.perf_counter() - t0
     finally:
         if not stateful:  # an error ended the run: tasks still running are abandoned, not written
             for ref in inflight:
