@@ -116,6 +116,16 @@ def test_an_interrupted_ray_run_resumes_without_losing_or_repeating_a_record(loc
     assert _records(tmp_path) == _records(local_bench)
 
 
+def test_bench_command_with_ray_counts_episodes_per_node(local_ray, tmp_path, capsys):
+    """`bench run --ray` runs on the cluster it finds and ends its report with the episodes per node."""
+    from sixg.bench.__main__ import main
+
+    assert main(["run", "--agent", "reference", "--limit", "2", "--out", str(tmp_path), "--ray"]) == 0
+    out = capsys.readouterr().out
+    assert "episodes per node: 127.0.0.1 2" in out and "| reference |" in out
+    assert len(read_results(tmp_path)) == 2
+
+
 def test_an_error_inside_a_ray_worker_reaches_the_caller_as_itself(local_ray):
     """A bug in the work on a Ray worker is raised here with its own type and message, not a Ray wrapper."""
     from sixg.parallel import run_jobs
