@@ -1,13 +1,15 @@
 """Environment steps per second of vector environments on the surrogate, N = 1, 8, 64, in one run.
 
-    python benchmarks/bench_vector_env.py [--sizes 1,8,64] [--repeats 5] [--steps 1280] [--json out.json]
+    python benchmarks/bench_vector_env.py [--sizes 1,8,64] [--repeats 5] [--steps 1280] [--policy sampled|state]
+                                          [--json out.json]
 
 Two vectorisers are timed on the same episodes and calls: sixg's own (``make_vec``'s
 default: the N episodes' surrogate windows predicted in one forward pass per round) and
 Gymnasium's sync vectoriser (N environments stepped in turn, one forward pass per
 window). Each repeat resets with seed 0 and steps ``--steps / N`` vector steps of seeded
 random calls (``action_space.sample()``: every tool, arguments drawn from its schema;
-finished episodes restart on the next step); only the steps are timed. The figure is the
+finished episodes restart on the next step; ``--policy state``: every call reads the network
+state, so each step is one window and little else); only the steps are timed. The figure is the
 median over repeats (interleaved across configurations, after one untimed warm-up round);
 ratios are against N = 1 of the same vectoriser in the same run. Last, one forward pass
 of the model alone is timed for 1, 2, 8 and 64 rows.
@@ -68,6 +70,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats per figure (median reported)")
     parser.add_argument("--steps", type=int, default=1280, help="environment steps per repeat")
     parser.add_argument("--modes", default="batched,sync", help="vectorisers: batched (sixg's), sync, async")
+    parser.add_argument(
+        "--policy",
+        choices=["sampled", "state"],
+        default="sampled",
+        help="sampled: action_space.sample(); state: every call is check_network_state (one window per step)",
+    )
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -75,7 +83,14 @@ def main() -> None:
     load_before = os.getloadavg()
     configs = [(mode, n) for mode in modes for n in sizes]
     envs = {c: make(*c) for c in configs}
-    actions = {c: [envs[c].action_space.sample() for _ in range(max(1, args.steps // c[1]))] for c in configs}
+    state = {"name": ("check_network_state",), "arguments": ("{}",)}
+
+    def draw(c):
+        if args.policy == "state":
+            return {k: v * c[1] for k, v in state.items()}
+        return envs[c].action_space.sample()
+
+    actions = {c: [draw(c) for _ in range(max(1, args.steps // c[1]))] for c in configs}
     figures: dict[tuple[str, int], list[float]] = {c: [] for c in configs}
     # Repeats interleave the configurations, so a change in the machine's load hits all alike.
     for r in range(args.repeats + 1):
@@ -120,7 +135,7 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as f:
             record = {"rows": rows, "load_before": load_before, "load_after": load_after, "forward_pass_us": passes}
-            json.dump({**record, "options": OPTIONS, "steps": args.steps, "repeats": args.repeats}, f, indent=2)
+            json.dump({**record, "options": OPTIONS, "policy": args.policy, "steps": args.steps, "repeats": args.repeats}, f, indent=2)
 
 
 if __name__ == "__main__":
