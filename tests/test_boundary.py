@@ -210,3 +210,12 @@ def test_error_messages_are_capped_and_printable():
     error = ToolError.from_error(ToolRefusedError("\u00e9" * 50_000))
     assert len(error.message) < 2_100 and error.message.isascii() and error.message.isprintable()
     assert error.message.endswith("(cut at 2000 characters)")
+
+
+def test_a_huge_id_is_echoed_short_with_the_ids_that_exist(boundary):
+    """An id that fits the pattern but runs to 100,000 digits is named briefly, and the real ids still shown."""
+    with pytest.raises(InvalidArgumentsError) as info:
+        boundary.bind({"name": "get_battery_level", "arguments": {"uav": "uav-" + "9" * 100_000}})
+    message = ToolError.from_error(info.value).message
+    assert len(message) < 400 and "(+99944 more characters)" in message
+    assert "it has uav-0, uav-1. Expected get_battery_level(uav: string)." in message

@@ -317,7 +317,7 @@ class Boundary:
             if len(problems) > MAX_PROBLEMS:
                 listing += f"; and {len(problems) - MAX_PROBLEMS} more"
             raise InvalidArgumentsError(
-                f"{len(problems)} problem(s) with the arguments of {spec.name}: {listing}{'' if listing.endswith('?') else '.'} Expected {signature(spec)}.",
+                f"{len(problems)} problem(s) with the arguments of {spec.name}: {listing}{'' if listing.endswith(('?', '.')) else '.'} Expected {signature(spec)}.",
                 problems=tuple(problems),
             ) from None
         return BoundCall(call=call, spec=spec, args=args)

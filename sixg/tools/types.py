@@ -21,7 +21,7 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from sixg.domain import Frozen, GnbId, NetworkState, Position, SLASpec, SliceType, UavId, UeId
-from sixg.errors import did_you_mean
+from sixg.errors import did_you_mean, echo
 
 #: UAVs fly between these heights above ground (3GPP's aerial UE studies go to 300 m).
 MIN_ALTITUDE_M = 10.0
@@ -48,7 +48,7 @@ def _known(kind: str, attribute: str):
                 "no {kind} {value} in this scenario; it has {known}.{hint}",
                 {
                     "kind": kind,
-                    "value": repr(value),
+                    "value": echo(value),
                     "known": ", ".join(known) or "none",
                     "hint": did_you_mean(value, known),
                 },
@@ -95,7 +95,7 @@ def _known_tool(value: str, info: ValidationInfo) -> str:
         raise PydanticCustomError(
             "unknown_tool",
             "no tool {value} in the catalog.{hint}",
-            {"value": repr(value), "hint": did_you_mean(value, tools)},
+            {"value": echo(value), "hint": did_you_mean(value, tools)},
         )
     return value
 
