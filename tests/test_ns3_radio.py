@@ -1,7 +1,10 @@
 """sixg's radio classes read directly: SixgRadioMonitor's windows and handovers, SixgInterferer's switchable noise.
 
 The monitor is tested on a bare two-cell LTE network with one UE; the interferer inside a
-scenario's network (built in this process), started, re-powered and stopped by hand.
+scenario's network (built in this process), started, re-powered and stopped by hand. It has
+to be a network with downlink traffic: ns-3 measures the interference in a UE's reported
+SINR on the data channel (LteHelper's UsePdschForCqiGeneration, on by default), so a UE that
+receives no data reports the same SINR whatever radiates next to it.
 """
 
 from __future__ import annotations
