@@ -219,3 +219,13 @@ def test_a_huge_id_is_echoed_short_with_the_ids_that_exist(boundary):
     message = ToolError.from_error(info.value).message
     assert len(message) < 400 and "(+99944 more characters)" in message
     assert "it has uav-0, uav-1. Expected get_battery_level(uav: string)." in message
+
+
+def test_echo_quotes_short_printable_ascii():
+    """errors.echo keeps plain names as repr would, escapes anything else, and counts what it cut."""
+    from sixg.errors import echo
+
+    assert echo("set_waypoint") == "'set_waypoint'"
+    assert echo("\u00e9\x00'") == "'\\xe9\\x00\\''"
+    assert echo("x" * 100) == "'" + "x" * 60 + "' (+40 more characters)"
+    assert echo("\u4e2d" * 100) == "'" + "\\u4e2d" * 10 + "' (+90 more characters)"  # escapes count against the limit
