@@ -1,0 +1,123 @@
+"""``python -m sixg.forge``: grow a corpus of verified trajectories, and inspect it.
+
+    python -m sixg.forge run --seeds 1-50 --target 2000 --teacher offline --workers 2 --out runs/forge
+    python -m sixg.forge stats runs/forge [--json]
+    python -m sixg.forge decontaminate runs/forge [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sixg.cli import positive_int, run_command
+
+
+def _bars():
+    """A tqdm bar per stage, made on first use; returns (progress callback, close)."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=f"{stage:8s}", position=len(bars), leave=stage == "grow", unit="traj")
+        if bar.total != total:
+            bar.reset(total=total)
+        bar.n = done
+        bar.refresh()
+
+    def close() -> None:
+        for bar in bars.values():
+            bar.close()
+
+    return progress, close
+
+
+def _run(args) -> int:
+    from sixg.forge.pipeline import run_forge
+    from sixg.forge.teacher import OfflineTeacher
+    from sixg.scenario import parse_seeds
+
+    seeds = parse_seeds(args.seeds)
+    from sixg.forge.programs import check_train_seed
+
+    for s in seeds:
+        check_train_seed(s)
+    teacher = OfflineTeacher(seeds, p_degrade=args.p_degrade, p_fault=args.p_fault)
+    progress, close = _bars()
+    try:
+        manifest = run_forge(args.out, seeds=seeds, target=args.target, teacher=teacher, workers=args.workers, batch=args.batch, demos=args.demos, seed=args.seed, pool=args.pool, progress=progress)
+    finally:
+        close()
+    total = sum(s["records"] for s in manifest["shards"])
+    print(f"{args.out}: {total} trajectories in {len(manifest['shards'])} shard(s); counters: {json.dumps(manifest['counters'])}")
+    return 0
+
+
+def _stats(args) -> int:
+    from sixg.forge.report import corpus_stats, plot_stats
+
+    stats = corpus_stats(args.corpus)
+    plot = plot_stats(stats, args.plot or Path(args.corpus) / "stats.png")
+    if args.json:
+        print(json.dumps({**stats, "plot": str(plot)}, indent=1))
+        return 0
+    print(f"{args.corpus}: {stats['records']} trajectories, {stats['shards']} shard(s), {stats['topology_seeds']} topology seeds")
+    for key in ("by_source", "by_tier", "by_domain", "by_scene", "length_histogram"):
+        print(f"  {key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in stats[key].items()))
+    print("  tools used: " + ", ".join(f"{k} {v}" for k, v in list(stats["tools_used"].items())[:12]) + (" ..." if len(stats["tools_used"]) > 12 else ""))
+    print(f"  proposed {stats['proposed']}, verified {stats['verified']}, duplicates dropped {stats['duplicates_dropped']}")
+    for stage, reasons in stats["rejected_by_stage"].items():
+        print(f"  rejected at {stage}: " + "; ".join(f"{r} ({n})" for r, n in reasons.items()))
+    print(f"  seconds per stage: {stats['seconds']}")
+    print(f"  plot: {plot}")
+    return 0
+
+
+def _decontaminate(args) -> int:
+    from sixg.forge.report import decontamination
+
+    rep = decontamination(args.corpus, benchmark=args.benchmark, sample=args.sample)
+    if args.json:
+        print(json.dumps(rep, indent=1))
+        return 0
+    print(f"6GAgentBench v{rep['benchmark_version']}: {rep['benchmark_intents']} intents against {rep['corpus_intents_compared']} corpus intents")
+    print(f"  highest ROUGE-L {rep['max_rouge_l']:.3f} (mean of each intent's highest {rep['mean_max_rouge_l']:.3f}); {rep['over_threshold']} at or above the benchmark's threshold {rep['threshold']}")
+    print(f"  separability probe (TF-IDF + logistic regression, 50 % = chance): {rep['separability']['accuracy']:.1%}; numbers masked: {rep['separability_numbers_masked']['accuracy']:.1%}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sixg.forge", description="6G-Forge: verified training trajectories (training seeds 1-50 only).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="grow a corpus to --target trajectories (resumable: rerun the same command)")
+    r.add_argument("--seeds", default="1-50", help="training topology seeds, e.g. 1-50 (benchmark seeds are refused)")
+    r.add_argument("--target", type=positive_int, required=True, help="trajectories the corpus should hold")
+    r.add_argument("--teacher", choices=["offline"], default="offline", help="who proposes and corrects programs (offline: programmatic, no model)")
+    r.add_argument("--workers", type=positive_int, default=1, help="verification workers, one environment each")
+    r.add_argument("--out", type=Path, required=True, help="corpus directory (created, or resumed if it exists)")
+    r.add_argument("--pool", type=Path, help="a corpus whose trajectories seed the pool (e.g. an annotated ns-3 one)")
+    r.add_argument("--batch", type=positive_int, default=64, help="proposals per round (one shard each)")
+    r.add_argument("--demos", type=positive_int, default=4, help="demonstrations per proposal (k)")
+    r.add_argument("--p-degrade", type=float, default=0.3, help="probability a proposal schedules a degradation and must recover from it")
+    r.add_argument("--p-fault", type=float, default=0.35, help="probability a proposal carries a wrong argument to correct")
+    r.add_argument("--seed", type=int, default=0, help="seeds every random choice of the run")
+    s = sub.add_parser("stats", help="what a corpus holds, with a plot")
+    s.add_argument("corpus", type=Path)
+    s.add_argument("--json", action="store_true", help="print only JSON")
+    s.add_argument("--plot", type=Path, help="where the plot goes (default CORPUS/stats.png)")
+    d = sub.add_parser("decontaminate", help="the corpus against 6GAgentBench: ROUGE-L per benchmark intent and the separability probe")
+    d.add_argument("corpus", type=Path)
+    d.add_argument("--benchmark", type=Path, help="benchmark file (default: the shipped one)")
+    d.add_argument("--sample", type=positive_int, default=5000, help="corpus intents compared (seeded sample)")
+    d.add_argument("--json", action="store_true", help="print only JSON")
+    args = parser.parse_args(argv)
+    commands = {"run": _run, "stats": _stats, "decontaminate": _decontaminate}
+    return run_command(lambda: commands[args.command](args), interrupted="rerun the same command to resume")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

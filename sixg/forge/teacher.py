@@ -1,0 +1,165 @@
+"""The offline teacher: a programmatic one that needs no model.
+
+It proposes programs by mutating and recombining the blueprints of demonstrations drawn from
+the pool (another topology, other entities and figures, more or less looking around, an
+inserted diagnosis, reads in another order, an extra degradation with its recovery, a wrong
+argument to recover from), aiming at the tier mix of the paper (30 % L1, 45 % L2, 25 % L3);
+and it corrects a failed step from the typed error the boundary returned.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sixg.bench.tasks import STATE, RefStep
+from sixg.domain import SliceType
+from sixg.forge.programs import DOMAIN_OF, PROBES, SCENES, SHORT_SCENES, Blueprint, Fault, Program, Unfit, render
+from sixg.scenario import SPLIT_SEEDS, Split
+
+TIER_MIX = {"L1": 0.30, "L2": 0.45, "L3": 0.25}
+#: Wrong values of the right type, by argument name: each fails at the boundary, not in the type.
+_WRONG_IDS = {"uav": "uav-9", "gnb": "gnb-9", "ue": "ue-99"}
+
+
+class OfflineTeacher:
+    """Proposes blueprints from demonstrations, and repairs failed calls from typed errors.
+
+    Args:
+        seeds: The training topology seeds it may use.
+        p_degrade: Probability that a proposal schedules an extra degradation (and so carries a
+            recovery sub-sequence).
+        p_fault: Probability that a proposal plants a wrong argument to recover from.
+    """
+
+    name = "offline"
+
+    def __init__(self, seeds: Sequence[int], *, p_degrade: float = 0.3, p_fault: float = 0.35):
+        self.seeds = list(seeds)
+        self.p_degrade = p_degrade
+        self.p_fault = p_fault
+
+    # --- the first pool --------------------------------------------------------------------------
+    def seed_blueprints(self, rng: random.Random, n: int) -> list[Blueprint]:
+        """``n`` plain blueprints, every scene on every seed in turn (no demonstrations yet)."""
+        out = []
+        for i in range(n):
+            out.append(Blueprint(scene=SCENES[i % len(SCENES)], seed=self.seeds[(i // len(SCENES)) % len(self.seeds)], variant=rng.randrange(10**6), detail=rng.randint(0, 2)))
+        return out
+
+    # --- expansion ------------------------------------------------------------------------------
+    def propose(self, demos: Sequence[Blueprint], rng: random.Random) -> Program:
+        """A new program from ``demos`` (k blueprints drawn from the pool); :class:`Unfit` if none fits."""
+        parent = rng.choice(list(demos))
+        donor = rng.choice(list(demos))
+        want = rng.choices(list(TIER_MIX), weights=list(TIER_MIX.values()))[0]
+        changes: dict[str, Any] = {"variant": rng.randrange(10**6), "fault": None, "order": 0}
+        if rng.random() < 0.7:
+            changes["seed"] = rng.choice(self.seeds)
+        if rng.random() < 0.3:
+            changes["scene"] = donor.scene
+        elif rng.random() < 0.6:
+            # Keep every domain in the mix: the pool alone would favour whatever verified most often.
+            domain = rng.choice(sorted(set(DOMAIN_OF.values())))
+            changes["scene"] = rng.choice([s for s in SCENES if DOMAIN_OF[s] == domain])
+        if want == "L1" and changes.get("scene", parent.scene) not in SHORT_SCENES:
+            changes["scene"] = rng.choice(SHORT_SCENES)
+        # Recombination: the donor's way of looking around, on the parent's situation.
+        if rng.random() < 0.5:
+            changes["probes"], changes["diagnose"] = donor.probes, donor.diagnose
+        changes["degrade"] = want != "L1" and rng.random() < self.p_degrade
+        bp = parent.model_copy(update=changes)
+        program = self._fit_tier(bp, want, rng)
+        if rng.random() < self.p_fault:
+            faulted = self.plant_fault(program, rng)
+            if faulted is not None:
+                program = faulted
+        return program
+
+    def _fit_tier(self, bp: Blueprint, want: str, rng: random.Random) -> Program:
+        """Adjust detail, diagnosis and extra reads until the program's tier is ``want`` (or close)."""
+        candidates = []
+        for detail in (0, 1, 2):
+            for diagnose in (False, True):
+                for extra in (0, 1, 2, 3):
+                    probes = tuple(rng.sample(PROBES, extra)) if extra else ()
+                    candidates.append(bp.model_copy(update={"detail": detail, "diagnose": diagnose, "probes": probes, "order": rng.randrange(1, 1000) if probes else 0}))
+        rng.shuffle(candidates)
+        first = None
+        for cand in candidates:
+            try:
+                program = render(cand)
+            except Unfit:
+                continue
+            first = first or program
+            if program.task.tier == want:
+                return program
+        if first is None:
+            raise Unfit(f"scene {bp.scene} does not fit topology seed {bp.seed}")
+        return first
+
+    def plant_fault(self, program: Program, rng: random.Random) -> Program | None:
+        """The same program with one argument wrong in a way only the boundary can tell."""
+        spots = []
+        for i, step in enumerate(program.steps):
+            for name, value in step.args.items():
+                if name in _WRONG_IDS and isinstance(value, str):
+                    spots.append((i, name, _WRONG_IDS[name]))
+                elif name == "from_slice":
+                    spots.append((i, name, SliceType.MMTC.value))
+        if not spots:
+            return None
+        i, name, value = rng.choice(spots)
+        try:
+            return render(program.blueprint.model_copy(update={"fault": Fault(step=i, argument=name, value=value)}))
+        except Unfit:
+            return None
+
+    # --- correction -----------------------------------------------------------------------------
+    def correct(self, step: RefStep, error: dict[str, Any], intended: RefStep | None) -> RefStep | None:
+        """A corrected ``step`` from the typed error the boundary returned, or None if the error
+        says nothing this teacher can act on.
+
+        An argument the error names is set to the teacher's intended value when the error lists it
+        among the valid ones (else to the error's suggestion); a refused slice switch takes the
+        slice the error says the service is on.
+        """
+        message = error.get("message", "")
+        if error.get("kind") == "refused" and step.tool == "switch_network_slice":
+            m = re.search(r"the service is on (\w+)", message)
+            if m:
+                return RefStep(tool=step.tool, args={**step.args, "from_slice": m.group(1)})
+            return None
+        if error.get("kind") != "invalid_arguments":
+            return None
+        fixed = dict(step.args)
+        for problem in error.get("problems") or [message]:
+            m = re.search(r"argument '(\w+)'", problem)
+            if not m or m.group(1) not in fixed:
+                continue
+            name = m.group(1)
+            valid = re.search(r"it has ([^.]+)\.", problem)
+            options = [v.strip() for v in valid.group(1).split(",")] if valid else []
+            want = intended.args.get(name) if intended is not None else None
+            if want is not None and (not options or want in options):
+                fixed[name] = want
+            else:
+                suggestion = re.search(r"Did you mean '([^']+)'", problem)
+                if not suggestion:
+                    return None
+                fixed[name] = suggestion.group(1)
+        if fixed == step.args:
+            return None
+        return RefStep(tool=step.tool, args=fixed)
+
+    @staticmethod
+    def wait_and_recheck(verify: RefStep, rng: random.Random) -> list[RefStep]:
+        """After a verification that found the SLA still broken: watch the network settle, then verify again."""
+        watch = [RefStep(tool=rng.choice(["check_network_state", "read_telemetry", "get_edge_load"])) for _ in range(rng.randint(2, 3))]
+        return [*watch, RefStep(tool="verify_sla_compliance", args={**verify.args, "state": STATE})]
+
+
+def train_seeds() -> list[int]:
+    return list(SPLIT_SEEDS[Split.TRAIN])

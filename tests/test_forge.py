@@ -1,0 +1,198 @@
+"""6G-Forge: programs, execution verification with correction, de-duplication, the corpus format, the run loop."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from sixg.errors import SeedSplitError
+from sixg.forge.dedup import DedupIndex, dedup_text
+from sixg.forge.pipeline import replay_record, run_forge, verify_program
+from sixg.forge.programs import Blueprint, Fault, check_train_seed, render
+from sixg.forge.records import Corpus, CorruptShardError, load_records, to_dataset
+from sixg.forge.teacher import OfflineTeacher
+from sixg.sim.env import NetOpsEnv
+
+SAMPLE = Path(__file__).parent / "data" / "forge-sample"
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = NetOpsEnv(backend="surrogate")
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module")
+def teacher():
+    return OfflineTeacher(list(range(1, 51)))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    out = tmp_path_factory.mktemp("forge") / "corpus"
+    run_forge(out, seeds=range(1, 21), target=16, batch=8, seed=3)
+    return out
+
+
+def _uav_blueprint(**kw) -> Blueprint:
+    seed = next(s for s in range(1, 51) if render_ok(Blueprint(scene="uav_reposition", seed=s, variant=0)))
+    return Blueprint(scene="uav_reposition", seed=seed, variant=0, detail=1, **kw)
+
+
+def render_ok(bp: Blueprint) -> bool:
+    try:
+        render(bp)
+        return True
+    except Exception:
+        return False
+
+
+def test_benchmark_seeds_are_refused_everywhere(tmp_path):
+    """No benchmark topology seed (51-80) can enter a program, a run or the command line."""
+    with pytest.raises(SeedSplitError, match="not a training seed"):
+        check_train_seed(51)
+    with pytest.raises(ValueError):
+        Blueprint(scene="slice_rescue", seed=60, variant=0)
+    with pytest.raises(SeedSplitError):
+        run_forge(tmp_path / "c", seeds=[3, 52], target=1)
+    from sixg.forge.__main__ import main
+
+    assert main(["run", "--seeds", "49-51", "--target", "1", "--out", str(tmp_path / "d")]) == 2
+    assert not (tmp_path / "d").exists()
+
+
+def test_golden_program_reaches_its_outcome(env, teacher):
+    """A program that applies the remedy is golden, its goal checks all hold on the final state."""
+    program = render(Blueprint(scene="slice_rescue", seed=3, variant=1, detail=0))
+    out = verify_program(program, env, teacher, episode_seed=5, backend="surrogate", checkpoint=None)
+    assert out.record is not None and out.record.meta.source == "golden"
+    assert all(ok for _, ok, _ in out.record.outcome)
+    assert ("slice_is", True) in [(c, ok) for c, ok, _ in out.record.outcome]
+
+
+def test_saying_the_right_words_is_not_golden(env, teacher):
+    """Verifying without the remedy leaves the outcome unreached: rejected, never golden."""
+    program = render(Blueprint(scene="slice_rescue", seed=3, variant=1, detail=0))
+    words_only = program.model_copy(update={"task": program.task.model_copy(update={"reference": tuple(s for s in program.steps if s.tool != "switch_network_slice")}), "thoughts": program.thoughts[1:]})
+    out = verify_program(words_only, env, teacher, episode_seed=5, backend="surrogate", checkpoint=None)
+    assert out.record is None
+    assert "slice_is" in out.reason or "correction" in out.reason
+
+
+def test_wrong_argument_yields_error_recovery_trace(env, teacher):
+    """A wrong UAV id fails at the boundary; the corrected run keeps the failed call, the boundary's error text and the fix."""
+    base = _uav_blueprint()
+    program = render(base)
+    i = next(k for k, s in enumerate(program.steps) if "uav" in s.args)
+    faulty = render(base.model_copy(update={"fault": Fault(step=i, argument="uav", value="uav-9")}))
+    out = verify_program(faulty, env, teacher, episode_seed=2, backend="surrogate", checkpoint=None)
+    rec = out.record
+    assert rec is not None and rec.meta.source == "error-recovery"
+    assert rec.recovery.error_kind == "invalid_arguments" and "no UAV 'uav-9'" in rec.recovery.error_message
+    calls = [c for m in rec.messages for c in m.get("tool_calls") or ()]
+    assert calls[i]["function"]["arguments"]["uav"] == "uav-9"
+    assert calls[i + 1]["function"]["arguments"]["uav"] == program.steps[i].args["uav"]
+    answer = next(m for m in rec.messages if m.get("tool_call_id") == calls[i]["id"])
+    assert rec.recovery.error_message in answer["content"]
+
+
+def test_refused_slice_switch_is_corrected_from_the_error(teacher):
+    """A refused switch names the slice the service is on; the teacher's fix takes it from there."""
+    from sixg.bench.tasks import RefStep
+
+    step = RefStep(tool="switch_network_slice", args={"from_slice": "mMTC", "to_slice": "URLLC"})
+    fixed = teacher.correct(step, {"kind": "refused", "message": "the service is on eMBB, not mMTC; check_network_state and try again"}, None)
+    assert fixed.args["from_slice"] == "eMBB"
+    assert teacher.correct(step, {"kind": "timeout", "message": "?"}, None) is None
+
+
+def test_planted_near_duplicate_is_dropped():
+    """A near-copy of a pool item (one figure changed) is refused; a different trajectory is admitted."""
+    index = DedupIndex(threshold=0.7)
+    for k in range(30):
+        index.add(dedup_text(f"Put uav-{k % 3} at {40 + k} m and report filler{k} words", ["read_uav_position", "adjust_altitude"]))
+    text = dedup_text("Put uav-1 at 55 m and report filler15 words", ["read_uav_position", "adjust_altitude"])
+    assert index.admit(text) == (False, pytest.approx(index.nearest(text)[0]))
+    ok, score = index.admit(dedup_text("Raise a battery alert for uav-2 and broadcast that it is holding", ["heartbeat", "send_alert", "broadcast_status"]))
+    assert ok and score < 0.7
+
+
+def test_corpus_records_are_chat_ready(corpus):
+    """Records carry trl-style messages (system, user intent, tool_calls with object arguments, tool results) and metadata."""
+    recs = load_records(corpus)
+    assert len(recs) == 16
+    from sixg.agents.llm import SYSTEM_PROMPT
+
+    for r in recs:
+        assert r.messages[0] == {"role": "system", "content": SYSTEM_PROMPT}
+        assert r.messages[1]["role"] == "user" and r.intent in r.messages[1]["content"]
+        assert r.messages[-1]["role"] == "assistant" and r.messages[-1]["content"].startswith("Final Answer:")
+        for m in r.messages:
+            for c in m.get("tool_calls") or ():
+                assert isinstance(c["function"]["arguments"], dict)
+        assert 1 <= r.meta.topology_seed <= 20 and r.meta.backend == "surrogate" and len(r.meta.checkpoint) == 64
+        assert len(r.tools) == 42
+    assert len({r.id for r in recs}) == len(recs)
+
+
+def test_every_kept_trajectory_replays_identically(corpus, env):
+    """Each record's calls, sent again through the environment, give the same texts and the same goal checks."""
+    for r in load_records(corpus):
+        assert replay_record(r, env) == [], r.id
+
+
+def test_corpus_loads_as_a_datasets_dataset(corpus):
+    """The corpus becomes a datasets.Dataset with messages, a tools JSON column and metadata."""
+    ds = to_dataset(corpus)
+    assert ds.num_rows == 16
+    row = ds[0]
+    assert {"messages", "tools", "source", "tier", "domain"} <= set(ds.column_names)
+    assert len(json.loads(row["tools"])) == 42
+    assert row["messages"][0]["role"] == "system"
+
+
+def test_corrupt_shard_is_a_typed_error(corpus, tmp_path):
+    """A changed byte in a shard, or a shard that is not records, raises CorruptShardError naming the file."""
+    bad = tmp_path / "bad"
+    shutil.copytree(corpus, bad)
+    shard = bad / "shards" / "00000.jsonl"
+    data = shard.read_bytes()
+    shard.write_bytes(data[:100] + b"X" + data[101:])
+    with pytest.raises(CorruptShardError, match="00000.jsonl does not match the sha256"):
+        load_records(bad)
+    (bad / "manifest.json").write_text("{not json")
+    with pytest.raises(CorruptShardError, match="manifest"):
+        load_records(bad)
+
+
+def test_interrupted_run_resumes_without_loss_or_duplicates(tmp_path):
+    """Stopped after its first round and rerun, a run ends with exactly the records of an uninterrupted one."""
+    straight = tmp_path / "straight"
+    run_forge(straight, seeds=range(1, 11), target=10, batch=5, seed=1)
+    stop = threading.Event()
+    resumed = tmp_path / "resumed"
+    run_forge(resumed, seeds=range(1, 11), target=10, batch=5, seed=1, stop=stop, progress=lambda stage, done, total: stop.set() if stage == "grow" else None)
+    assert 0 < Corpus(resumed).count() < 10
+    run_forge(resumed, seeds=range(1, 11), target=10, batch=5, seed=1)
+    a, b = [r.id for r in load_records(straight)], [r.id for r in load_records(resumed)]
+    assert a == b and len(set(b)) == 10
+
+
+def test_stats_and_decontaminate_commands(capsys, tmp_path):
+    """stats --json counts the shipped sample by source, tier and domain; decontaminate reports ROUGE-L and the probe."""
+    from sixg.forge.__main__ import main
+
+    assert main(["stats", str(SAMPLE), "--json", "--plot", str(tmp_path / "stats.png")]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert (tmp_path / "stats.png").stat().st_size > 0
+    assert stats["records"] == sum(stats["by_source"].values()) == sum(stats["by_tier"].values())
+    assert set(stats["by_domain"]) <= {"network_slicing", "edge_offloading", "uav_control", "degradation_recovery", "multi_agent_coordination"}
+    assert main(["decontaminate", str(SAMPLE), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["benchmark_intents"] > 0 and 0.0 <= rep["max_rouge_l"] <= 1.0
+    assert 0.0 <= rep["separability"]["accuracy"] <= 1.0
