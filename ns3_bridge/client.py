@@ -18,7 +18,7 @@ from multiprocessing.connection import Connection
 from collections.abc import Sequence
 
 from ns3_bridge.build import ensure_built
-from sixg.actions import Action, ACTION_ADAPTER, DegradationOnset, Handover, SetUavPlan, UavDrift, describe
+from sixg.actions import ACTION_ADAPTER, Action, describe
 from sixg.errors import (
     InvalidActionError,
     ResetNeeded,
@@ -163,9 +163,9 @@ class Ns3Worker:
             raise ResetNeeded("call reset(scenario) before advance()")
         if until_s <= self._now + 1e-9:
             raise InvalidActionError(f"time must move forward: asked to advance to t={until_s:.3f}s but the episode is at t={self._now:.3f}s")
-        checked = [self._check(a) for a in actions]
-        label = ", ".join(describe(a) for a in checked) or f"advance to t={until_s:.3f}s"
-        payload = self._request(("advance", float(until_s), [a.model_dump(mode="json") for a in checked]), action=label)
+        parsed = [self._parse(a) for a in actions]
+        label = ", ".join(describe(a) for a in parsed) or f"advance to t={until_s:.3f}s"
+        payload = self._request(("advance", float(until_s), [a.model_dump(mode="json") for a in parsed]), action=label)
         self._now = float(until_s)
         results = [ActionResult.model_validate(r) for r in payload["results"]]
         return Snapshot.model_validate(payload["snapshot"]), results
@@ -177,30 +177,15 @@ class Ns3Worker:
         return self.advance(round(self._now + self.window_s, 9), actions)
 
     # --- internals ------------------------------------------------------------------------
-    def _check(self, action: Action | dict) -> Action:
-        """Validate an action against the scenario before it reaches ns-3."""
+    @staticmethod
+    def _parse(action: Action | dict) -> Action:
+        """Turn an action given as plain data into a typed one (the worker checks it against the scenario)."""
+        if not isinstance(action, dict):
+            return action
         try:
-            a = ACTION_ADAPTER.validate_python(action) if isinstance(action, dict) else action
+            return ACTION_ADAPTER.validate_python(action)
         except Exception as exc:
             raise InvalidActionError(f"malformed action {action!r}: {exc}") from None
-        sc = self._scenario
-        assert sc is not None
-        ue = getattr(a, "ue", None)
-        if isinstance(a, Handover):
-            if ue not in sc.ue_ids:
-                raise InvalidActionError(f"unknown UE {ue!r}; this scenario has {list(sc.ue_ids)}" + _errors.did_you_mean(ue, sc.ue_ids))
-            if a.target_gnb not in sc.gnb_ids:
-                raise InvalidActionError(f"unknown base station {a.target_gnb!r}; this scenario has {list(sc.gnb_ids)}" + _errors.did_you_mean(a.target_gnb, sc.gnb_ids))
-        if isinstance(a, SetUavPlan) and a.uav not in sc.uav_ids:
-            raise InvalidActionError(f"unknown UAV {a.uav!r}; this scenario has {list(sc.uav_ids)}" + _errors.did_you_mean(a.uav, sc.uav_ids))
-        if isinstance(a, DegradationOnset):
-            ev = a.degradation
-            gnb = getattr(ev, "gnb", None)
-            if gnb is not None and gnb not in sc.gnb_ids:
-                raise InvalidActionError(f"{ev.kind}: unknown base station {gnb!r}; this scenario has {list(sc.gnb_ids)}")
-            if isinstance(ev, UavDrift) and ev.uav not in sc.uav_ids:
-                raise InvalidActionError(f"uav_drift: unknown UAV {ev.uav!r}; this scenario has {list(sc.uav_ids)}")
-        return a
 
     def _discard(self) -> None:
         try:

@@ -2,7 +2,8 @@
 
 :class:`Ns3Network` turns a :class:`sixg.scenario.Scenario` into an LTE/EPC network
 (the wheel has no NR module), applies :mod:`sixg.actions` at window boundaries and
-returns each window's KPIs. Everything that cannot be created once the simulation
+returns each window's KPIs. What an action means is recorded by its
+:class:`sixg.control.ControlState`; this module adds only what ns-3 must do about it. Everything that cannot be created once the simulation
 runs (UEs, bearers, surge load, interferers) is provisioned up front, paused.
 
 Slices map to bearers: mMTC rides the default bearer (QCI 9), eMBB a dedicated
@@ -19,9 +20,9 @@ from dataclasses import dataclass
 from ns3_bridge import runtime
 from sixg.actions import (
     Action,
-    reallocated_shares,
     BackhaulDegradation,
     CongestionSurge,
+    Degradation,
     DegradationOnset,
     DegradationRecovery,
     EdgeOffload,
@@ -30,13 +31,12 @@ from sixg.actions import (
     Handover,
     InterferenceSurge,
     ReallocateSlices,
-    SetUavPlan,
     SwitchSlice,
-    UavDrift,
 )
+from sixg.control import ControlState
 from sixg.domain import SLICES, SliceType
 from sixg.errors import InvalidActionError, UserError
-from sixg.kinematics import UavMotion, drift_heading
+from sixg.snapshot import ActionResult
 from sixg.scenario import Scenario
 
 SERVICE_PORT = {SliceType.EMBB: 5001, SliceType.URLLC: 5002, SliceType.MMTC: 5003}
@@ -70,8 +70,6 @@ class _Flow:
     slice: SliceType
     base_rate_bps: float
     gnb: str | None  # cell of its UE at start (for surge / shaping bookkeeping)
-    shed: bool = False  # paused by graceful degradation
-    shape_factor: float = 1.0
 
 
 class Ns3Network:
@@ -87,14 +85,9 @@ class Ns3Network:
         self.rt = runtime.load()
         self.ns = self.rt.ns
         self.now = 0.0
-        self.service_slice = scenario.service.initial_slice
-        self.service_host = scenario.service.initial_host
-        self.shares = dict(scenario.slice_shares)
-        self.active: dict[str, object] = {}
-        self.uavs = {u.id: UavMotion.from_spec(u) for u in scenario.uavs}
+        self.control = ControlState(scenario)
         self.last_latency_ms = 0.0
         self.t0 = 0.0
-        self.surge_factor = 1.0  # graceful degradation of eMBB also shapes surge load
 
     # ------------------------------------------------------------------ build
     def build(self) -> None:
@@ -222,7 +215,7 @@ class Ns3Network:
         svc = sc.service
         app = self._app(
             ues.Get(self.ue_index[service_ue]),
-            self._remote(self.service_host, SERVICE_PORT[self.service_slice]),
+            self._remote(self.control.host, SERVICE_PORT[self.control.slice]),
             rate_bps=self._service_rate_bps(),
             packet_bytes=svc.request_bytes,
             response_packets=svc.response_packets,
@@ -350,7 +343,7 @@ class Ns3Network:
         """Request rate of the service in its current slice (mMTC polices it down)."""
         svc = self.scenario.service
         nominal = svc.request_rate_hz * svc.request_bytes * 8
-        if self.service_slice is SliceType.MMTC and svc.offered_mbps > MMTC_DEVICE_CAP_MBPS:
+        if self.control.slice is SliceType.MMTC and svc.offered_mbps > MMTC_DEVICE_CAP_MBPS:
             return nominal * MMTC_DEVICE_CAP_MBPS / svc.offered_mbps
         return nominal
 
@@ -381,157 +374,102 @@ class Ns3Network:
         Surge load is eMBB load and shares the eMBB budget. The managed service is not
         policed (except by the mMTC slice's per-device cap).
         """
+        c = self.control
         cap = self.scenario.ran.nominal_cell_capacity_mbps * 1e6
+        # A slice's graceful degradation either shapes every flow of it to (1 - fraction)
+        # or sheds (pauses) that fraction of its flows, largest first.
+        factor = {s: 1.0 for s in SLICES}
+        shed: set[int] = set()
+        for slc, policy in c.degraded.items():
+            if policy.mode == "shape":
+                factor[slc] = max(0.0, 1.0 - policy.fraction)
+            else:
+                flows = sorted((f for f in self.flows.values() if f.slice is slc), key=lambda f: -f.base_rate_bps)
+                shed.update(id(f) for f in flows[: math.floor(policy.fraction * len(flows) + 0.5)])
         demand: dict[tuple[str | None, SliceType], list[tuple[object, float]]] = {}
         for f in self.flows.values():
-            if f.shed:
+            if id(f) in shed or factor[f.slice] <= 0.0:
                 f.app.Pause()
                 continue
             f.app.Resume()
-            demand.setdefault((f.gnb, f.slice), []).append((f.app, f.base_rate_bps * f.shape_factor))
-        ev = self.active.get("congestion")
+            demand.setdefault((f.gnb, f.slice), []).append((f.app, f.base_rate_bps * factor[f.slice]))
+        ev = c.active.get("congestion")
         if ev is not None:
             apps = self.surges[ev.gnb]
+            surge = 1.0 - c.shaped(SliceType.EMBB)  # degrading eMBB also shapes surge load
             for a in apps:
-                demand.setdefault((ev.gnb, SliceType.EMBB), []).append((a, ev.rate_mbps * 1e6 * self.surge_factor / len(apps)))
+                demand.setdefault((ev.gnb, SliceType.EMBB), []).append((a, ev.rate_mbps * 1e6 * surge / len(apps)))
         for (_, slc), sources in demand.items():
-            budget = self.shares[slc] * cap
+            budget = c.shares[slc] * cap
             total = sum(rate for _, rate in sources)
             scale = min(1.0, budget / total) if total > 0 else 1.0
             for app, rate in sources:
                 app.SetRateBps(max(1.0, rate * scale))
 
-    def validate(self, action: Action) -> None:
-        """Raise InvalidActionError if ``action`` cannot apply to this scenario."""
-        sc = self.scenario
-        if isinstance(action, Handover):
-            if action.ue not in self.ue_index:
-                raise InvalidActionError(f"handover: unknown UE {action.ue!r}; this scenario has {list(self.ue_index)}")
-            if action.target_gnb not in self.gnb_index:
-                raise InvalidActionError(f"handover: unknown base station {action.target_gnb!r}; this scenario has {list(self.gnb_index)}")
-        elif isinstance(action, SetUavPlan):
-            if action.uav not in self.uavs:
-                raise InvalidActionError(f"unknown UAV {action.uav!r}; this scenario has {list(self.uavs)}")
-        elif isinstance(action, DegradationOnset):
-            ev = action.degradation
-            gnb = getattr(ev, "gnb", None)
-            if gnb is not None and gnb not in self.gnb_index:
-                raise InvalidActionError(f"{ev.kind}: unknown base station {gnb!r}; this scenario has {list(self.gnb_index)}")
-            if isinstance(ev, UavDrift) and ev.uav not in self.uavs:
-                raise InvalidActionError(f"uav_drift: unknown UAV {ev.uav!r}; this scenario has {list(self.uavs)}")
-        del sc
-
-    def apply(self, action: Action) -> dict:
-        """Apply one action now; return a small result dict for the tool result."""
-        self.validate(action)
-        ns = self.ns
+    def apply(self, action: Action) -> ActionResult:
+        """Apply one action now (it passed ``self.control.validate``): its meaning, then ns-3's physics."""
+        ns, c = self.ns, self.control
+        if isinstance(action, Handover) or (isinstance(action, DegradationOnset) and action.degradation.kind == "uav_drift"):
+            ue = action.ue if isinstance(action, Handover) else action.degradation.uav
+            c.serving[ue] = self._serving_gnb(ue)  # the cell ns-3 has now, not at the last window
+        applied = c.apply(action)
+        if not applied.ok:
+            return applied.result
         if isinstance(action, SwitchSlice):
-            previous = self.service_slice
-            self.service_slice = action.slice
-            self.service_app.SetRemote(self._remote(self.service_host, SERVICE_PORT[action.slice]))
+            self.service_app.SetRemote(self._remote(c.host, SERVICE_PORT[c.slice]))
             self.service_app.SetRateBps(self._service_rate_bps())
-            return {"ok": True, "previous_slice": previous.value, "slice": action.slice.value}
-        if isinstance(action, EdgeOffload):
-            previous = self.service_host
-            self.service_host = action.host
-            self.service_app.SetRemote(self._remote(action.host, SERVICE_PORT[self.service_slice]))
-            return {"ok": True, "previous_host": previous, "host": action.host}
-        if isinstance(action, ReallocateSlices):
-            self.shares = reallocated_shares(self.shares, action)
+        elif isinstance(action, EdgeOffload):
+            self.service_app.SetRemote(self._remote(c.host, SERVICE_PORT[c.slice]))
+        elif isinstance(action, (ReallocateSlices, GracefulDegradation)):
             self._apply_shares()
-            return {"ok": True, "shares": {s.value: round(v, 4) for s, v in self.shares.items()}}
-        if isinstance(action, GracefulDegradation):
-            flows = [f for f in self.flows.values() if f.slice is action.slice]
-            # Each call sets the slice's whole policy: shaping ends an earlier shed and
-            # the other way round, so fraction 0 in either mode restores the slice.
-            if action.mode == "shape":
-                for f in flows:
-                    f.shape_factor = max(0.0, 1.0 - action.fraction)
-                    f.shed = f.shape_factor <= 0.0
-            else:
-                n_shed = math.floor(action.fraction * len(flows) + 0.5)
-                for k, f in enumerate(sorted(flows, key=lambda f: -f.base_rate_bps)):
-                    f.shape_factor = 1.0
-                    f.shed = k < n_shed
-            if action.slice is SliceType.EMBB:
-                self.surge_factor = max(0.0, 1.0 - action.fraction)
-            self._apply_shares()
-            return {"ok": True, "slice": action.slice.value, "affected_flows": len(flows)}
-        if isinstance(action, Handover):
+        elif isinstance(action, Handover):
             ue_dev = self.ue_devs.Get(self.ue_index[action.ue])
-            rrc = ns.DynamicCast[ns.LteUeNetDevice](ue_dev).GetRrc()
-            if int(rrc.GetState()) != int(ns.LteUeRrc.CONNECTED_NORMALLY):
+            if int(ns.DynamicCast[ns.LteUeNetDevice](ue_dev).GetRrc().GetState()) != int(ns.LteUeRrc.CONNECTED_NORMALLY):
                 # ns-3 aborts on a handover request for a UE that is not connected.
-                return {"ok": False, "reason": f"{action.ue} is not in a connected state (handover or reconnection under way)"}
-            source_cell = int(rrc.GetCellId())
-            source = self.cell_to_gnb.get(source_cell)
-            if source == action.target_gnb:
-                return {"ok": False, "reason": f"{action.ue} is already served by {action.target_gnb}"}
-            if source is None:
-                return {"ok": False, "reason": f"{action.ue} is not connected to any cell"}
-            if len(self.scenario.gnbs) < 2:
-                return {"ok": False, "reason": "this scenario has a single base station"}
-            self.lte.HandoverRequest(ns.MilliSeconds(0), ue_dev, self.enb_devs.Get(self.gnb_index[source]), self.enb_devs.Get(self.gnb_index[action.target_gnb]))
-            return {"ok": True, "source_gnb": source, "target_gnb": action.target_gnb}
-        if isinstance(action, SetUavPlan):
-            m = self.uavs[action.uav]
-            m.set_plan([(p.x, p.y, p.z) for p in action.waypoints], action.speed_mps, loop=action.loop)
-            return {"ok": True, "uav": action.uav, "waypoints": len(action.waypoints)}
-        if isinstance(action, DegradationOnset):
-            return self._onset(action.degradation)
-        if isinstance(action, DegradationRecovery):
-            return self._recover(action.degradation_kind)
-        raise InvalidActionError(f"unsupported action {action!r}")
+                return ActionResult(action=applied.result.action, ok=False, reason=f"{action.ue} is not in a connected state (handover or reconnection under way)")
+            source = self.enb_devs.Get(self.gnb_index[applied.result.details["source_gnb"]])
+            self.lte.HandoverRequest(ns.MilliSeconds(0), ue_dev, source, self.enb_devs.Get(self.gnb_index[action.target_gnb]))
+        elif isinstance(action, (DegradationOnset, DegradationRecovery)):
+            if applied.ended is not None:
+                self._stop(applied.ended)
+            if isinstance(action, DegradationOnset):
+                self._start(action.degradation)
+        return applied.result
 
-    def _onset(self, ev) -> dict:
-        ns = self.ns
-        if ev.kind in self.active:
-            self._recover(ev.kind)
-        self.active[ev.kind] = ev
+    def _start(self, ev: Degradation) -> None:
+        """Switch a degradation's load or fault on in ns-3 (a UAV's drift is kinematics only)."""
         if isinstance(ev, InterferenceSurge):
             intf = self.interferers[ev.gnb]
             intf.SetPowerDbm(ev.power_dbm)
             intf.Start()
         elif isinstance(ev, BackhaulDegradation):
-            b = self.backhaul[ev.gnb]
-            b["channel"].SetAttribute("Delay", ns.TimeValue(ns.Seconds(b["base_delay_s"] + ev.extra_delay_ms / 1000.0)))
-            for em in b["errors"]:
-                em.SetAttribute("ErrorRate", ns.DoubleValue(ev.loss_rate))
+            self._set_backhaul(ev.gnb, ev.extra_delay_ms / 1000.0, ev.loss_rate)
         elif isinstance(ev, CongestionSurge):
             for a in self.surges[ev.gnb]:
                 a.Resume()
             self._apply_shares()
         elif isinstance(ev, EdgeOverload):
-            rate = ev.extra_load * self.scenario.edge.capacity_jobs_s * TENANT_JOB_BYTES * 8
-            self.overload_app.SetRateBps(rate)
+            self.overload_app.SetRateBps(ev.extra_load * self.scenario.edge.capacity_jobs_s * TENANT_JOB_BYTES * 8)
             self.overload_app.Resume()
-        elif isinstance(ev, UavDrift):
-            m = self.uavs[ev.uav]
-            cell = self._serving_gnb(ev.uav) or self.scenario.nearest_gnb(m.as_position()).id
-            m.start_drift(drift_heading(self.scenario, cell, m.position), ev.speed_mps)
-        return {"ok": True, "onset": ev.kind}
 
-    def _recover(self, kind: str) -> dict:
-        ns = self.ns
-        ev = self.active.pop(kind, None)
-        if ev is None:
-            return {"ok": False, "reason": f"no {kind} degradation is active"}
+    def _stop(self, ev: Degradation) -> None:
+        """Undo everything :meth:`_start` changed, so the network returns to its baseline."""
         if isinstance(ev, InterferenceSurge):
             self.interferers[ev.gnb].Stop()
         elif isinstance(ev, BackhaulDegradation):
-            b = self.backhaul[ev.gnb]
-            b["channel"].SetAttribute("Delay", ns.TimeValue(ns.Seconds(b["base_delay_s"])))
-            for em in b["errors"]:
-                em.SetAttribute("ErrorRate", ns.DoubleValue(0.0))
+            self._set_backhaul(ev.gnb, 0.0, 0.0)
         elif isinstance(ev, CongestionSurge):
             for a in self.surges[ev.gnb]:
                 a.Pause()
             self._apply_shares()  # the surge squeezed the cell's eMBB budget: give it back
         elif isinstance(ev, EdgeOverload):
             self.overload_app.Pause()
-        elif isinstance(ev, UavDrift):
-            self.uavs[ev.uav].stop_drift()
-        return {"ok": True, "recovered": kind}
+
+    def _set_backhaul(self, gnb: str, extra_delay_s: float, loss_rate: float) -> None:
+        ns, b = self.ns, self.backhaul[gnb]
+        b["channel"].SetAttribute("Delay", ns.TimeValue(ns.Seconds(b["base_delay_s"] + extra_delay_s)))
+        for em in b["errors"]:
+            em.SetAttribute("ErrorRate", ns.DoubleValue(loss_rate))
 
     def _serving_gnb(self, ue: str) -> str | None:
         dev = self.ns.DynamicCast[self.ns.LteUeNetDevice](self.ue_devs.Get(self.ue_index[ue]))
@@ -541,7 +479,7 @@ class Ns3Network:
     def _place_uavs(self, seconds: float) -> None:
         """Set each UAV's ns-3 position and velocity for the coming ``seconds``."""
         ns = self.ns
-        for uid, m in self.uavs.items():
+        for uid, m in self.control.uavs.items():
             start = m.position
             m.advance(seconds)
             end = m.position
@@ -582,7 +520,7 @@ class Ns3Network:
         return self._sample(window)
 
     def _sample(self, window: float) -> dict:
-        ns, sc = self.ns, self.scenario
+        ns = self.ns
         svc = self.service_app.TakeWindow()
         if svc.rxPackets > 0:
             latency = svc.latencySumMs / svc.rxPackets
@@ -612,12 +550,13 @@ class Ns3Network:
         ues = []
         for uid, i in self.ue_index.items():
             r = self.radio.TakeWindow(i)
+            self.control.serving[uid] = self.cell_to_gnb.get(int(r.cellId))
             node = self.ue_nodes.Get(i)
             p = node.GetObject[ns.MobilityModel]().GetPosition()
             ues.append(
                 {
                     "id": uid,
-                    "gnb": self.cell_to_gnb.get(int(r.cellId)),
+                    "gnb": self.control.serving[uid],
                     "rsrp_dbm": float(r.rsrpDbm),
                     "sinr_db": float(r.sinrDb),
                     "position": {"x": float(p.x), "y": float(p.y), "z": max(0.0, float(p.z))},
@@ -628,13 +567,13 @@ class Ns3Network:
             )
         uavs = {
             uid: {"battery_wh": m.battery_wh, "battery_fraction": m.battery_fraction, "drifting": m.drifting, "distance_flown_m": m.distance_flown_m}
-            for uid, m in self.uavs.items()
+            for uid, m in self.control.uavs.items()
         }
         return {
             "t": round(self.now - self.t0, 9),
             "window_s": window,
             "state": {
-                "slice": self.service_slice.value,
+                "slice": self.control.slice.value,
                 "latency_ms": latency,
                 "jitter_ms": jitter,
                 "loss_rate": loss,
@@ -642,13 +581,13 @@ class Ns3Network:
                 "edge_load": float(edge.utilisation),
             },
             "service": {
-                "host": self.service_host,
+                "host": self.control.host,
                 "requests": int(svc.requestsSent),
                 "responses": int(svc.rxPackets),
                 "latency_max_ms": float(svc.latencyMaxMs),
                 "flow": kpi(groups[GROUP_SERVICE]),
             },
-            "slices": {s.value: {**kpi(groups[GROUP_OF_SLICE[s]]), "share": self.shares[s]} for s in SLICES},
+            "slices": {s.value: {**kpi(groups[GROUP_OF_SLICE[s]]), "share": self.control.shares[s]} for s in SLICES},
             "edge": {
                 "utilisation": float(edge.utilisation),
                 "queue_jobs": float(edge.meanQueueJobs),
@@ -658,7 +597,7 @@ class Ns3Network:
             },
             "ues": ues,
             "uavs": uavs,
-            "degradations": sorted(self.active),
+            "degradations": sorted(self.control.active),
             "ran": RAN_DESCRIPTION if not self.rt.nr_available else "LTE/EPC (an NR module is installed but sixg drives the LTE stack)",
             "backend": "ns3",
         }

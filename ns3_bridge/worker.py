@@ -21,7 +21,7 @@ import traceback
 def main(conn) -> None:  # pragma: no cover - runs in a child process; exercised via Ns3Worker
     # ns-3 and cppyy are single-threaded here; keep BLAS/OpenMP from spawning threads.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from sixg.actions import ACTION_ADAPTER, describe
+    from sixg.actions import ACTION_ADAPTER
     from sixg.errors import SixgError
     from sixg.scenario import Scenario
 
@@ -59,14 +59,8 @@ def main(conn) -> None:  # pragma: no cover - runs in a child process; exercised
                     continue
                 _, until_s, action_dicts = msg
                 actions = [ACTION_ADAPTER.validate_python(a) for a in action_dicts]
-                for a in actions:  # all-or-nothing: check every action before applying any
-                    network.validate(a)
-                results = []
-                for a in actions:
-                    out = dict(network.apply(a))
-                    ok = bool(out.pop("ok"))
-                    reason = out.pop("reason", None)
-                    results.append({"action": describe(a), "ok": ok, "reason": reason, "details": out})
+                network.control.validate(*actions)  # all-or-nothing: every action fits before any applies
+                results = [network.apply(a).model_dump(mode="json") for a in actions]
                 snapshot = network.advance(until_s)
                 conn.send(("ok", {"results": results, "snapshot": snapshot}))
                 continue

@@ -12,23 +12,11 @@ import random
 from collections.abc import Sequence
 
 from sixg import radio
-from sixg.actions import (
-    Action,
-    DegradationOnset,
-    DegradationRecovery,
-    EdgeOffload,
-    GracefulDegradation,
-    Handover,
-    ReallocateSlices,
-    SetUavPlan,
-    SwitchSlice,
-    UavDrift,
-    reallocated_shares,
-)
+from sixg.actions import Action, Handover
 from sixg.backends.base import Backend, StepOutput
+from sixg.control import ControlState
 from sixg.domain import SliceType
-from sixg.errors import InvalidActionError, ResetNeeded
-from sixg.kinematics import UavMotion, drift_heading
+from sixg.errors import ResetNeeded
 from sixg.scenario import Scenario
 from sixg.snapshot import ActionResult, EdgeDetail, FlowKpi, ServiceDetail, SliceKpi, Snapshot, UavStatus, UeRadio
 
@@ -48,14 +36,8 @@ class ToyBackend(Backend):
     def reset(self, scenario: Scenario, *, seed: int) -> Snapshot:
         self.scenario = scenario
         self.rng = random.Random(seed)
-        self.slice = scenario.service.initial_slice
-        self.host = scenario.service.initial_host
-        self.shares = dict(scenario.slice_shares)
-        self.shaped = {s: 0.0 for s in SliceType}
-        self.active: dict[str, object] = {}
-        self.uavs = {u.id: UavMotion.from_spec(u) for u in scenario.uavs}
-        self.serving = {u.id: scenario.nearest_gnb(u.position).id for u in scenario.ues}
-        self.handovers = {u.id: 0 for u in scenario.ues}
+        self.control = ControlState(scenario)
+        self.uavs = self.control.uavs
         self.applied = []
         self.resets += 1
         self._now = 0.0
@@ -73,6 +55,7 @@ class ToyBackend(Backend):
     def step(self, actions: Sequence[Action] = ()) -> StepOutput:
         if self._now is None:
             raise ResetNeeded("call reset() first")
+        self.control.validate(*actions)
         results = tuple(self._apply(a) for a in actions)
         self.applied += [(self._now, a) for a in actions]
         for m in self.uavs.values():
@@ -82,78 +65,45 @@ class ToyBackend(Backend):
 
     # --- actions -----------------------------------------------------------------------------------
     def _apply(self, a: Action) -> ActionResult:
-        from sixg.actions import describe
-
-        ok, reason, details = True, None, {}
-        if isinstance(a, SwitchSlice):
-            self.slice = a.slice
-        elif isinstance(a, EdgeOffload):
-            self.host = a.host
-        elif isinstance(a, ReallocateSlices):
-            self.shares = reallocated_shares(self.shares, a)
-        elif isinstance(a, GracefulDegradation):
-            self.shaped[a.slice] = a.fraction
-        elif isinstance(a, Handover):
-            if a.ue not in self.serving or a.target_gnb not in self.scenario.gnb_ids:
-                raise InvalidActionError(f"unknown UE or cell in {a}")
-            if self.serving[a.ue] == a.target_gnb:
-                ok, reason = False, f"{a.ue} is already served by {a.target_gnb}"
-            else:
-                details = {"source_gnb": self.serving[a.ue]}
-                self.serving[a.ue] = a.target_gnb
-                self.handovers[a.ue] += 1
-        elif isinstance(a, SetUavPlan):
-            if a.uav not in self.uavs:
-                raise InvalidActionError(f"unknown UAV {a.uav}")
-            self.uavs[a.uav].set_plan([(p.x, p.y, p.z) for p in a.waypoints], a.speed_mps, loop=a.loop)
-        elif isinstance(a, DegradationOnset):
-            ev = a.degradation
-            self.active[ev.kind] = ev
-            if isinstance(ev, UavDrift):
-                m = self.uavs[ev.uav]
-                m.start_drift(drift_heading(self.scenario, self.serving[ev.uav], m.position), ev.speed_mps)
-        elif isinstance(a, DegradationRecovery):
-            ev = self.active.pop(a.degradation_kind, None)
-            if ev is None:
-                ok, reason = False, f"no {a.degradation_kind} degradation is active"
-            elif isinstance(ev, UavDrift):
-                self.uavs[ev.uav].stop_drift()
-        return ActionResult(action=describe(a), ok=ok, reason=reason, details=details)
+        applied = self.control.apply(a)
+        if applied.ok and isinstance(a, Handover):
+            self.control.complete_handover(a.ue, a.target_gnb)  # the toy's handovers always complete
+        return applied.result
 
     # --- measurement ----------------------------------------------------------------------------------
     def _wiggle(self) -> float:
         return 1.0 + self.noise * (2 * self.rng.random() - 1)
 
     def _snapshot(self) -> Snapshot:
-        sc = self.scenario
+        sc, c = self.scenario, self.control
         svc_ue = sc.service.ue
-        svc_cell = self.serving[svc_ue]
-        host = sc.edge if self.host == "edge" else sc.cloud
+        svc_cell = c.serving[svc_ue]
+        host = sc.edge if c.host == "edge" else sc.cloud
         edge_util = sc.edge.tenant_load_jobs_s / sc.edge.capacity_jobs_s + (
-            sc.service.request_rate_hz / sc.edge.capacity_jobs_s if self.host == "edge" else 0.0
+            sc.service.request_rate_hz / sc.edge.capacity_jobs_s if c.host == "edge" else 0.0
         )
-        if "edge_overload" in self.active:
-            edge_util += self.active["edge_overload"].extra_load
+        if "edge_overload" in c.active:
+            edge_util += c.active["edge_overload"].extra_load
         edge_util = min(edge_util, 1.0)
-        latency = 2 * host.link_delay_ms + RADIO_MS[self.slice]
-        if self.host == "edge":
+        latency = 2 * host.link_delay_ms + RADIO_MS[c.slice]
+        if c.host == "edge":
             latency += 1000.0 / (sc.edge.capacity_jobs_s * max(0.02, 1.0 - edge_util))
         loss = 0.0
         throughput = sc.service.offered_mbps
-        ev = self.active.get("congestion")
-        if ev is not None and ev.gnb == svc_cell and self.slice is SliceType.EMBB:
-            relief = self.shaped[SliceType.EMBB]
+        ev = c.active.get("congestion")
+        if ev is not None and ev.gnb == svc_cell and c.slice is SliceType.EMBB:
+            relief = c.shaped(SliceType.EMBB)
             latency += 80.0 * (1 - relief)
             loss += 0.12 * (1 - relief)
-        ev = self.active.get("backhaul")
+        ev = c.active.get("backhaul")
         if ev is not None and ev.gnb == svc_cell:
             latency += 2 * ev.extra_delay_ms
             loss += ev.loss_rate
-        ev = self.active.get("interference")
+        ev = c.active.get("interference")
         interfered = ev.gnb if ev is not None else None
         if interfered == svc_cell:
             loss += 0.1
-        if self.slice is SliceType.MMTC:
+        if c.slice is SliceType.MMTC:
             throughput = min(throughput, 0.8)
         loss = min(1.0, loss)
         throughput *= 1.0 - loss
@@ -161,34 +111,34 @@ class ToyBackend(Backend):
         ues = []
         for u in sc.ues:
             pos = self.uavs[u.id].as_position() if u.id in self.uavs else u.position
-            cell = radio.signal_from(sc, pos, self.serving[u.id])
-            sinr = cell.sinr_db - (15.0 if interfered == self.serving[u.id] else 0.0)
+            cell = radio.signal_from(sc, pos, c.serving[u.id])
+            sinr = cell.sinr_db - (15.0 if interfered == c.serving[u.id] else 0.0)
             ues.append(
                 UeRadio(
                     id=u.id,
-                    gnb=self.serving[u.id],
+                    gnb=c.serving[u.id],
                     rsrp_dbm=cell.rsrp_dbm,
                     sinr_db=sinr,
                     position=pos,
-                    handovers_ok=self.handovers[u.id],
+                    handovers_ok=c.handovers[u.id],
                 )
             )
         slices = {}
         for s in SliceType:
-            offered = sum(f.rate_bps for f in sc.flows if f.slice is s) / 1e6 * (1 - self.shaped[s])
+            offered = sum(f.rate_bps for f in sc.flows if f.slice is s) / 1e6 * (1 - c.shaped(s))
             slices[s] = SliceKpi(
                 latency_ms=RADIO_MS[s] / 2,
                 jitter_ms=1.0,
                 loss_rate=0.0,
                 throughput_mbps=offered,
-                share=self.shares[s],
+                share=c.shares[s],
                 rx_packets=int(offered * 100),
             )
         return Snapshot(
             t=self._now,
             window_s=self.window_s,
             state={
-                "slice": self.slice,
+                "slice": c.slice,
                 "latency_ms": latency,
                 "jitter_ms": 1.0 + latency / 50,
                 "loss_rate": loss,
@@ -196,7 +146,7 @@ class ToyBackend(Backend):
                 "edge_load": edge_util,
             },
             service=ServiceDetail(
-                host=self.host,
+                host=c.host,
                 requests=int(sc.service.request_rate_hz * self.window_s),
                 responses=int(sc.service.request_rate_hz * self.window_s * sc.service.response_packets * (1 - loss)),
                 latency_max_ms=latency * 1.2,
@@ -220,7 +170,7 @@ class ToyBackend(Backend):
                 )
                 for uid, m in self.uavs.items()
             },
-            degradations=tuple(sorted(self.active)),
+            degradations=tuple(sorted(c.active)),
             ran="toy",
             backend=self.id,
         )

@@ -15,24 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sixg.actions import (
-    Action,
-    DegradationOnset,
-    DegradationRecovery,
-    EdgeOffload,
-    GracefulDegradation,
-    Handover,
-    ReallocateSlices,
-    SetUavPlan,
-    SwitchSlice,
-    UavDrift,
-    describe,
-    reallocated_shares,
-)
+from sixg.actions import Action, DegradationOnset, DegradationRecovery, Handover, describe
 from sixg.backends.base import Backend, StepOutput
+from sixg.control import ControlState
 from sixg.domain import SLICES, SliceType
-from sixg.errors import InvalidActionError, ResetNeeded
-from sixg.kinematics import UavMotion, drift_heading
+from sixg.errors import ResetNeeded
 from sixg.radio import Geometry
 from sixg.scenario import Scenario
 from sixg.snapshot import WARMUP_S, WINDOW_S, ActionResult, Snapshot, UeTable
@@ -102,27 +89,21 @@ class SurrogateBackend(Backend):
         self._sf = ScenarioFeatures.of(sc)
         self._rng = np.random.default_rng([seed, sc.seed, 7])
         self._t = 0.0
-        self._slice = sc.service.initial_slice
-        self._host = sc.service.initial_host
-        self._shares = dict(sc.slice_shares)
-        self._shaped: dict[str, float] = {}
-        self._active: dict[str, object] = {}
-        self._uavs = {u.id: UavMotion.from_spec(u) for u in sc.uavs}
-        for m in self._uavs.values():
+        self.control = ControlState(sc)
+        for m in self.control.uavs.values():
             m.advance(WARMUP_S)  # UAVs fly during the warm-up, as they do in ns-3
         self._geometry = Geometry(sc)
         self._ue_ids = list(sc.ue_ids)
         self._row = {uid: i for i, uid in enumerate(self._ue_ids)}
         self._xyz = np.array([[u.position.x, u.position.y, u.position.z] for u in sc.ues], dtype=float)
-        for uid, m in self._uavs.items():
+        for uid, m in self.control.uavs.items():
             self._xyz[self._row[uid]] = m.position
         rsrp = self._geometry.rsrp_dbm(self._xyz)
         # Initial attachment: the strongest cell, as ns-3's cell selection picks.
-        self._serving = {uid: self._geometry.gnb_ids[int(rsrp[i].argmax())] for uid, i in self._row.items()}
-        self._handovers = {uid: 0 for uid in self._ue_ids}
+        self.control.serving = {uid: self._geometry.gnb_ids[int(rsrp[i].argmax())] for uid, i in self._row.items()}
         service_xyz = self._xyz[self._row[sc.service.ue]].tolist()
-        self._geo_prev = geometric_signal(sc, *service_xyz, self._serving[sc.service.ue])[0]
-        guess = (self._slice.value, 2 * sc.cloud.link_delay_ms + 15.0, 1.5, 0.0, self._sf.offered_mbps, self._sf.tenant_fraction)
+        self._geo_prev = geometric_signal(sc, *service_xyz, self.control.serving[sc.service.ue])[0]
+        guess = (self.control.slice.value, 2 * sc.cloud.link_delay_ms + 15.0, 1.5, 0.0, self._sf.offered_mbps, self._sf.tenant_fraction)
         self._history = [guess]
         # Like ns-3's warm-up: let the model settle from a rough guess to its steady state.
         for _ in range(WARMUP_WINDOWS):
@@ -137,29 +118,25 @@ class SurrogateBackend(Backend):
         results: list[ActionResult] = []
         model_action: Action | None = None
         onsets, recoveries = [], []
+        self.control.validate(*actions)
         for a in actions:
-            self._validate(a)
-        for a in actions:
-            res, for_model = self._apply(a)
+            res = self.control.apply(a).result
             results.append(res)
             if isinstance(a, DegradationOnset):
                 onsets.append(a.degradation.kind)
-            elif isinstance(a, DegradationRecovery) and res.ok:
-                recoveries.append(a.degradation_kind)
-            elif for_model and model_action is None:
+            elif isinstance(a, DegradationRecovery):
+                if res.ok:
+                    recoveries.append(a.degradation_kind)
+            elif res.ok and model_action is None:
                 model_action = a  # the model was trained on one action per window
         pred = self._predict_and_advance(model_action, onsets, recoveries, sample=self.sample, move=True)
-        # The tool result of a handover is learned (ns-3 may still refuse or fail it).
+        # Whether the service's handover completes is learned (ns-3 may still refuse or fail it).
         for i, a in enumerate(actions):
-            if isinstance(a, Handover) and results[i].ok and a is model_action:
-                if pred.ok_prob[0] < 0.5:
+            if isinstance(a, Handover) and results[i].ok:
+                if a is model_action and pred.ok_prob[0] < 0.5:
                     results[i] = ActionResult(action=describe(a), ok=False, reason="the handover did not complete", details={})
                 else:
-                    self._serving[a.ue] = a.target_gnb
-                    self._handovers[a.ue] += 1
-            elif isinstance(a, Handover) and results[i].ok:
-                self._serving[a.ue] = a.target_gnb
-                self._handovers[a.ue] += 1
+                    self.control.complete_handover(a.ue, a.target_gnb)
         self._t = round(self._t + self.window_s, 9)
         snap = self._snapshot(t=self._t)
         self._last = snap
@@ -182,77 +159,13 @@ class SurrogateBackend(Backend):
         """Continue from another backend's window (used when ns-3 answers a step in dual mode)."""
         s = snapshot.state
         self._history = [(s.slice.value, s.latency_ms, s.jitter_ms, s.loss_rate, s.throughput_mbps, s.edge_load), *self._history][: HISTORY + 1]
-        self._slice = s.slice
-
-    # --- bookkeeping --------------------------------------------------------------------------------
-    def _validate(self, a: Action) -> None:
-        sc = self._scenario
-        if isinstance(a, Handover):
-            if a.ue not in self._row:
-                raise InvalidActionError(f"unknown UE {a.ue!r}; this scenario has {list(sc.ue_ids)}")
-            if a.target_gnb not in sc.gnb_ids:
-                raise InvalidActionError(f"unknown base station {a.target_gnb!r}; this scenario has {list(sc.gnb_ids)}")
-        elif isinstance(a, SetUavPlan) and a.uav not in self._uavs:
-            raise InvalidActionError(f"unknown UAV {a.uav!r}; this scenario has {list(sc.uav_ids)}")
-        elif isinstance(a, DegradationOnset):
-            gnb = getattr(a.degradation, "gnb", None)
-            if gnb is not None and gnb not in sc.gnb_ids:
-                raise InvalidActionError(f"{a.degradation.kind}: unknown base station {gnb!r}")
-            if isinstance(a.degradation, UavDrift) and a.degradation.uav not in self._uavs:
-                raise InvalidActionError(f"uav_drift: unknown UAV {a.degradation.uav!r}")
-
-    def _apply(self, a: Action) -> tuple[ActionResult, bool]:
-        """Apply ``a`` to the bookkeeping; return its result and whether the model should see it."""
-        name = describe(a)
-        if isinstance(a, SwitchSlice):
-            prev, self._slice = self._slice, a.slice
-            return ActionResult(action=name, ok=True, details={"previous_slice": prev.value, "slice": a.slice.value}), True
-        if isinstance(a, EdgeOffload):
-            prev, self._host = self._host, a.host
-            return ActionResult(action=name, ok=True, details={"previous_host": prev, "host": a.host}), True
-        if isinstance(a, ReallocateSlices):
-            self._shares = reallocated_shares(self._shares, a)
-            return ActionResult(action=name, ok=True, details={"shares": {s.value: round(v, 4) for s, v in self._shares.items()}}), True
-        if isinstance(a, GracefulDegradation):
-            self._shaped[a.slice.value] = a.fraction
-            n = sum(1 for f in self._scenario.flows if f.slice is a.slice)
-            return ActionResult(action=name, ok=True, details={"slice": a.slice.value, "affected_flows": n}), True
-        if isinstance(a, Handover):
-            source = self._serving.get(a.ue)
-            if source == a.target_gnb:
-                return ActionResult(action=name, ok=False, reason=f"{a.ue} is already served by {a.target_gnb}"), False
-            if len(self._scenario.gnbs) < 2:
-                return ActionResult(action=name, ok=False, reason="this scenario has a single base station"), False
-            return ActionResult(action=name, ok=True, details={"source_gnb": source, "target_gnb": a.target_gnb}), True
-        if isinstance(a, SetUavPlan):
-            self._uavs[a.uav].set_plan([(p.x, p.y, p.z) for p in a.waypoints], a.speed_mps, loop=a.loop)
-            return ActionResult(action=name, ok=True, details={"uav": a.uav, "waypoints": len(a.waypoints)}), True
-        if isinstance(a, DegradationOnset):
-            ev = a.degradation
-            if ev.kind in self._active:
-                self._recover(ev.kind)
-            self._active[ev.kind] = ev
-            if isinstance(ev, UavDrift):
-                m = self._uavs[ev.uav]
-                m.start_drift(drift_heading(self._scenario, self._serving[ev.uav], m.position), ev.speed_mps)
-            return ActionResult(action=name, ok=True, details={"onset": ev.kind}), False
-        if isinstance(a, DegradationRecovery):
-            if a.degradation_kind not in self._active:
-                return ActionResult(action=name, ok=False, reason=f"no {a.degradation_kind} degradation is active"), False
-            self._recover(a.degradation_kind)
-            return ActionResult(action=name, ok=True, details={"recovered": a.degradation_kind}), False
-        raise InvalidActionError(f"unsupported action {a!r}")
-
-    def _recover(self, kind: str) -> None:
-        ev = self._active.pop(kind)
-        if isinstance(ev, UavDrift):
-            self._uavs[ev.uav].stop_drift()
+        self.control.slice = s.slice
 
     # --- the model ------------------------------------------------------------------------------------
     def _context(self, action: Action | None, onsets, recoveries, position_before) -> Context:
         sc = self._scenario
         service = sc.service.ue
-        source = self._serving.get(service)
+        source = self.control.serving.get(service)
         # The model was trained on the cell the service UE spent the window in: the target of its handover.
         cell = action.target_gnb if isinstance(action, Handover) and action.ue == service else source
         return build_context(
@@ -262,15 +175,15 @@ class SurrogateBackend(Backend):
             action=action,
             onsets=tuple(onsets),
             recoveries=tuple(recoveries),
-            active=self._active,
+            active=self.control.active,
             source_gnb=source,
             gnb=cell,
             position_before=position_before,
             position=tuple(self._xyz[self._row[service]].tolist()),
             geo_sinr_prev_db=self._geo_prev,
-            host=self._host,
-            shares={s.value: self._shares[s] for s in SLICES},
-            shaped=self._shaped,
+            host=self.control.host,
+            shares={s.value: self.control.shares[s] for s in SLICES},
+            shaped={s.value: p.fraction for s, p in self.control.degraded.items()},
         )
 
     def _predict_and_advance(self, action, onsets, recoveries, *, sample: bool, move: bool) -> Prediction:
@@ -285,7 +198,7 @@ class SurrogateBackend(Backend):
         """Fly the UAVs through the window and encode what the model is told about it: one input row."""
         before = tuple(self._xyz[self._row[self._scenario.service.ue]].tolist())
         if move:
-            for uid, m in self._uavs.items():
+            for uid, m in self.control.uavs.items():
                 m.advance(self.window_s)
                 self._xyz[self._row[uid]] = m.position
         self.last_context = self._context(action, onsets, recoveries, before)
@@ -305,7 +218,7 @@ class SurrogateBackend(Backend):
         natural = from_model_space_many(_OUTPUTS, np.concatenate([values, pred.extras[row]]), self._sf.offered_mbps).tolist()
         self._extras = dict(zip(EXTRAS, natural[len(DIMENSIONS) :]))
         slice_name = SLICE_NAMES[int(pred.slice_probs[row].argmax())]
-        self._slice = SliceType(slice_name)
+        self.control.slice = SliceType(slice_name)
         self._history = [(slice_name, *natural[: len(DIMENSIONS)]), *self._history][: HISTORY + 1]
         self._geo_prev = self.last_context.geo_sinr_db
 
@@ -316,13 +229,13 @@ class SurrogateBackend(Backend):
         ex = self._extras
         svc = sc.service
         rate = svc.request_rate_hz
-        if self._slice is SliceType.MMTC and svc.offered_mbps > MMTC_DEVICE_CAP_MBPS:
+        if self.control.slice is SliceType.MMTC and svc.offered_mbps > MMTC_DEVICE_CAP_MBPS:
             rate *= MMTC_DEVICE_CAP_MBPS / svc.offered_mbps
         requests = int(round(rate * self.window_s))
         responses = int(round(requests * svc.response_packets * (1.0 - loss)))
-        overload = self._active.get("edge_overload")
+        overload = self.control.active.get("edge_overload")
         # Expected job arrivals at the edge: other tenants, an overload's extra tenants, the service if offloaded.
-        arrivals_rate = sc.edge.tenant_load_jobs_s + (float(overload.extra_load) * sc.edge.capacity_jobs_s if overload is not None else 0.0) + (rate if self._host == "edge" else 0.0)
+        arrivals_rate = sc.edge.tenant_load_jobs_s + (float(overload.extra_load) * sc.edge.capacity_jobs_s if overload is not None else 0.0) + (rate if self.control.host == "edge" else 0.0)
         # One validation call builds the whole snapshot; the UEs' radio state waits until it is read.
         return Snapshot.model_validate(
             {
@@ -330,13 +243,13 @@ class SurrogateBackend(Backend):
                 "window_s": self.window_s,
                 "state": {"slice": slice_name, "latency_ms": lat, "jitter_ms": jit, "loss_rate": loss, "throughput_mbps": thr, "edge_load": edge},
                 "service": {
-                    "host": self._host,
+                    "host": self.control.host,
                     "requests": requests,
                     "responses": responses,
                     "latency_max_ms": max(ex["service_latency_max_ms"], lat),
                     "flow": {"latency_ms": ex["service_oneway_ms"], "jitter_ms": jit, "loss_rate": loss, "throughput_mbps": thr},
                 },
-                "slices": {s: {"latency_ms": ex[lat_key], "jitter_ms": 0.0, "loss_rate": ex[loss_key], "throughput_mbps": ex[thr_key], "share": self._shares[s]} for s, lat_key, loss_key, thr_key in _SLICE_EXTRAS},
+                "slices": {s: {"latency_ms": ex[lat_key], "jitter_ms": 0.0, "loss_rate": ex[loss_key], "throughput_mbps": ex[thr_key], "share": self.control.shares[s]} for s, lat_key, loss_key, thr_key in _SLICE_EXTRAS},
                 "edge": {
                     "utilisation": edge,
                     "queue_jobs": ex["edge_queue_jobs"],
@@ -345,8 +258,8 @@ class SurrogateBackend(Backend):
                     "capacity_jobs_s": sc.edge.capacity_jobs_s,
                 },
                 "ues": self._ue_table(),
-                "uavs": {uid: {"battery_wh": m.battery_wh, "battery_fraction": min(1.0, m.battery_fraction), "drifting": m.drifting, "distance_flown_m": m.distance_flown_m} for uid, m in self._uavs.items()},
-                "degradations": tuple(sorted(self._active)),
+                "uavs": {uid: {"battery_wh": m.battery_wh, "battery_fraction": min(1.0, m.battery_fraction), "drifting": m.drifting, "distance_flown_m": m.distance_flown_m} for uid, m in self.control.uavs.items()},
+                "degradations": tuple(sorted(self.control.active)),
                 "ran": RAN,
                 "backend": self.id,
             }
@@ -355,9 +268,9 @@ class SurrogateBackend(Backend):
     def _ue_table(self) -> UeTable:
         """The window's UEs: positions now, signals computed from a copy of this window's state if read."""
         xyz = self._xyz.copy()
-        serving = [self._serving.get(u) for u in self._ue_ids]
-        handovers = [self._handovers[u] for u in self._ue_ids]
-        interferer = self._active.get("interference")
+        serving = [self.control.serving.get(u) for u in self._ue_ids]
+        handovers = [self.control.handovers[u] for u in self._ue_ids]
+        interferer = self.control.active.get("interference")
         geometry = self._geometry
 
         def columns() -> dict[str, list]:
