@@ -91,6 +91,27 @@ class Ns3Network:
 
     # ------------------------------------------------------------------ build
     def build(self) -> None:
+        """Build the scenario in a fresh ns-3 simulation, element by element.
+
+        The order is part of the result: ns-3 hands out random streams in creation
+        order, so changing it changes every trace.
+        """
+        self._seed_and_defaults()
+        self._build_lte()
+        self._build_hosts()
+        self._build_cells()
+        self._build_ues()
+        self._build_bearers()
+        self._build_servers()
+        self._build_service()
+        self._build_background()
+        self._build_interferers()
+        self._build_backhaul()
+        self._build_probes()
+        self._apply_shares()
+
+    def _seed_and_defaults(self) -> None:
+        """Start a fresh simulation with this episode's random stream and ns-3 defaults."""
         ns, sc = self.ns, self.scenario
         ns.Simulator.Destroy()
         ns.RngSeedManager.SetSeed(1000 + sc.seed)
@@ -107,6 +128,9 @@ class Ns3Network:
         d("ns3::LteEnbNetDevice::DlEarfcn", ns.UintegerValue(sc.ran.earfcn_dl))
         d("ns3::LteEnbNetDevice::UlEarfcn", ns.UintegerValue(sc.ran.earfcn_dl + 18000))
 
+    def _build_lte(self) -> None:
+        """The LTE/EPC helpers: scheduler, no automatic handover, log-distance path loss."""
+        ns, sc = self.ns, self.scenario
         lte = ns.CreateObject[ns.LteHelper]()
         epc = ns.CreateObject[ns.PointToPointEpcHelper]()
         lte.SetEpcHelper(epc)
@@ -116,9 +140,11 @@ class Ns3Network:
         lte.SetPathlossModelAttribute("Exponent", ns.DoubleValue(sc.ran.pathloss_exponent))
         lte.SetPathlossModelAttribute("ReferenceLoss", ns.DoubleValue(sc.ran.pathloss_reference_db))
         self.lte, self.epc = lte, epc
-        pgw = epc.GetPgwNode()
 
-        # Remote hosts: the cloud behind a long backbone, the edge next to the gateway.
+    def _build_hosts(self) -> None:
+        """Remote hosts: the cloud behind a long backbone, the edge next to the gateway."""
+        ns, sc = self.ns, self.scenario
+        pgw = self.epc.GetPgwNode()
         hosts = ns.NodeContainer()
         hosts.Create(2)
         self.cloud_node, self.edge_node = hosts.Get(0), hosts.Get(1)
@@ -143,8 +169,11 @@ class Ns3Network:
             ipv4 = node.GetObject[ns.Ipv4]()
             routing.GetStaticRouting(ipv4).AddNetworkRouteTo(ns.Ipv4Address("7.0.0.0"), ns.Ipv4Mask("255.0.0.0"), 1)
             self.host_links[name] = devs
+        self._internet, self._routing = internet, routing  # the UEs get the same stack and routing
 
-        # Base stations.
+    def _build_cells(self) -> None:
+        """Base stations at their positions and transmit powers."""
+        ns, sc, lte = self.ns, self.scenario, self.lte
         enbs = ns.NodeContainer()
         enbs.Create(len(sc.gnbs))
         mob = ns.MobilityHelper()
@@ -162,7 +191,9 @@ class Ns3Network:
             self.cell_to_gnb[int(dev.GetCellId())] = g.id
         self.enb_nodes = enbs
 
-        # UEs (UAVs included), all created before the start: ns-3 cannot add one later.
+    def _build_ues(self) -> None:
+        """UEs (UAVs included), all created before the start: ns-3 cannot add one later."""
+        ns, sc, lte, epc, internet, routing, enbs = self.ns, self.scenario, self.lte, self.epc, self._internet, self._routing, self.enb_nodes
         ues = ns.NodeContainer()
         ues.Create(len(sc.ues))
         self.ue_index = {u.id: i for i, u in enumerate(sc.ues)}
@@ -186,7 +217,9 @@ class Ns3Network:
             lte.AddX2Interface(enbs)
         self.ue_nodes, self.ue_devs = ues, ue_devs
 
-        # Bearers: eMBB and URLLC get dedicated bearers matched by port; mMTC stays on the default.
+    def _build_bearers(self) -> None:
+        """Bearers: eMBB and URLLC get dedicated bearers matched by port; mMTC stays on the default."""
+        sc, ue_devs = self.scenario, self.ue_devs
         service_ue = sc.service.ue
         for i, u in enumerate(sc.ues):
             dev = ue_devs.Get(i)
@@ -196,8 +229,11 @@ class Ns3Network:
             elif u.slice in (SliceType.EMBB, SliceType.URLLC):
                 self._dedicated_bearer(dev, u.slice, service=False)
 
-        # Servers: the cloud answers on every service port and sinks uplink background;
-        # the edge answers on the service ports and serves its other tenants.
+    def _build_servers(self) -> None:
+        """Servers: the cloud answers on every service port and sinks uplink background;
+        the edge answers on the service ports and serves its other tenants.
+        """
+        ns, sc = self.ns, self.scenario
         self.servers = {}
         for name, node, spec in (("cloud", self.cloud_node, sc.cloud), ("edge", self.edge_node, sc.edge)):
             srv = ns.CreateObject[ns.SixgEdgeServer]()
@@ -211,10 +247,12 @@ class Ns3Network:
             self.servers[name] = srv
         self.servers["edge"].AddListenPort(TENANT_PORT)
 
-        # Managed service.
+    def _build_service(self) -> None:
+        """The managed service, the edge's tenants (always on) and an edge overload's extra tenants (paused)."""
+        ns, sc, ues = self.ns, self.scenario, self.ue_nodes
         svc = sc.service
         app = self._app(
-            ues.Get(self.ue_index[service_ue]),
+            ues.Get(self.ue_index[svc.ue]),
             self._remote(self.control.host, SERVICE_PORT[self.control.slice]),
             rate_bps=self._service_rate_bps(),
             packet_bytes=svc.request_bytes,
@@ -227,7 +265,9 @@ class Ns3Network:
         self.tenant_app = self._app(self.edge_node, loop, rate_bps=max(1.0, sc.edge.tenant_load_jobs_s) * TENANT_JOB_BYTES * 8, packet_bytes=TENANT_JOB_BYTES, job=True, poisson=True, paused=sc.edge.tenant_load_jobs_s <= 0)
         self.overload_app = self._app(self.edge_node, loop, rate_bps=TENANT_JOB_BYTES * 8, packet_bytes=TENANT_JOB_BYTES, job=True, poisson=True, paused=True)
 
-        # Background flows.
+    def _build_background(self) -> None:
+        """Background flows, and surge load provisioned paused (eMBB downlink toward a cell's UEs)."""
+        ns, sc, ues = self.ns, self.scenario, self.ue_nodes
         sink_helper_nodes = []
         self.flows: dict[str, _Flow] = {}
         start_cell = {u.id: sc.nearest_gnb(u.position).id for u in sc.ues}
@@ -256,7 +296,9 @@ class Ns3Network:
             sink = ns.PacketSinkHelper("ns3::UdpSocketFactory", ns.SixgSocketAddress(ns.Ipv4Address.GetAny(), p))
             sink.Install(node).Start(ns.Seconds(0.0))
 
-        # Interferers, one per cell, off until an interference surge.
+    def _build_interferers(self) -> None:
+        """Interferers, one per cell, off until an interference surge."""
+        ns, sc, lte = self.ns, self.scenario, self.lte
         self.interferers = {}
         channel = lte.GetDownlinkSpectrumChannel()
         for spec in sc.interferers:
@@ -270,7 +312,9 @@ class Ns3Network:
             intf.SetPowerDbm(spec.power_dbm)
             self.interferers[spec.gnb] = intf
 
-        # Backhaul: the S1-U link of each eNB, with an error model that starts at zero loss.
+    def _build_backhaul(self) -> None:
+        """Backhaul: the S1-U link of each eNB, with an error model that starts at zero loss."""
+        ns, epc, enbs = self.ns, self.epc, self.enb_nodes
         self.backhaul = {}
         sgw = epc.GetSgwNode()
         for gid, i in self.gnb_index.items():
@@ -294,7 +338,10 @@ class Ns3Network:
                 delay = ns.TimeValue()
                 chan.GetAttribute("Delay", delay)
                 self.backhaul[gid] = {"channel": chan, "errors": errors, "base_delay_s": delay.Get().GetSeconds()}
-        # KPIs.
+
+    def _build_probes(self) -> None:
+        """KPI probes: FlowMonitor per port group, and the UEs' radio."""
+        ns, sc, ues, ue_devs = self.ns, self.scenario, self.ue_nodes, self.ue_devs
         probe = ns.CreateObject[ns.SixgKpiProbe]()
         probe.SetAttribute("LossTimeout", ns.TimeValue(ns.Seconds(DELIVERY_TIMEOUT_S)))
         probe.AddPortGroup(GROUP_SERVICE, min(SERVICE_PORT.values()), max(SERVICE_PORT.values()))
@@ -311,7 +358,6 @@ class Ns3Network:
         for i in range(len(sc.ues)):
             radio.AddUe(ue_devs.Get(i))
         self.radio = radio
-        self._apply_shares()
 
     def _dedicated_bearer(self, dev, slc: SliceType, *, service: bool) -> None:
         ns = self.ns
