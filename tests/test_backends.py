@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from ns3_bridge.client import Ns3Worker
+from ns3_bridge.worker import Ns3Worker
 
 from sixg.backends.dual import DualBackend
 from sixg.backends.ns3 import Ns3Backend
