@@ -45,7 +45,7 @@ WINDOW_COLUMNS: tuple[Column, ...] = (
     Column("slice", str, "", "Slice of the managed service: eMBB, URLLC or mMTC"),
     Column("latency_ms", float, "ms", "Mean request-to-response latency of the service (incl. compute queueing)"),
     Column("jitter_ms", float, "ms", "Mean |latency difference| between consecutive responses"),
-    Column("loss_rate", float, "fraction", "Share of expected response packets that did not arrive"),
+    Column("loss_rate", float, "fraction", "Share of response packets due in the window that did not arrive within 1 s of their request"),
     Column("throughput_mbps", float, "Mbit/s", "Service response goodput"),
     Column("edge_load", float, "fraction", "Edge server utilisation (busy time / window)"),
     # what was done
@@ -76,7 +76,7 @@ WINDOW_COLUMNS: tuple[Column, ...] = (
         for k, unit, doc in (
             ("latency_ms", "ms", "mean one-way delay"),
             ("jitter_ms", "ms", "mean delay variation"),
-            ("loss_rate", "fraction", "(tx - rx) / tx"),
+            ("loss_rate", "fraction", "lost / (received + lost): dropped, or undelivered 1 s after sending"),
             ("throughput_mbps", "Mbit/s", "received throughput"),
             ("share", "fraction", "share of cell capacity allowed"),
         )
