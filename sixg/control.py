@@ -30,7 +30,7 @@ from sixg.actions import (
     reallocated_shares,
 )
 from sixg.domain import SliceType
-from sixg.errors import InvalidActionError, did_you_mean
+from sixg.errors import InvalidActionError, did_you_mean, echo
 from sixg.kinematics import UavMotion, drift_heading
 from sixg.scenario import Scenario
 from sixg.snapshot import ActionResult
@@ -103,7 +103,7 @@ class ControlState:
     @staticmethod
     def _known(what: str, noun: str, name: str, ids: tuple[str, ...]) -> None:
         if name not in ids:
-            raise InvalidActionError(f"{what}: unknown {noun} {name!r}; this scenario has {list(ids)}." + did_you_mean(name, ids))
+            raise InvalidActionError(f"{what}: unknown {noun} {echo(name)}; this scenario has {list(ids)}." + did_you_mean(name, ids))
 
     # --- applying ----------------------------------------------------------------------------------
     def apply(self, a: Action) -> Applied:

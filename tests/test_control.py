@@ -108,3 +108,12 @@ def test_graceful_degradation_sets_the_whole_policy_of_a_slice():
     assert control.shaped(SliceType.EMBB) == 0.5 and control.shaped(SliceType.URLLC) == 0.0
     control.apply(GracefulDegradation(slice="eMBB", fraction=0.0, mode="shed"))
     assert control.shaped(SliceType.EMBB) == 0.0 and control.degraded[SliceType.EMBB].mode == "shed"
+
+
+def test_an_enormous_unknown_name_is_echoed_short():
+    """An unknown name of any length comes back in the error cut short, with the names that exist."""
+    backend = ToyBackend()
+    backend.reset(SCENARIO, seed=1)
+    with pytest.raises(InvalidActionError) as err:
+        backend.step([Handover(ue="ue-" + "9" * 100_000, target_gnb="gnb-0")])
+    assert len(str(err.value)) < 1_000 and "'ue-0'" in str(err.value)
