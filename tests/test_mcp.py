@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import anyio
+import jsonschema
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -208,3 +209,16 @@ def test_a_backend_that_cannot_start_is_one_error_line(monkeypatch, capsys):
     monkeypatch.setattr(EpisodeSession, "start", fail)
     assert main(["--backend", "ns3"]) == 2
     assert "error: ns-3 would not start" in capsys.readouterr().err
+
+
+def test_the_reset_schema_says_what_its_validator_does():
+    """Every reset argument may be left out, and the schema states the default the validator then uses."""
+    from sixg.mcp.session import ResetArguments, reset_schema
+
+    schema = reset_schema()
+    assert schema["required"] == []
+    defaults = ResetArguments().model_dump(mode="json")
+    assert {name: prop["default"] for name, prop in schema["properties"].items()} == defaults
+    jsonschema.validate({}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"scenario_seed": 99}, schema)

@@ -42,8 +42,17 @@ class ResetArguments(Frozen):
 
 
 def reset_schema() -> dict[str, Any]:
-    """The reset tool's JSON schema, derived from :class:`ResetArguments` like every tool's."""
-    return strict_json_schema(ResetArguments.model_json_schema())
+    """The reset tool's JSON schema, derived from :class:`ResetArguments`.
+
+    Unlike a network tool's strict schema, every field is optional and states its default,
+    because that is what the validator does with a field the client leaves out.
+    """
+    schema = strict_json_schema(ResetArguments.model_json_schema())
+    defaults = ResetArguments().model_dump(mode="json")
+    for name, value in defaults.items():
+        schema["properties"][name]["default"] = value
+    schema["required"] = [n for n in schema["properties"] if n not in defaults]
+    return schema
 
 
 def annotation_hints(spec: ToolSpec) -> dict[str, bool]:
