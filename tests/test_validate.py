@@ -236,3 +236,17 @@ def test_cli_refuses_a_tier_without_tasks(tmp_path, capsys):
     bench.write_text(json.dumps({"version": shipped.version, "tasks": [t.model_dump(mode="json") for t in tasks], "fingerprint": fingerprint(tasks), "validation_ids": [tasks[0].id]}))
     assert main(["--backend", "surrogate", "--tier", "L3", "--benchmark", str(bench), "--out", str(tmp_path / "v")]) == 2
     assert "the validation subset has no L3 task" in capsys.readouterr().err
+
+
+def test_sanity_agents_are_shown_but_not_counted_across_agents():
+    """`null` and `verify-only` get rows marked as sanity rows, and do not enter the correlation or the mean gap."""
+    rows = {
+        "reference": agent_row([_ep("a", "L1", True, True), _ep("b", "L1", True, True)], dual=True),
+        "mapek": agent_row([_ep("a", "L1", True, True), _ep("b", "L1", False, False)], dual=True),
+        "threshold": agent_row([_ep("a", "L1", True, False), _ep("b", "L1", False, False)], dual=True),
+        "null": agent_row([_ep("a", "L1", False, False), _ep("b", "L1", False, False)], dual=True),
+    }
+    with_sanity = across_agents(rows)
+    without = across_agents({k: v for k, v in rows.items() if k != "null"})
+    assert with_sanity == without and with_sanity["L1"]["agents"] == 3
+    assert "| null (sanity) |" in table(summarise(rows, dual=True, tasks=2))

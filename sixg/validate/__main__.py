@@ -4,7 +4,8 @@
     python -m sixg.validate --backend ns3 --per-tier 4     # a quick look
     python -m sixg.validate --backend surrogate            # the surrogate alone
 
-Every agent runs the benchmark's validation subset (40 tasks per tier). With
+Every agent runs the benchmark's validation subset (40 tasks per tier); ``null`` and
+``verify-only``, which change nothing, are sanity rows. With
 ``--backend ns3`` each episode runs on the dual backend: the agent's calls are answered
 by the surrogate and applied at the same simulated times to live ns-3; the episode is
 judged twice, each backend on its own measurements. Results are written as they finish
@@ -23,7 +24,7 @@ from pathlib import Path
 from sixg.bench.scoring import TIERS
 from sixg.cli import add_cluster_option, agent_args, cluster_of, positive_int, run_command
 
-DEFAULT_AGENTS = "reference,threshold,mapek,drl,random"
+DEFAULT_AGENTS = "reference,threshold,mapek,drl,random,null,verify-only"
 
 
 def main(argv: list[str] | None = None) -> int:

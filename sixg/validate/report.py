@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sixg.bench.scoring import TIERS
+from sixg.validate.stats import SANITY_AGENTS
 
 #: Disagreements printed under the table (all of them are in ``validation.json``).
 SHOWN_DISAGREEMENTS = 25
@@ -28,7 +29,8 @@ def table(result: dict) -> str:
         lines = [head, "", "| agent | SR (surrogate) | L1 | L2 | L3 |", "|---|---|---|---|---|"]
         for name, r in rows.items():
             t = r["tiers_surrogate"]
-            lines.append(f"| {name} | {_pct(r['sr_surrogate'])} | " + " | ".join(_pct(t[k]) for k in TIERS) + " |")
+            shown = f"{name} (sanity)" if name in SANITY_AGENTS else name
+            lines.append(f"| {shown} | {_pct(r['sr_surrogate'])} | " + " | ".join(_pct(t[k]) for k in TIERS) + " |")
         lines.append("")
         lines.append("Success rates in %; '-': no task of that tier was run.")
         return "\n".join(lines)
@@ -43,13 +45,15 @@ def table(result: dict) -> str:
             f"{_pct(r['tiers_surrogate'][t])} / {_pct(r['tiers_ns3'][t])} ({_pct(r['gap_tiers'][t], sign=True)})" if r["tiers_surrogate"][t] is not None else "-"
             for t in TIERS
         ]
+        shown = f"{name} (sanity)" if name in SANITY_AGENTS else name
         lines.append(
-            f"| {name} | " + " | ".join(cells) + f" | {_pct(r['sr_surrogate'])} | {_pct(r['sr_ns3'])} | {_pct(r['gap'], sign=True)} | {100 * r['episode_agreement']:.0f}% |"
+            f"| {shown} | " + " | ".join(cells) + f" | {_pct(r['sr_surrogate'])} | {_pct(r['sr_ns3'])} | {_pct(r['gap'], sign=True)} | {100 * r['episode_agreement']:.0f}% |"
         )
     lines += [
         "",
         "Success rates in %, each episode judged on the surrogate's and on ns-3's own measurements; gap = surrogate - ns-3 (points).",
-        "Across agents (surrogate vs ns-3 SR):",
+        "Sanity rows: agents that change nothing, which should fail wherever a task needs a remedy.",
+        "Across agents (surrogate vs ns-3 SR; sanity rows not counted):",
     ]
     for scope, s in result["across_agents"].items():
         gap = "-" if s["mean_abs_gap"] is None else f"{100 * s['mean_abs_gap']:.1f} points"

@@ -14,6 +14,9 @@ from sixg.bench.scoring import TIERS
 
 #: Tiers and the whole subset, as the result's keys.
 SCOPES = (*TIERS, "all")
+#: Agents that manage nothing (:mod:`sixg.agents.sanity`): shown as sanity rows, left out of the
+#: statistics across agents (a row of zeros on both sides would only inflate the correlation).
+SANITY_AGENTS = frozenset({"null", "verify-only"})
 
 
 def rate(flags: Iterable[bool]) -> float | None:
@@ -80,7 +83,8 @@ def agent_row(episodes: Sequence, *, dual: bool) -> dict:
 
 def across_agents(rows: Mapping[str, dict]) -> dict[str, dict]:
     """Per tier and overall: Pearson and Spearman correlation of SR across agents (surrogate vs ns-3)
-    and the mean |SR gap| over agents."""
+    and the mean |SR gap| over agents; the sanity agents (:data:`SANITY_AGENTS`) are not counted."""
+    rows = {name: r for name, r in rows.items() if name not in SANITY_AGENTS}
     out = {}
     for scope in SCOPES:
         if scope == "all":
