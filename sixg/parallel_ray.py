@@ -12,6 +12,7 @@ job, never on where or how often it was tried.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -36,6 +37,8 @@ def connect(cluster: Cluster) -> str:
     with _connect_lock:
         if not ray.is_initialized():
             address = cluster.resolved_address()
+            if address is not None:
+                _check_reachable(address)
             try:
                 if address is None:
                     ray.init(address="local", include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
@@ -47,6 +50,20 @@ def connect(cluster: Cluster) -> str:
                     "and pass its address (HOST:6379) to --ray, or set RAY_ADDRESS"
                 ) from None
         return ray.get_runtime_context().gcs_address
+
+
+def _check_reachable(address: str) -> None:
+    """Refuse at once an address where nothing listens (Ray itself would wait for it without end)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or "://" in address:
+        return  # a form Ray resolves itself (e.g. "auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except OSError as exc:
+        raise ClusterUnreachable(
+            f"no Ray cluster answers at {address} ({exc.strerror or exc}); start one with `ray start --head` on the head node "
+            "and pass its address (HOST:6379) to --ray, or set RAY_ADDRESS"
+        ) from None
 
 
 def node_name() -> str:

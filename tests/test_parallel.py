@@ -84,3 +84,13 @@ def test_the_local_path_never_imports_ray(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "RAY-MODULES []" in proc.stdout
+
+
+def test_an_address_where_no_cluster_listens_is_refused_at_once(tmp_path):
+    """`--ray HOST:PORT` with nothing listening there is one error line naming the fix, not a wait."""
+    code = f"from sixg.bench.__main__ import main; raise SystemExit(main(['run', '--agent', 'reference', '--limit', '1', '--out', {str(tmp_path)!r}, '--ray', '127.0.0.1:1']))"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    # In a process of its own: importing Ray here would fix its settings for the loopback-only runtime of other tests.
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "no Ray cluster answers at 127.0.0.1:1" in proc.stderr and "ray start --head" in proc.stderr
