@@ -60,3 +60,49 @@ def predicted_vs_ns3(model: ExperimentModel, held: TransitionSet, out: Path, *, 
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
+
+
+def open_loop_errors(result: dict, out: Path, *, effects: dict | None = None) -> Path:
+    """Model and persistence MAE against the rollout horizon, one panel per dimension (from
+    :func:`sixg.surrogate.rollout.open_loop`); with ``effects``, a last panel of the surrogate
+    against ns-3 mean change per event or action (latency)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    hs = [int(h) for h in result["horizons"]]
+    panels = len(DIMENSIONS) + (1 if effects else 0)
+    fig, axes = plt.subplots(1, panels, figsize=(3.2 * panels, 3.2))
+    for ax, d in zip(axes, DIMENSIONS):
+        ax.plot(hs, [result["horizons"][str(h)]["model_mae"][d] for h in hs], marker="o", label="model, open loop")
+        ax.plot(hs, [result["horizons"][str(h)]["persistence_mae"][d] for h in hs], marker="s", ls="--", label="persistence")
+        one = result["horizons"].get("1", {}).get("model_mae", {}).get(d)
+        if one is not None:
+            ax.axhline(1.5 * one, color="grey", lw=0.8, ls=":", label="1.5 x one-step")
+        ax.set_xscale("log")
+        ax.set_xticks(hs, [str(h) for h in hs])
+        ax.set_title(LABELS[d], fontsize=9)
+        ax.set_xlabel("windows ahead")
+    axes[0].set_ylabel("MAE")
+    axes[0].legend(fontsize=7)
+    if effects:
+        ax = axes[-1]
+        d = "latency_ms"
+        xs = [e["dimensions"][d]["ns3"] for e in effects.values()]
+        ys = [e["dimensions"][d]["surrogate"] for e in effects.values()]
+        ax.scatter(xs, ys)
+        for name, x, y in zip(effects, xs, ys):
+            ax.annotate(name.replace("_", " "), (x, y), fontsize=6)
+        lim = max([abs(v) for v in xs + ys] + [1.0]) * 1.1
+        ax.plot([-lim, lim], [-lim, lim], color="grey", lw=0.8, ls=":")
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        ax.set_xlabel("ns-3 mean change (ms)")
+        ax.set_ylabel("surrogate mean change (ms)")
+        ax.set_title("latency effect of each event / action", fontsize=9)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out
