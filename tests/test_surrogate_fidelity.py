@@ -75,10 +75,10 @@ class LoudToy(ToyBackend):
 
     def _snapshot(self):
         snap = super()._snapshot()
-        ev = self.active.get("congestion")
-        svc = self.scenario.service.ue
-        if ev is not None and ev.gnb == self.serving[svc] and self.slice is SliceType.EMBB:
-            relief = self.shaped[SliceType.EMBB]
+        c = self.control
+        ev = c.active.get("congestion")
+        if ev is not None and ev.gnb == c.serving[self.scenario.service.ue] and c.slice is SliceType.EMBB:
+            relief = c.shaped(SliceType.EMBB)
             state = snap.state.model_copy(update={"latency_ms": snap.state.latency_ms + 80.0 * (1 - relief)})
             snap = snap.model_copy(update={"state": state})
         return snap
