@@ -139,10 +139,9 @@ SPL: success weighted by path length, in % (reference length / max(reference len
 def plot_tiers(rows: dict[str, dict], path: Path, *, title: str) -> Path:
     """Grouped bars of SR per tier with 95 % intervals, one group per agent; a tier a run did not
     cover gets no bar (not a 0 % one)."""
-    import matplotlib
+    from sixg.plotting import pyplot, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     import numpy as np
 
     names = list(rows)
@@ -169,9 +168,4 @@ def plot_tiers(rows: dict[str, dict], path: Path, *, title: str) -> Path:
     ax.set_title(title, fontsize=10)
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, path)

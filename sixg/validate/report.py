@@ -95,10 +95,9 @@ def label_positions(points: list[tuple[float, float]], *, min_gap: float = 6.0, 
 def scatter(result: dict, path: Path) -> Path:
     """SR on the surrogate against SR on ns-3, one point per agent; agents at the same point share
     one label, and labels are moved apart (with a leader line) so none overlaps another."""
-    import matplotlib
+    from sixg.plotting import pyplot, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     groups: dict[tuple[float, float], list[str]] = {}
     for name, r in result["agents"].items():
@@ -129,9 +128,4 @@ def scatter(result: dict, path: Path) -> Path:
     stats = ", ".join(f"{sym} = {s[k]:.2f}" for k, sym in (("pearson", "r"), ("spearman", "rho")) if s.get(k) is not None)
     ax.set_title(f"Surrogate vs ns-3, {result['tasks']} tasks" + (f", {stats}" if stats else ""), fontsize=10)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, path)
