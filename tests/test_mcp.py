@@ -139,6 +139,19 @@ def test_a_finished_episode_asks_for_a_reset(tmp_path):
         session.close()
 
 
+def test_arguments_that_are_not_an_object_are_an_error_result(tmp_path):
+    """A list or a number as a call's arguments is refused by the boundary, not sent as an empty call."""
+    session = EpisodeSession(trajectory_dir=tmp_path)
+    session.start()
+    try:
+        for arguments in ([1, 2], 5):
+            result = session.call("check_network_state", arguments).info["result"]
+            assert not result.ok and result.error.kind == "malformed_arguments"
+        assert session.call("check_network_state", {}).info["result"].ok
+    finally:
+        session.close()
+
+
 def test_reasoning_hints_depend_on_acting():
     """A Reasoning tool that acts on the network is not marked read-only."""
     catalog = default_catalog()

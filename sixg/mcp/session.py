@@ -130,9 +130,15 @@ class EpisodeSession:
     def call(self, name: str, arguments: Any) -> StepResult:
         """One tool call, exactly as ``env.step`` takes it; the trajectory is saved after it.
 
+        Arguments of any shape go to the boundary as they came, so a list or a number is the
+        same ``malformed_arguments`` error result an agent would get, not an empty call.
         :class:`ResetNeeded` once the episode has ended (the client must reset).
         """
-        out = self.env.step(ToolCall(name=name, arguments=arguments if isinstance(arguments, (str, dict)) else {}))
+        if isinstance(arguments, (str, dict)):
+            call: Any = ToolCall(name=name, arguments=arguments)
+        else:  # not a shape ToolCall holds: the boundary reads it raw and refuses it
+            call = {"name": name, "arguments": arguments}
+        out = self.env.step(call)
         self._last = out
         self.env.trajectory.save(self.trajectory_path)
         return out
