@@ -1,6 +1,6 @@
 """Speed of the Experiment Model against live ns-3, measured in the same run on the same windows.
 
-    python benchmarks/bench_surrogate.py [--windows 40] [--seeds 51,52,53] [--repeats 3] [--json out.json]
+    python benchmarks/bench_surrogate.py [--windows 40] [--seeds 51,52,53] [--repeats 3] [--no-ns3] [--json out.json]
 
 For each scenario the same action script (a congestion surge, a slice switch, an edge
 offload, a recovery) is run window by window on ns-3 and on the surrogate backend; the
@@ -14,7 +14,9 @@ the model alone predicts held-out transitions, one window at a time and in batch
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import os
 import platform
 import statistics
@@ -84,11 +86,18 @@ def batched(model, X: np.ndarray, batch: int, repeats: int = 5) -> float:
     return batch / best
 
 
+def summary(ns3_s: float, sur_s: float, model_s: float) -> str:
+    if math.isnan(ns3_s):
+        return f"surrogate backend {1000 * sur_s:.3f} ms; model alone {1000 * model_s:.3f} ms"
+    return f"ns-3 {1000 * ns3_s:.1f} ms, surrogate backend {1000 * sur_s:.3f} ms -> {ns3_s / sur_s:.0f}x; model alone {1000 * model_s:.3f} ms -> {ns3_s / model_s:.0f}x"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--windows", type=int, default=40)
     p.add_argument("--seeds", default="51,52,53")
     p.add_argument("--repeats", type=int, default=3, help="whole comparisons, each giving its own ratio (default 3)")
+    p.add_argument("--no-ns3", action="store_true", help="time the surrogate alone (to compare two versions of it)")
     p.add_argument("--json")
     a = p.parse_args()
     torch.set_num_threads(1)
@@ -98,18 +107,19 @@ def main() -> None:
 
     held = encode_corpus(load_windows("data/traces", split="benchmark", seeds=seeds))
     repeats = []
-    with make_backend("ns3") as ns3, make_backend("surrogate") as sur:
+    with contextlib.nullcontext() if a.no_ns3 else make_backend("ns3") as ns3, make_backend("surrogate") as sur:
         for r in range(a.repeats):
             ns3_times, sur_times = [], []
             for seed in seeds:
                 sc = generate(seed, split="benchmark")
-                ns3_times += time_backend(ns3, sc, a.windows)
+                ns3_times += time_backend(ns3, sc, a.windows) if ns3 is not None else [float("nan")]
                 sur_times += time_backend(sur, sc, a.windows)
                 sur_times += time_backend(sur, sc, a.windows)  # once more, warm
             model_s = one_window_s(sur.model, held.X)
             ns3_med, sur_med = statistics.median(ns3_times), statistics.median(sur_times)
-            repeats.append({"ns3_step_s_median": ns3_med, "surrogate_step_s_median": sur_med, "model_window_s_median": model_s, "single_step_speedup": ns3_med / sur_med, "model_speedup": ns3_med / model_s})
-            print(f"repeat {r + 1}: ns-3 {1000 * ns3_med:.1f} ms, surrogate backend {1000 * sur_med:.3f} ms -> {ns3_med / sur_med:.0f}x; model alone {1000 * model_s:.3f} ms -> {ns3_med / model_s:.0f}x", flush=True)
+            load = os.getloadavg()[0]
+            repeats.append({"ns3_step_s_median": ns3_med, "surrogate_step_s_median": sur_med, "model_window_s_median": model_s, "single_step_speedup": ns3_med / sur_med, "model_speedup": ns3_med / model_s, "load_average_1min": load})
+            print(f"repeat {r + 1} (load {load:.1f}): {summary(ns3_med, sur_med, model_s)}", flush=True)
         model = sur.model
     rates = {b: batched(model, held.X, b) for b in (1, 64, 1024, 8192)}
 
@@ -127,14 +137,10 @@ def main() -> None:
         "model_speedup_median": med("model_speedup"),
         "batched_transitions_per_s": rates,
         "threads": torch.get_num_threads(),
-        "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(), "python": platform.python_version(), "load_average_1min": os.getloadavg()[0]},
+        "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(), "python": platform.python_version()},
     }
     s = out["single_step_speedup_range"]
-    print(
-        f"one 0.5 s window, median of {a.repeats} repeats: ns-3 {1000 * out['ns3_step_s_median']:.1f} ms, surrogate backend "
-        f"{1000 * out['surrogate_step_s_median']:.3f} ms -> {out['single_step_speedup_median']:.0f}x (repeats {s[0]:.0f}x-{s[1]:.0f}x); "
-        f"model alone {1000 * out['model_window_s_median']:.3f} ms -> {out['model_speedup_median']:.0f}x"
-    )
+    print(f"one 0.5 s window, median of {a.repeats} repeats: {summary(out['ns3_step_s_median'], out['surrogate_step_s_median'], out['model_window_s_median'])}" + ("" if a.no_ns3 else f" (speedup over repeats {s[0]:.0f}x-{s[1]:.0f}x)"))
     for b, r in rates.items():
         print(f"model alone, batch {b:>5}: {r:,.0f} transitions/s on one thread")
     if a.json:
