@@ -24,7 +24,7 @@ def window():
     backend.step([DegradationOnset(degradation=InterferenceSurge(gnb=cell, power_dbm=30.0))])
     snap = backend.step([]).snapshot
     xyz = backend._xyz.copy()
-    serving = [backend._serving[u] for u in sc.ue_ids]
+    serving = [backend.control.serving[u] for u in sc.ue_ids]
     backend.step([])  # the backend moves on; the snapshot keeps its own window
     return sc, snap, xyz, serving, cell
 
