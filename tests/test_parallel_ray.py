@@ -191,6 +191,41 @@ def test_a_killed_ns3_actor_is_replaced_and_every_episode_written_once(local_ray
     assert not alive
 
 
+def test_a_task_whose_process_dies_once_is_run_again_and_counted_once(local_ray, tmp_path):
+    """A surrogate-style task whose worker process exits mid-job is retried, said so, and its result arrives once."""
+    from sixg.parallel import run_jobs
+
+    marker = tmp_path / "died-once"
+
+    def work(state, job):
+        if job == 1 and not marker.exists():
+            marker.write_text("x")
+            os._exit(1)  # the Ray worker process dies in the middle of this job
+        return job * 10
+
+    seen, retries = [], []
+    stats = run_jobs(range(4), setup=dict, work=work, on_result=lambda job, r, node: seen.append(r), workers=2, stop=threading.Event(), cluster=local_ray, stateful=False, on_retry=retries.append, label=lambda j: f"job {j}")
+    assert sorted(seen) == [0, 10, 20, 30]
+    assert retries == ["job 1: its worker died (WorkerCrashedError); running it again on another worker"]
+    assert stats.retried == ["job 1"] and sum(stats.per_node.values()) == 4
+
+
+def test_a_job_that_kills_every_worker_ends_the_run_with_a_typed_error(local_ray):
+    """After three workers died on the same job the run stops with WorkerLost naming the job, not a retry loop."""
+    from sixg.errors import WorkerLost
+    from sixg.parallel import run_jobs
+
+    def work(state, job):
+        if job == 0:
+            os._exit(1)
+        return job
+
+    retries = []
+    with pytest.raises(WorkerLost, match="job 0: its worker died 3 times"):
+        run_jobs([0], setup=dict, work=work, on_result=lambda *a: None, workers=1, stop=threading.Event(), cluster=local_ray, stateful=False, on_retry=retries.append, label=lambda j: f"job {j}")
+    assert len(retries) == 2
+
+
 def _is_loopback(ip: str) -> bool:
     addr = ipaddress.ip_address(ip.split("%")[0])
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
