@@ -196,3 +196,13 @@ def test_stats_and_decontaminate_commands(capsys, tmp_path):
     rep = json.loads(capsys.readouterr().out)
     assert rep["benchmark_intents"] > 0 and 0.0 <= rep["max_rouge_l"] <= 1.0
     assert 0.0 <= rep["separability"]["accuracy"] <= 1.0
+
+
+def test_seed_pool_opens_the_corpus(tmp_path):
+    """A run from a seed pool starts with the pool's trajectories (its first shard) and grows past them from their blueprints."""
+    pool = load_records(SAMPLE)
+    out = tmp_path / "grown"
+    run_forge(out, seeds=range(1, 51), target=len(pool) + 4, batch=6, pool=SAMPLE, seed=2)
+    recs = load_records(out)
+    assert [r.id for r in recs[: len(pool)]] == [r.id for r in pool]
+    assert len(recs) == len(pool) + 4 and len({r.id for r in recs}) == len(recs)

@@ -3,6 +3,7 @@
     python -m sixg.forge run --seeds 1-50 --target 2000 --teacher offline --workers 2 --out runs/forge
     python -m sixg.forge stats runs/forge [--json]
     python -m sixg.forge decontaminate runs/forge [--json]
+    python -m sixg.forge annotate --traces data/traces --out runs/forge-ns3 --workers 2
 """
 
 from __future__ import annotations
@@ -47,9 +48,12 @@ def _run(args) -> int:
     for s in seeds:
         check_train_seed(s)
     teacher = OfflineTeacher(seeds, p_degrade=args.p_degrade, p_fault=args.p_fault)
+    from sixg.forge.pipeline import shipped_pool
+
+    pool = None if args.no_pool else (args.pool or shipped_pool())
     progress, close = _bars()
     try:
-        manifest = run_forge(args.out, seeds=seeds, target=args.target, teacher=teacher, workers=args.workers, batch=args.batch, demos=args.demos, seed=args.seed, pool=args.pool, progress=progress)
+        manifest = run_forge(args.out, seeds=seeds, target=args.target, teacher=teacher, workers=args.workers, batch=args.batch, demos=args.demos, seed=args.seed, pool=pool, progress=progress)
     finally:
         close()
     total = sum(s["records"] for s in manifest["shards"])
@@ -90,6 +94,20 @@ def _decontaminate(args) -> int:
     return 0
 
 
+def _annotate(args) -> int:
+    from sixg.forge.annotate import annotate
+    from sixg.scenario import parse_seeds
+
+    progress, close = _bars()
+    try:
+        manifest = annotate(args.traces, args.out, seeds=parse_seeds(args.seeds) if args.seeds else None, limit=args.limit, backend=args.backend, workers=args.workers, batch=args.batch, progress=progress)
+    finally:
+        close()
+    c = manifest["counters"]
+    print(f"{args.out}: {c.get('points', 0)} of {c.get('points_found', 0)} decision points handled ({c.get('points_by_kind', {})}); kept {c.get('kept', 0)}; rejected {c.get('rejected', {})}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sixg.forge", description="6G-Forge: verified training trajectories (training seeds 1-50 only).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--teacher", choices=["offline"], default="offline", help="who proposes and corrects programs (offline: programmatic, no model)")
     r.add_argument("--workers", type=positive_int, default=1, help="verification workers, one environment each")
     r.add_argument("--out", type=Path, required=True, help="corpus directory (created, or resumed if it exists)")
-    r.add_argument("--pool", type=Path, help="a corpus whose trajectories seed the pool (e.g. an annotated ns-3 one)")
+    r.add_argument("--pool", type=Path, help="a corpus whose trajectories open the corpus and seed the pool (default: the ns-3 seed pool shipped with sixg)")
+    r.add_argument("--no-pool", action="store_true", help="start from the teacher's own plain programs instead of a seed pool")
     r.add_argument("--batch", type=positive_int, default=64, help="proposals per round (one shard each)")
     r.add_argument("--demos", type=positive_int, default=4, help="demonstrations per proposal (k)")
     r.add_argument("--p-degrade", type=float, default=0.3, help="probability a proposal schedules a degradation and must recover from it")
@@ -114,8 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--benchmark", type=Path, help="benchmark file (default: the shipped one)")
     d.add_argument("--sample", type=positive_int, default=5000, help="corpus intents compared (seeded sample)")
     d.add_argument("--json", action="store_true", help="print only JSON")
+    a = sub.add_parser("annotate", help="decision points of the ns-3 trace corpus, a seed trajectory each, run on live ns-3 (resumable)")
+    a.add_argument("--traces", type=Path, default=Path("data/traces"), help="trace corpus (its train split is read)")
+    a.add_argument("--out", type=Path, required=True, help="corpus directory for the trajectories that reach their goal")
+    a.add_argument("--seeds", help="only these training seeds, e.g. 1-10")
+    a.add_argument("--limit", type=positive_int, help="at most this many decision points, spread over the corpus")
+    a.add_argument("--backend", default="ns3", choices=["ns3", "surrogate"], help="where the seed trajectories run (ns3: the real ones)")
+    a.add_argument("--workers", type=positive_int, default=1, help="parallel episodes (one ns-3 process each)")
+    a.add_argument("--batch", type=positive_int, default=16, help="decision points per shard")
     args = parser.parse_args(argv)
-    commands = {"run": _run, "stats": _stats, "decontaminate": _decontaminate}
+    commands = {"annotate": _annotate, "run": _run, "stats": _stats, "decontaminate": _decontaminate}
     return run_command(lambda: commands[args.command](args), interrupted="rerun the same command to resume")
 
 

@@ -50,6 +50,13 @@ def surrogate_checkpoint_hash() -> str:
     return cfg["tensors_sha256"]
 
 
+def shipped_pool() -> Path | None:
+    """The seed pool shipped with sixg: decision points of the committed ns-3 trace corpus whose seed
+    trajectories reached their goal on live ns-3 (None if this installation has none)."""
+    path = Path(__file__).resolve().parent.parent / "data" / "forge" / "ns3-seed-pool"
+    return path if (path / "manifest.json").is_file() else None
+
+
 def _chat(messages: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
     """The ReAct history with each call's arguments as a JSON object (what chat templates render)."""
     out = []
@@ -91,7 +98,7 @@ def _record(program: Program, ex: Execution, *, source: str, teacher: str, backe
     )
 
 
-def verify_program(program: Program, env, teacher: OfflineTeacher, *, episode_seed: int, backend: str, checkpoint: str | None, source_ok: str = "golden") -> Outcome:
+def verify_program(program: Program, env, teacher: OfflineTeacher, *, episode_seed: int, backend: str, checkpoint: str | None, source_ok: str = "golden", source_recovered: str = "error-recovery") -> Outcome:
     """Run ``program`` through ``env``; golden if it reaches its goal with no failed step, else let
     the teacher correct the first unhandled failure (up to :data:`MAX_CORRECTIONS` times) and keep a
     corrected run that reaches the goal as an error-recovery trace."""
@@ -111,7 +118,7 @@ def verify_program(program: Program, env, teacher: OfflineTeacher, *, episode_se
             if recovery is None and not ex.failures:
                 return Outcome(_record(program, ex, source=source_ok, teacher=teacher.name, backend=backend, checkpoint=checkpoint, recovery=None))
             if recovery is not None:
-                return Outcome(_record(program, ex, source="error-recovery", teacher=teacher.name, backend=backend, checkpoint=checkpoint, recovery=recovery))
+                return Outcome(_record(program, ex, source=source_recovered, teacher=teacher.name, backend=backend, checkpoint=checkpoint, recovery=recovery))
             return Outcome(None, "verification: a failed call was left uncorrected")
         if not pending:
             failed = [c for c, ok, _ in ex.verdict.checks if not ok]
@@ -158,12 +165,14 @@ class Counters:
     exact_rouge: int = 0
     seconds: Counter = field(default_factory=Counter)
 
+    pool: int = 0
+
     def as_json(self) -> dict[str, Any]:
-        return {"proposed": self.proposed, "rejected": dict(self.rejected), "verified": dict(self.verified), "duplicates": self.duplicates, "kept": self.kept, "exact_rouge": self.exact_rouge, "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
+        return {"pool": self.pool, "proposed": self.proposed, "rejected": dict(self.rejected), "verified": dict(self.verified), "duplicates": self.duplicates, "kept": self.kept, "exact_rouge": self.exact_rouge, "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Counters:
-        return cls(d.get("proposed", 0), Counter(d.get("rejected", {})), Counter(d.get("verified", {})), d.get("duplicates", 0), d.get("kept", 0), d.get("exact_rouge", 0), Counter(d.get("seconds", {})))
+        return cls(d.get("proposed", 0), Counter(d.get("rejected", {})), Counter(d.get("verified", {})), d.get("duplicates", 0), d.get("kept", 0), d.get("exact_rouge", 0), Counter(d.get("seconds", {})), d.get("pool", 0))
 
 
 Progress = Callable[[str, int, int], None]
@@ -217,11 +226,11 @@ def run_forge(
     checkpoint = surrogate_checkpoint_hash() if backend == "surrogate" else None
     index = DedupIndex(threshold=threshold)
     blueprints: list[Blueprint] = []
-    if pool is not None:
-        for rec in Corpus(pool).records():
-            index.add(dedup_text(rec.intent, rec.tool_sequence()))
-            if rec.blueprint:
-                blueprints.append(Blueprint.model_validate(rec.blueprint))
+    if pool is not None and not manifest["shards"]:
+        # The seed pool (e.g. the ns-3 annotated trajectories) opens the corpus as its first shard.
+        seeded = [r for r in Corpus(pool).records() if r.meta.topology_seed in seeds]
+        counters.pool = len(seeded)
+        manifest = corpus.append_shard(seeded, counters=counters.as_json())
     have = 0
     for rec in corpus.records():
         index.add(dedup_text(rec.intent, rec.tool_sequence()))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, JsonValue
 
@@ -94,6 +94,8 @@ class Blueprint(Frozen):
     order: int = Field(default=0, ge=0, description="Permutation of the independent leading reads")
     degrade: bool = False
     fault: Fault | None = None
+    onset: dict[str, Any] | None = Field(default=None, description="A degradation seen in a trace: replaces the scene's own of that kind at t=0 (or joins it)")
+    focus: str | None = Field(default=None, description="The UAV a decision point is about")
 
 
 class Program(Frozen):
@@ -158,6 +160,7 @@ class _Draft:
         self.events: list[ScheduledEvent] = []
         self.verify = False
         self.think_time_s = 0.5
+        self.focus: str | None = None
 
     def add(self, step: RefStep, rng: random.Random, *, look: int = 0) -> None:
         self.steps.append((step, phrasing.thought(step, rng), look))
@@ -208,7 +211,7 @@ def _compute_relocation(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
 def _uav_reposition(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
     if not sc.uav_ids:
         raise Unfit("no UAV in this topology")
-    uav = rng.choice(sc.uav_ids)
+    uav = d.focus if d.focus in sc.uav_ids else rng.choice(sc.uav_ids)
     d.add(_step("read_uav_position", uav=uav), rng, look=1)
     d.add(_step("get_battery_level", uav=uav), rng, look=2)
     how = rng.choice(["waypoint", "altitude", "speed"])
@@ -258,7 +261,7 @@ def _cell_escape(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
 def _crew_coordination(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
     if not sc.uav_ids:
         raise Unfit("no UAV in this topology")
-    uav = rng.choice(sc.uav_ids)
+    uav = d.focus if d.focus in sc.uav_ids else rng.choice(sc.uav_ids)
     alert = rng.choice(["battery_low", "link_degraded", "off_course", "mission_update", "collision_risk"])
     status = rng.choice(["nominal", "degraded", "holding", "returning"])
     d.add(_step("heartbeat", uav=uav), rng, look=1)
@@ -337,7 +340,20 @@ def render(bp: Blueprint) -> Program:
     sc = generate(bp.seed, split=Split.TRAIN)
     rng = random.Random(f"sixg-forge:{bp.scene}:{bp.seed}:{bp.variant}")
     d = _Draft()
+    d.focus = bp.focus
     slots = _SCENES[bp.scene](sc, rng, d)
+    if bp.onset is not None:
+        seen = DegradationOnset(degradation=bp.onset)
+        same = [k for k, e in enumerate(d.events) if e.action.degradation.kind == seen.degradation.kind]
+        if same:
+            d.events[same[0]] = ScheduledEvent(t=0.0, action=seen)
+        else:
+            d.events.insert(0, ScheduledEvent(t=0.0, action=seen))
+        g = seen.degradation
+        # The intent speaks of the degradation the episode really has.
+        for field, slot in (("gnb", "cell"), ("rate_mbps", "rate"), ("power_dbm", "power"), ("extra_load", "extra")):
+            if hasattr(g, field) and slot in slots:
+                slots[slot] = getattr(g, field)
     steps = [(s, t, look) for s, t, look in d.steps if look <= bp.detail]
     if bp.degrade:
         more = _Draft()
