@@ -92,18 +92,18 @@ class SixgWorker:
         self._ready = False
 
 
-_TASK_STATE: dict[str, Any] = {}  # per Ray worker process: the state of the current run, by run key
+_TASK_STATE: dict[str, tuple[Any, Callable[[Any], None] | None]] = {}  # per Ray worker process: this run's state and its teardown
 
 
 @ray.remote(num_cpus=1, max_retries=0)
 def _run_task(key: str, setup: Callable[[], Any], teardown: Callable[[Any], None] | None, work: Callable[[Any, Any], Any], job: Any) -> tuple[str, Any]:
     if key not in _TASK_STATE:
-        for old in _TASK_STATE.values():  # a worker process reused by a later run drops the earlier run's state
-            if teardown is not None:
-                teardown(old)
+        for old, old_teardown in _TASK_STATE.values():  # a worker process reused by a later run drops the earlier run's state
+            if old_teardown is not None:
+                old_teardown(old)
         _TASK_STATE.clear()
-        _TASK_STATE[key] = setup()
-    return node_name(), work(_TASK_STATE[key], job)
+        _TASK_STATE[key] = (setup(), teardown)
+    return node_name(), work(_TASK_STATE[key][0], job)
 
 
 @ray.remote(num_cpus=0, max_retries=0)
@@ -113,7 +113,7 @@ def _on_node(fn: Callable[[], None]) -> str:
 
 
 def prepare_nodes(node_setup: Callable[[], None]) -> list[str]:
-    """Run ``node_setup`` once on every live node (pinned to it), one node after another in parallel."""
+    """Run ``node_setup`` once on every live node (pinned to it, all nodes at once); return the nodes."""
     nodes = [n for n in ray.nodes() if n.get("Alive")]
     refs = [_on_node.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote(node_setup) for n in nodes]
     try:
