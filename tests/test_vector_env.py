@@ -140,6 +140,8 @@ def test_bad_vector_calls_are_refused_with_how_to_fix_them():
     envs.reset(seed=0)
     with pytest.raises(UserError, match="takes 2 calls"):
         envs.step(STATE)
+    with pytest.raises(UserError, match="takes 2 calls"):
+        envs.step({"name": 5, "arguments": None})
     with pytest.raises(UserError, match="one call per environment"):
         envs.step([STATE])
     with pytest.raises(UserError, match="num_envs"):

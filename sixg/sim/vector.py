@@ -24,7 +24,7 @@ the next step, with the ``options`` given at construction).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -195,7 +195,7 @@ class NetOpsVectorEnv(VectorEnv):
         n = self.num_envs
         if isinstance(actions, Mapping) and set(actions) == {"name", "arguments"}:
             names, arguments = actions["name"], actions["arguments"]
-            if isinstance(names, str) or isinstance(arguments, (str, Mapping)):
+            if not all(isinstance(x, Iterable) and not isinstance(x, (str, Mapping)) for x in (names, arguments)):
                 raise UserError(
                     f"a vector step takes {n} calls: {{'name': ({n} names), 'arguments': ({n} texts)}}, "
                     "not one call; wrap a single call in a list of one per environment"
