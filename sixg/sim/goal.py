@@ -50,8 +50,14 @@ class Confirmations:
         needed = {part for part in ("sla", "mission") if getattr(goal, part) is not None}
         if not needed:  # no goal given: any positive verification ends the episode
             return bool(self.confirmed)
-        if not needed <= self.confirmed:
-            return False
-        if goal.sla is not None and goal.sla.violations(world.sustained_state()):
-            return False
-        return goal.mission is None or mission_outcome(world, goal.mission).complete
+        return needed <= self.confirmed and goal_holds(goal, world)
+
+
+def goal_holds(goal: Goal, world: World) -> bool:
+    """Whether the network, as ``world`` measured it, meets ``goal`` now: its SLA sustained, its mission complete.
+
+    Also judges a benchmark task's :class:`~sixg.bench.tasks.EnvGoal` (the same two fields).
+    """
+    if goal.sla is not None and goal.sla.violations(world.sustained_state()):
+        return False
+    return goal.mission is None or mission_outcome(world, goal.mission).complete

@@ -21,19 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sixg.backends.gap import WindowGap
-from sixg.bench.tasks import EnvGoal, Task, Verdict, judge
+from sixg.bench.tasks import Task, Verdict, judge
 from sixg.domain import SLA_DIMENSION, NetworkState, SLASpec
+from sixg.sim.goal import goal_holds
 from sixg.world import World
-
-
-
-def goal_holds(goal: EnvGoal, world: World) -> bool:
-    """Whether the network, as ``world`` measured it, meets what a verification confirms (SLA sustained, mission complete)."""
-    from sixg.tools.mission import mission_outcome
-
-    if goal.sla is not None and goal.sla.violations(world.sustained_state()):
-        return False
-    return goal.mission is None or mission_outcome(world, goal.mission).complete
 
 
 def judge_on(task: Task, world: World, *, confirmed: bool) -> Verdict:
