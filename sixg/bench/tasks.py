@@ -327,12 +327,8 @@ class Task(Frozen):
             "max_steps": self.max_steps,
             "think_time_s": self.think_time_s,
         }
-        goal = {k: v for k, v in self.env_goal.model_dump(mode="json").items() if v is not None}
-        if goal:
-            opts["goal"] = goal
-        else:
-            # No SLA or mission to confirm: the default (the intent's SLA) would be wrong.
-            opts["goal"] = {}
+        # Always given, {} included: with no SLA or mission to confirm, the default (the intent's SLA) would be wrong.
+        opts["goal"] = {k: v for k, v in self.env_goal.model_dump(mode="json").items() if v is not None}
         if backend is not None:
             opts["backend"] = backend
         return opts
