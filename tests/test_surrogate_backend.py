@@ -13,7 +13,7 @@ import pytest
 
 from sixg.backends.surrogate import SurrogateBackend
 from sixg.scenario import generate, split_of
-from sixg.surrogate.features import HISTORY, INPUT_NAMES, encode_inputs, episode_contexts
+from sixg.surrogate.features import HISTORY, INPUT_NAMES, ScenarioFeatures, encode_inputs, episode_contexts
 from sixg.schedule import random_schedule
 from sixg.traces.generate import EpisodeRecorder
 from sixg.traces.policy import ExploringPolicy
@@ -104,3 +104,12 @@ def test_episodes_are_bit_identical_to_the_recorded_reference(backend):
         assert len(got[name]) == len(want[name]) == 41, name
         for i, (g, w) in enumerate(zip(got[name], want[name])):
             assert g == w, f"{name}: window {i} differs"
+
+
+def test_rows_of_a_batch_prediction_are_what_the_batch_says(backend):
+    """Taking a scenario's rows out of a batched prediction keeps every part of them, the lazily computed ones too."""
+    sc, _, live, _ = explore(backend, 9, 0, windows=8)
+    whole = backend.model.predict(encode_inputs(live, ScenarioFeatures.of(sc)))
+    part = whole.rows(2, 5)
+    for name in ("quantiles", "slice_probs", "extras", "ok_prob", "spread", "ood"):
+        assert np.array_equal(getattr(part, name), getattr(whole, name)[2:5]), name
