@@ -23,10 +23,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from sixg.actions import CongestionSurge, DegradationOnset, DegradationRecovery, GracefulDegradation, SwitchSlice, describe  # noqa: E402
 from sixg.backends import make_backend  # noqa: E402
 from sixg.cli import run_command  # noqa: E402
-from sixg.domain import NetworkState  # noqa: E402
+from sixg.domain import DIMENSION_LABELS, NetworkState  # noqa: E402
 from sixg.scenario import generate  # noqa: E402
 
-DIMENSIONS = [("latency_ms", "latency (ms)"), ("jitter_ms", "jitter (ms)"), ("loss_rate", "loss rate"), ("throughput_mbps", "throughput (Mbit/s)"), ("edge_load", "edge load")]
+DIMENSIONS = list(DIMENSION_LABELS.items())
 
 
 def script(cell: str):

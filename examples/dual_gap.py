@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from sixg.cli import positive_float, positive_int, run_command
+from sixg.domain import DIMENSION_LABELS
 
 SURGE_AT, REMEDY_AT = 2.0, 4.0
-DIMENSIONS = [("latency_ms", "latency (ms)"), ("jitter_ms", "jitter (ms)"), ("loss_rate", "loss rate"), ("throughput_mbps", "throughput (Mbit/s)"), ("edge_load", "edge load")]
+DIMENSIONS = list(DIMENSION_LABELS.items())
 
 
 def script(cell: str, *, surge_at: float = SURGE_AT, remedy_at: float = REMEDY_AT):

@@ -74,6 +74,16 @@ class NetworkState(Frozen):
         return tuple(float(getattr(self, name)) for name in self.NUMERIC)
 
 
+#: How figures label each numeric dimension of :class:`NetworkState` (axis titles, legends).
+DIMENSION_LABELS: dict[str, str] = {
+    "latency_ms": "latency (ms)",
+    "jitter_ms": "jitter (ms)",
+    "loss_rate": "loss rate",
+    "throughput_mbps": "throughput (Mbit/s)",
+    "edge_load": "edge load",
+}
+
+
 @dataclass(frozen=True)
 class SlaDimension:
     """One SLA target: a numeric field of :class:`NetworkState`, the :class:`SLASpec` field that
