@@ -1,7 +1,8 @@
 """The Streamlit page (``python -m sixg.dashboard`` starts it): three views over sixg's files.
 
 This script only lays out what :mod:`sixg.dashboard.data` computes; every file it reads
-is parsed once per change (``st.cache_data``). The view is chosen in the sidebar or by
+is parsed once while the dashboard runs (``st.cache_data``, keyed by path: clear the cache
+from Streamlit's menu to see a run that has written more since). The view is chosen in the sidebar or by
 the ``view`` query parameter (``traces``, ``trajectories``, ``benchmark``).
 """
 
@@ -22,7 +23,7 @@ VIEWS = {"traces": "Network traces", "trajectories": "Trajectory inspector", "be
 ALL = "(all)"
 
 
-# --- cached readers: each file is parsed once per change --------------------------------------------------
+# --- cached readers: each file is parsed once, keyed by its path ------------------------------------------
 
 
 @st.cache_data(show_spinner=False)
