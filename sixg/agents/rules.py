@@ -163,7 +163,6 @@ class Facts:
     trigger a remedy); ``telemetry.state`` is the latest window alone.
     """
 
-    intent: str
     briefing: Briefing
     telemetry: TelemetryState
     sla: SLASpec
@@ -175,7 +174,11 @@ class Facts:
         recent = list(telemetry.recent[-2:]) or [telemetry.state]
         mean = {k: statistics.fmean(getattr(s, k) for s in recent) for k in NetworkState.NUMERIC}
         state = NetworkState(slice=telemetry.state.slice, **mean)
-        return cls(briefing.intent, briefing, telemetry, _sla_for(briefing, telemetry), state, knowledge)
+        return cls(briefing, telemetry, _sla_for(briefing, telemetry), state, knowledge)
+
+    @property
+    def intent(self) -> str:
+        return self.briefing.intent
 
     # --- the service ---
     @property
