@@ -175,6 +175,14 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     return "'" + "".join(shown) + "'" + (f" (+{cut} more characters)" if cut > 0 else "")
 
 
+def validation_problems(error, *, whole: str) -> str:
+    """A pydantic ``ValidationError`` as one line: ``field.path: message`` per problem, joined by ``"; "``.
+
+    ``whole`` names what a problem without a field path is about ("options", "arguments").
+    """
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or whole}: {e['msg']}" for e in error.errors(include_url=False))
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
     if len(word) > 4 * ECHO_LIMIT:  # nothing that long is a typo of a name, and matching it costs

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 
 from sixg.domain import Frozen
-from sixg.errors import ResetNeeded, UserError
+from sixg.errors import ResetNeeded, UserError, validation_problems
 from sixg.scenario import Split
 from sixg.sim import NetOpsEnv, StepResult
 from sixg.tools import Effect, ToolCall, ToolSpec
@@ -117,8 +117,7 @@ class EpisodeSession:
             try:
                 arguments = ResetArguments.model_validate(arguments)
             except ValidationError as exc:
-                problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors(include_url=False))
-                raise UserError(f"bad {RESET_TOOL} arguments: {problems}") from None
+                raise UserError(f"bad {RESET_TOOL} arguments: {validation_problems(exc, whole='arguments')}") from None
         observation, info = self.env.reset(seed=arguments.seed, options=arguments.options())
         self._reset_info = info
         self._last = None

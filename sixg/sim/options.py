@@ -8,7 +8,7 @@ from pydantic import Field, ValidationError
 
 from sixg.actions import Action
 from sixg.domain import Frozen
-from sixg.errors import UserError
+from sixg.errors import UserError, validation_problems
 from sixg.scenario import Scenario, Split, generate
 from sixg.schedule import Schedule
 from sixg.sim.goal import Goal
@@ -53,10 +53,7 @@ def parse_options(options: dict[str, Any]) -> tuple[EpisodeOptions, Scenario]:
         # Again with the scenario at hand, so ids and positions in the goal are checked.
         opts = EpisodeOptions.model_validate(options, context={"scenario": scenario})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in exc.errors(include_url=False)
-        )
-        raise UserError(f"bad reset options: {problems}") from None
+        raise UserError(f"bad reset options: {validation_problems(exc, whole='options')}") from None
     return opts, scenario
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from sixg.errors import UnknownToolError, UserError, did_you_mean, echo
+from sixg.errors import UnknownToolError, UserError, did_you_mean, echo, validation_problems
 from sixg.tools.registry import Effect, ToolSpec
 
 if TYPE_CHECKING:
@@ -74,9 +74,7 @@ class Catalog(Mapping[str, ToolSpec]):
         try:
             args = spec.arguments.model_validate(arguments)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
-            )
+            problems = validation_problems(exc, whole="arguments")
             raise UserError(f"a call of {name} built in code does not fit its declaration: {problems}") from None
         return ToolCall(name=name, arguments=json.dumps(args.model_dump(mode="json"), separators=(",", ":")))
 
