@@ -133,6 +133,17 @@ def test_bad_options_are_refused_up_front():
         env.reset(seed=1, options={"scenario_seed": SEED, "max_step": 3})
 
 
+def test_a_seed_or_options_of_the_wrong_type_are_refused_up_front():
+    """A negative or non-integer seed, and options that are not a dict, raise UserError saying what to pass."""
+    env = toy_env()
+    for seed in (-1, 1.5):
+        with pytest.raises(UserError, match="whole number >= 0"):
+            env.reset(seed=seed, options={"scenario_seed": SEED})
+    for options in ([("scenario_seed", SEED)], "scenario_seed=3", 7):
+        with pytest.raises(UserError, match="must be a dict"):
+            env.reset(seed=1, options=options)
+
+
 def test_random_schedule_is_drawn_from_the_seed():
     """ "random" degradations are the same for the same seed and differ across seeds."""
     env = toy_env()

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple
 
 import gymnasium
@@ -136,8 +137,13 @@ class NetOpsEnv(gymnasium.Env):
                 if self._np_random is not None
                 else secrets.randbelow(2**31 - 1)
             )
-        super().reset(seed=seed)
+        try:
+            super().reset(seed=seed)
+        except gymnasium.error.Error as exc:  # a negative seed, or not a Python int
+            raise UserError(f"bad seed {seed!r}: {exc}; pass a whole number >= 0") from None
         given = self._default_options if options is None else options
+        if not isinstance(given, Mapping):
+            raise UserError(f"reset options must be a dict of option names to values, not {type(given).__name__}")
         if not describes_situation(given):
             given = {**default_episode(seed), **given}
         opts, scenario = parse_options(given)
