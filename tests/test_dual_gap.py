@@ -39,7 +39,7 @@ def _episode(env: NetOpsEnv) -> list:
 
 def test_each_step_carries_both_measurements_and_their_gap(tmp_path):
     """info["windows"] holds one WindowGap per window the call spanned, with both states and gap = surrogate - ns-3;
-    the trajectory records the same windows and reads them back typed."""
+    the trajectory records the same windows, reads them back typed, and the dashboard tabulates them."""
     env = _env()
     try:
         outs = _episode(env)
@@ -58,6 +58,11 @@ def test_each_step_carries_both_measurements_and_their_gap(tmp_path):
     back = Trajectory.load(path)
     assert back.dual_windows() == seen
     assert all("windows" in s for s in back.steps)
+    from sixg.dashboard import data
+
+    frame = data.trajectory_dual_windows(back)
+    gap = frame[(frame["backend"] == "gap (surrogate - ns-3)") & (frame["dimension"] == "latency (ms)")]
+    assert list(gap["t"]) == [w.t for w in seen] and gap["value"].tolist() == pytest.approx([-40.0] * len(seen))
 
 
 def test_a_dual_episode_replays_identically():
