@@ -126,6 +126,18 @@ def test_bench_command_with_ray_counts_episodes_per_node(local_ray, tmp_path, ca
     assert len(read_results(tmp_path)) == 2
 
 
+def test_validate_command_with_ray_writes_what_the_local_pool_writes(local_ray, tmp_path, capsys):
+    """`sixg.validate --ray` on the surrogate: the same records as without it, and the episodes per node."""
+    from sixg.validate.__main__ import main
+
+    argv = ["--backend", "surrogate", "--agents", "reference,mapek", "--per-tier", "1"]
+    assert main([*argv, "--workers", "2", "--out", str(tmp_path / "local")]) == 0
+    assert main([*argv, "--out", str(tmp_path / "ray"), "--ray"]) == 0
+    assert "episodes per node: 127.0.0.1 6" in capsys.readouterr().out
+    for agent in ("reference", "mapek"):
+        assert _records(tmp_path / "ray" / agent) == _records(tmp_path / "local" / agent)
+
+
 def test_an_error_inside_a_ray_worker_reaches_the_caller_as_itself(local_ray):
     """A bug in the work on a Ray worker is raised here with its own type and message, not a Ray wrapper."""
     from sixg.parallel import run_jobs
