@@ -108,7 +108,7 @@ def main() -> None:
     import ray
 
     t0 = time.perf_counter()
-    ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
     result["ray_start_s"] = time.perf_counter() - t0
     try:
         for name, fn in workloads.items():

@@ -34,7 +34,7 @@ DURATION = 2.0  # four 0.5 s windows per ns-3 episode
 @pytest.fixture(scope="module")
 def local_ray():
     """A local Ray runtime with two CPUs, stopped (every process) when the module ends."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)  # its own runtime, never one found running
     try:
         yield Cluster()
     finally:
