@@ -6,6 +6,7 @@ import json
 import os
 from typing import Any
 
+from sixg.agents.llm.prompt import ToolView, present_tools, read_tool_view
 from sixg.agents.llm.react import ReActAgent, sampling_seed
 from sixg.agents.llm.reply import ModelReply
 from sixg.errors import DependencyNotInstalled, UserError
@@ -40,6 +41,8 @@ class HFReActAgent(ReActAgent):
         dtype: Weight dtype (``"float32"``, ``"bfloat16"``, ``"auto"`` for the checkpoint's).
         chat_template: A Jinja chat template replacing the tokenizer's (for models that ship none).
         system_prompt: Replaces :data:`SYSTEM_PROMPT`.
+        tool_view: How the tools are shown (:func:`~sixg.agents.llm.prompt.present_tools`); by
+            default the view recorded in the model directory by training, else ``full``.
     """
 
     id = "react-hf"
@@ -55,6 +58,7 @@ class HFReActAgent(ReActAgent):
         dtype: str = "float32",
         chat_template: str | None = None,
         system_prompt: str | None = None,
+        tool_view: ToolView | None = None,
     ):
         super().__init__(system_prompt=system_prompt)
         if temperature < 0:
@@ -73,6 +77,9 @@ class HFReActAgent(ReActAgent):
         self.device = device
         self.dtype = dtype
         self.chat_template = chat_template
+        if tool_view is not None:
+            present_tools((), tool_view)  # refuses an unknown view here, not at the first turn
+        self.tool_view = read_tool_view(self.model_path) if tool_view is None else tool_view
         self._model = None
         self._tokenizer = None
         self._stop_ids: list[int] = []
@@ -120,7 +127,7 @@ class HFReActAgent(ReActAgent):
 
         tok, model = self._tokenizer, self._model
         inputs = tok.apply_chat_template(
-            _template_messages(messages), tools=tools, add_generation_prompt=True, return_dict=True, return_tensors="pt"
+            _template_messages(messages), tools=present_tools(tools, self.tool_view), add_generation_prompt=True, return_dict=True, return_tensors="pt"
         ).to(model.device)
         sample = self.temperature > 0
         config = GenerationConfig(
@@ -160,6 +167,7 @@ class HFReActAgent(ReActAgent):
             "temperature": self.temperature,
             "top_p": self.top_p if self.temperature > 0 else None,
             "max_new_tokens": self.max_new_tokens,
+            "tool_view": self.tool_view,
             "seed": self._seed,
         }
 

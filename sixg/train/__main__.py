@@ -1,0 +1,87 @@
+"""``python -m sixg.train``: train an agent on a Forge corpus.
+
+    python -m sixg.train sft --corpus runs/forge --out runs/sft-tiny --preset tiny
+    python -m sixg.train sft --corpus runs/forge --out runs/sft-tiny --preset tiny --resume
+    python -m sixg.train sft --corpus runs/forge --out runs/sft-qwen --model /models/Qwen2.5-0.5B-Instruct --lora --device cuda --bf16
+    python -m sixg.bench run --agent react-hf --agent-arg model=runs/sft-tiny
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import typing
+
+from sixg.bench.scoring import Domain
+from sixg.cli import positive_float, positive_int, run_command
+
+
+def _sft(args) -> int:
+    from sixg.train.data import Selection
+    from sixg.train.sft import SFTRun, run_sft
+    from sixg.train.tiny import TinyConfig
+
+    run = SFTRun(
+        corpus=args.corpus,
+        out=args.out,
+        model=args.model,
+        tiny=TinyConfig(vocab_size=args.vocab_size, hidden=args.hidden, intermediate=2 * args.hidden, layers=args.layers, context=args.max_length),
+        selection=Selection(tuple(args.source or ()), tuple(args.tier or ()), tuple(args.domain or ()), args.limit),
+        tool_view=args.tool_view,
+        lora=args.lora,
+        lora_rank=args.lora_rank,
+        device=args.device,
+        bf16=args.bf16,
+        max_steps=args.max_steps,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        grad_accum=args.grad_accum,
+        learning_rate=args.lr,
+        max_length=args.max_length,
+        save_steps=args.save_steps,
+        seed=args.seed,
+        resume=args.resume,
+    )
+    record = run_sft(run)
+    summary = {k: record[k] for k in ("steps", "train_loss", "parameters", "seconds")} | {"records": record["data"]["records"]}
+    print(json.dumps(summary))
+    print(f"model written to {args.out}: python -m sixg.bench run --agent react-hf --agent-arg model={args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sixg.train", description="Train an agent on a 6G-Forge corpus.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sft", help="agentic SFT (trl SFTTrainer, loss on the assistant's turns only)")
+    s.add_argument("--corpus", required=True, help="a Forge corpus directory (python -m sixg.forge run --out DIR)")
+    s.add_argument("--out", required=True, help="model directory to write (checkpoints under OUT/checkpoints)")
+    which = s.add_mutually_exclusive_group()
+    which.add_argument("--preset", choices=["tiny"], default="tiny", help="build a small Qwen2 model from scratch (default)")
+    which.add_argument("--model", help="start from a local Hugging Face causal LM directory with a chat template")
+    s.add_argument("--lora", action="store_true", help="train LoRA adapters on every linear layer (with --model); merged on save")
+    s.add_argument("--lora-rank", type=positive_int, default=16)
+    s.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    s.add_argument("--bf16", action="store_true", help="bfloat16 weights and mixed precision (GPU)")
+    s.add_argument("--source", action="append", choices=["ns3-real", "golden", "error-recovery"], help="keep records of this source (repeatable; default all)")
+    s.add_argument("--tier", action="append", choices=["L1", "L2", "L3"], help="keep records of this tier (repeatable; default all)")
+    s.add_argument("--domain", action="append", choices=typing.get_args(Domain), help="keep records of this domain (repeatable; default all)")
+    s.add_argument("--limit", type=positive_int, help="at most this many records (the first kept, in corpus order)")
+    s.add_argument("--tool-view", choices=["compact", "full"], default="compact", help="how the tools are shown to the model (react-hf shows the same)")
+    s.add_argument("--max-steps", type=positive_int, default=-1, help="optimizer steps (default: --epochs over the data)")
+    s.add_argument("--epochs", type=positive_float, default=1.0)
+    s.add_argument("--batch-size", type=positive_int, default=1)
+    s.add_argument("--grad-accum", type=positive_int, default=4)
+    s.add_argument("--lr", type=positive_float, default=1e-3)
+    s.add_argument("--max-length", type=positive_int, default=8192, help="tokens per example (longer ones are cut); the tiny model's context")
+    s.add_argument("--save-steps", type=positive_int, default=50)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--resume", action="store_true", help="continue from the last checkpoint under OUT/checkpoints")
+    s.add_argument("--vocab-size", type=positive_int, default=4096, help="tiny preset: BPE vocabulary")
+    s.add_argument("--hidden", type=positive_int, default=256, help="tiny preset: hidden size (intermediate is twice it)")
+    s.add_argument("--layers", type=positive_int, default=4, help="tiny preset: decoder layers")
+    args = parser.parse_args(argv)
+    return run_command(lambda: _sft(args), interrupted="rerun the same command with --resume to continue from the last checkpoint")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""The training rows: a Forge corpus read through its own reader, filtered, in trl's conversational form."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sixg.agents.llm.hf import _template_messages
+from sixg.agents.llm.prompt import ToolView, present_tools
+from sixg.errors import DataError, DependencyNotInstalled
+from sixg.forge.records import Corpus, ForgeRecord
+
+__all__ = ["Selection", "fingerprint", "select_records", "sft_dataset", "sft_rows", "template_messages"]
+
+
+class EmptySelectionError(DataError):
+    """The filters leave no record of the corpus to train on."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which records of a corpus to train on (an empty tuple keeps every value)."""
+
+    sources: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    limit: int | None = None
+
+    def keeps(self, record: ForgeRecord) -> bool:
+        m = record.meta
+        return (
+            (not self.sources or m.source in self.sources)
+            and (not self.tiers or m.tier in self.tiers)
+            and (not self.domains or m.domain in self.domains)
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sources": list(self.sources), "tiers": list(self.tiers), "domains": list(self.domains), "limit": self.limit}
+
+
+@dataclass(frozen=True)
+class Selected:
+    """The records kept, the corpus' tool schemas and what identifies the data."""
+
+    records: list[ForgeRecord]
+    tools: tuple[dict[str, Any], ...]
+    corpus: Path
+    selection: Selection = field(default_factory=Selection)
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.records, self.tools)
+
+
+def select_records(corpus: str | Path, selection: Selection = Selection()) -> Selected:
+    """The records of the Forge corpus at ``corpus`` that ``selection`` keeps, in corpus order."""
+    c = Corpus(corpus)
+    kept: list[ForgeRecord] = []
+    for record in c.records():
+        if selection.keeps(record):
+            kept.append(record)
+            if selection.limit is not None and len(kept) >= selection.limit:
+                break
+    if not kept:
+        raise EmptySelectionError(
+            f"no record of the corpus at {corpus} matches {selection.as_dict()}: "
+            f"widen --source/--tier/--domain (the corpus holds {c.count()} record(s); `python -m sixg.forge stats {corpus}` lists them)"
+        )
+    return Selected(kept, c.tools(), Path(corpus), selection)
+
+
+def fingerprint(records: Sequence[ForgeRecord], tools: Sequence[dict[str, Any]]) -> str:
+    """sha256 over the records' content and the tool schemas: equal iff the model saw the same data."""
+    h = hashlib.sha256()
+    h.update(json.dumps(list(tools), sort_keys=True).encode())
+    for r in records:
+        h.update(json.dumps(r.model_dump(mode="json", exclude={"tools"}), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def template_messages(messages) -> list[dict[str, Any]]:
+    """A record's messages as chat templates take them (a deep copy; call arguments as dicts)."""
+    return _template_messages(json.loads(json.dumps(list(messages))))
+
+
+def sft_rows(selected: Selected, view: ToolView) -> list[dict[str, Any]]:
+    """One row per record in trl's conversational form: ``messages`` and ``tools`` (a JSON string in ``view``)."""
+    tools = json.dumps(present_tools(selected.tools, view))
+    return [{"messages": template_messages(r.messages), "tools": tools} for r in selected.records]
+
+
+def sft_dataset(selected: Selected, view: ToolView, tokenizer):
+    """The selected records tokenized for trl's SFTTrainer: ``input_ids`` and ``assistant_masks``.
+
+    Tokenized here, from the records as Python objects, because a ``datasets`` column of
+    tool-call arguments (heterogeneous dicts, stored as JSON by ``on_mixed_types="use_json"``)
+    does not round-trip floats: 1.95 came back as 1.9500000000000002 and 0.32108473450313113
+    as 0.3210847345, so the model would be trained on numbers the environment never wrote.
+    The rendering is the one SFTTrainer itself would use: the tokenizer's chat template, or
+    trl's generation-tagged twin of it, which marks the assistant's tokens.
+    """
+    try:
+        from datasets import Dataset
+        from trl.chat_template_utils import get_training_chat_template
+    except ModuleNotFoundError as exc:
+        raise DependencyNotInstalled(f"training needs `datasets` and `trl` ({exc}): pip install sixg") from None
+    template = get_training_chat_template(tokenizer) or tokenizer.chat_template
+    tools = present_tools(selected.tools, view)
+    rows = []
+    for r in selected.records:
+        out = tokenizer.apply_chat_template(
+            template_messages(r.messages), tools=tools, chat_template=template, return_dict=True, return_assistant_tokens_mask=True
+        )
+        rows.append({"input_ids": list(out["input_ids"]), "assistant_masks": list(out["assistant_masks"])})
+    return Dataset.from_list(rows)
