@@ -54,7 +54,6 @@ def _validate(a) -> int:
     from sixg.sim.env import NetOpsEnv
     from sixg.validate import agent_row, judge_both, scatter, summarise, table
 
-    register_backend("dual-shadowed", "sixg.validate.shadow:ShadowedDual")
     bench = load_benchmark(a.benchmark)
     ids = set(bench.validation_ids)
     subset = [t for t in bench.tasks if t.id in ids]
@@ -90,7 +89,7 @@ def _validate(a) -> int:
         bar = tqdm(total=len(tasks), unit="episode", desc=f"{agent} ({a.backend})")
 
         def make_env():
-            if dual:  # registered again in a cluster's worker processes, which did not run this function
+            if dual:  # here, so that a cluster's worker processes, which did not run _validate, know it too
                 register_backend("dual-shadowed", "sixg.validate.shadow:ShadowedDual")
             return NetOpsEnv(backend=backend_id)
 
