@@ -159,23 +159,23 @@ def _batch_tool_calls(space: ToolCallSpace, n: int = 1) -> ToolCallBatchSpace:
     return ToolCallBatchSpace(space, n, seed=copy.deepcopy(space.np_random))
 
 
-def _draw(schema: Mapping[str, Any], rng: np.random.Generator, depth: int = 0) -> Any:
+def _draw(schema: Mapping[str, Any], rng: np.random.Generator) -> Any:
     """A value shaped by the JSON schema ``schema`` (the strict subset the catalog publishes)."""
     if "enum" in schema:
         return schema["enum"][int(rng.integers(len(schema["enum"])))]
     if "anyOf" in schema:
         options = schema["anyOf"]
-        return _draw(options[int(rng.integers(len(options)))], rng, depth + 1)
+        return _draw(options[int(rng.integers(len(options)))], rng)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = kind[int(rng.integers(len(kind)))]
     if kind == "object":
-        return {key: _draw(sub, rng, depth + 1) for key, sub in schema.get("properties", {}).items()}
+        return {key: _draw(sub, rng) for key, sub in schema.get("properties", {}).items()}
     if kind == "array":
         low = int(schema.get("minItems", 0))
         high = int(schema.get("maxItems", low + 3))
         n = int(rng.integers(low, max(low, min(high, low + 3)) + 1))
-        return [_draw(schema.get("items", {}), rng, depth + 1) for _ in range(n)]
+        return [_draw(schema.get("items", {}), rng) for _ in range(n)]
     if kind in ("number", "integer"):
         return _number(schema, rng, integer=kind == "integer")
     if kind == "boolean":
