@@ -1,0 +1,81 @@
+"""The pieces of closed-loop RL: composite reward, frontier selection, DAPO's dynamic sampling."""
+
+from __future__ import annotations
+
+import pytest
+
+from sixg.bench.run import Episode
+from sixg.errors import UserError
+from sixg.train.rl import Band, NoLearningSignal, RewardWeights, episode_reward, estimate_success, fill_batch, select_frontier
+
+
+def _episode(*, success: bool, invalid: int, error: str | None = None) -> Episode:
+    return Episode(
+        task_id="t", trial=0, tier="L2", domain="network_slicing", family="f", success=success, goal_met=success,
+        verified=success, steps=3 + invalid, reference_length=3, invalid_calls=invalid, t_end=1.0, wall_s=0.1, error=error,
+    )
+
+
+def test_perfect_rollout_earns_more_than_a_malformed_one():
+    """A solved episode without failed calls outranks the same solve with malformed calls, which outranks a failure."""
+    w = RewardWeights(task=1.0, malformed=0.2)
+    perfect = episode_reward(_episode(success=True, invalid=0), w)
+    sloppy = episode_reward(_episode(success=True, invalid=2), w)
+    failed = episode_reward(_episode(success=False, invalid=2), w)
+    assert perfect == 1.0 and sloppy == pytest.approx(0.6) and failed == pytest.approx(-0.4)
+    assert episode_reward(_episode(success=True, invalid=0, error="EndpointError: down"), w) == 0.0
+    with pytest.raises(UserError, match="malformed >= 0"):
+        RewardWeights(malformed=-1)
+
+
+def test_frontier_keeps_exactly_the_band():
+    """Tasks whose success rate is inside the band (ends included) are kept, in order; the rest are not."""
+    rates = {"never": 0.0, "low-edge": 0.25, "mid": 0.5, "high-edge": 0.75, "always": 1.0, "just-out": 0.76}
+    assert select_frontier(rates, Band(0.25, 0.75)) == ["low-edge", "mid", "high-edge"]
+    assert select_frontier(rates, Band(0.0, 1.0)) == list(rates)
+    with pytest.raises(UserError, match="0 <= low <= high <= 1"):
+        Band(0.8, 0.2)
+
+
+def test_success_estimate_is_seeded_and_counts_k_episodes():
+    """The estimate plays k episodes per task with seeds drawn from the run seed: same seed, same episodes and rates."""
+    played = []
+
+    def play(task, seed):
+        played.append((task, seed))
+        return seed % 2 == 0
+
+    a = estimate_success(["x", "y"], play, k=8, seed=3)
+    first = list(played)
+    played.clear()
+    assert estimate_success(["x", "y"], play, k=8, seed=3) == a and played == first
+    assert [t for t, _ in first] == ["x"] * 8 + ["y"] * 8
+    assert a["x"] == sum(s % 2 == 0 for t, s in first if t == "x") / 8
+
+
+def test_dynamic_sampling_refills_a_batch_of_all_equal_groups():
+    """A first draw of groups whose rewards are all equal is dropped and refilled with groups whose rewards differ."""
+    draws = []
+    supply = [[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [-0.1, -0.1, -0.1, -0.1], [1.0, 0.9, 1.0, 1.0], [0.0, 1.0, 1.0, 1.0]]
+
+    def draw(n):
+        draws.append(n)
+        out, supply[:] = supply[:n], supply[n:]
+        return out
+
+    batch = fill_batch(draw, lambda g: g, size=2, max_draws=10)
+    assert batch.groups == [[0.0, 1.0, 0.0, 0.0], [1.0, 0.9, 1.0, 1.0]]
+    assert draws == [2, 2, 1] and batch.drawn == 5 and batch.dropped == 3
+
+
+def test_dynamic_sampling_stops_at_its_draw_limit():
+    """Groups that never differ end in NoLearningSignal after max_draws groups, saying what to change."""
+    calls = []
+
+    def draw(n):
+        calls.append(n)
+        return [[0.5, 0.5]] * n
+
+    with pytest.raises(NoLearningSignal, match="narrow the frontier band"):
+        fill_batch(draw, lambda g: g, size=2, max_draws=5)
+    assert sum(calls) == 5
