@@ -43,12 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error("; ".join(f"--{'-'.join(str(x) for x in e['loc']).replace('_', '-')}: {e['msg']}" for e in exc.errors(include_url=False)))
 
     def work() -> int:
-        from sixg.backends.base import backend_ids
-        from sixg.errors import UnknownIdError, did_you_mean
+        from sixg.backends import make_backend
         from sixg.scenario import generate
 
-        if a.backend not in backend_ids():  # fail here, not inside the protocol
-            raise UnknownIdError(f"no backend {a.backend!r}; registered backends are {backend_ids()}." + did_you_mean(a.backend, backend_ids()))
+        make_backend(a.backend)  # an unknown id fails here, not inside the protocol (constructing starts nothing)
         generate(first.scenario_seed, split=first.split)  # a seed outside its split, likewise
         session = EpisodeSession(backend=a.backend, trajectory_dir=a.trajectories, first=first)
         try:
