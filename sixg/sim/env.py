@@ -34,6 +34,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import gymnasium
 
+from sixg import ENV_ID  # registered with Gymnasium there, on import of sixg
 from sixg.backends.base import Backend, make_backend
 from sixg.backends.dual import DualBackend
 from sixg.backends.gap import WindowGap
@@ -54,7 +55,6 @@ __all__ = ["DEFAULT_BACKEND", "DEFAULT_MAX_STEPS", "ENV_ID", "EpisodeOptions", "
 
 #: The backend an environment uses unless told otherwise.
 DEFAULT_BACKEND = "surrogate"
-ENV_ID = "sixg/NetOps-v0"
 
 
 class StepResult(NamedTuple):
