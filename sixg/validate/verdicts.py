@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sixg.backends.gap import WindowGap
+from sixg.backends.gap import WindowGap, state_gap
 from sixg.bench.tasks import Task, Verdict, judge
 from sixg.domain import SLA_DIMENSION, NetworkState, SLASpec
 from sixg.sim.goal import goal_holds
@@ -58,7 +58,8 @@ class DualVerdict:
 
     def kpi_gap(self) -> dict[str, float]:
         """Final sustained state, surrogate minus ns-3, per numeric dimension."""
-        return {k: float(getattr(self.surrogate_state, k) - getattr(self.ns3_state, k)) for k in NetworkState.NUMERIC}
+        gap = state_gap(self.surrogate_state, self.ns3_state)
+        return {k: gap[k] for k in NetworkState.NUMERIC}
 
     def cause(self, task: Task) -> str | None:
         """Why the two verdicts differ, in words (None when they agree): the checks that came out
@@ -134,4 +135,4 @@ def _slas(task: Task) -> list[SLASpec]:
 
 
 def _numeric(state: NetworkState) -> dict[str, float]:
-    return {k: float(getattr(state, k)) for k in NetworkState.NUMERIC}
+    return dict(zip(NetworkState.NUMERIC, state.numeric()))
