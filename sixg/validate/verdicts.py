@@ -115,7 +115,8 @@ def judge_both(task: Task, env, *, confirmed: bool) -> DualVerdict:
     backend = env.sim.backend
     shadow: World = backend.shadow
     shadow.log = world.log
-    gaps = [w.gap for w in backend.windows]
+    windows = tuple(env.sim.dual_windows)
+    gaps = [w.gap for w in windows]
     mean_gap = {k: sum(abs(g[k]) for g in gaps) / len(gaps) for k in gaps[0]} if gaps else {}
     return DualVerdict(
         surrogate=judge_on(task, world, confirmed=confirmed),
@@ -123,7 +124,7 @@ def judge_both(task: Task, env, *, confirmed: bool) -> DualVerdict:
         surrogate_state=world.sustained_state(),
         ns3_state=shadow.sustained_state(),
         mean_abs_gap=mean_gap,
-        windows=tuple(backend.windows),
+        windows=windows,
     )
 
 
