@@ -112,6 +112,19 @@ def test_react_hf_refuses_an_unknown_tool_view(tmp_path):
     assert make_agent("react-hf", model=str(tmp_path), tool_view="full").tool_view == "full"
 
 
+@pytest.mark.llm
+def test_a_template_without_assistant_marks_is_refused():
+    """A model whose chat template trl cannot mark for assistant-only loss is refused with a typed error, not trained on nothing."""
+    from sixg.train.data import Selection, UnmaskedTemplateError, select_records, sft_dataset, sft_rows
+    from sixg.train.tiny import build_tokenizer
+
+    selected = select_records(SAMPLE, Selection(limit=1))
+    tok = build_tokenizer(sft_rows(selected, "compact"), 600)
+    tok.chat_template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+    with pytest.raises(UnmaskedTemplateError, match="generation"):
+        sft_dataset(selected, "compact", tok)
+
+
 # --- with the micro model ------------------------------------------------------------------
 
 

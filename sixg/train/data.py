@@ -11,7 +11,7 @@ from typing import Any
 
 from sixg.agents.llm.hf import _template_messages
 from sixg.agents.llm.prompt import ToolView, present_tools
-from sixg.errors import DataError, DependencyNotInstalled
+from sixg.errors import DataError, DependencyNotInstalled, UserError
 from sixg.forge.records import Corpus, ForgeRecord
 
 __all__ = ["Selection", "fingerprint", "select_records", "sft_dataset", "sft_rows", "template_messages"]
@@ -19,6 +19,16 @@ __all__ = ["Selection", "fingerprint", "select_records", "sft_dataset", "sft_row
 
 class EmptySelectionError(DataError):
     """The filters leave no record of the corpus to train on."""
+
+
+class UnmaskedTemplateError(UserError):
+    """The model's chat template does not mark the assistant's tokens, so assistant-only loss is impossible."""
+
+
+_UNMASKED = (
+    "the chat template does not mark the assistant's tokens: use a model whose template trl knows "
+    "(Qwen2.5/3, Llama 3, ... -- trl.chat_template_utils) or one with {% generation %} blocks around the assistant's turns"
+)
 
 
 @dataclass(frozen=True)
@@ -107,12 +117,17 @@ def sft_dataset(selected: Selected, view: ToolView, tokenizer):
         from trl.chat_template_utils import get_training_chat_template
     except ModuleNotFoundError as exc:
         raise DependencyNotInstalled(f"training needs `datasets` and `trl` ({exc}): pip install sixg") from None
-    template = get_training_chat_template(tokenizer) or tokenizer.chat_template
+    try:
+        template = get_training_chat_template(tokenizer) or tokenizer.chat_template
+    except ValueError as exc:
+        raise UnmaskedTemplateError(f"{_UNMASKED} ({exc})") from None
     tools = present_tools(selected.tools, view)
     rows = []
     for r in selected.records:
         out = tokenizer.apply_chat_template(
             template_messages(r.messages), tools=tools, chat_template=template, return_dict=True, return_assistant_tokens_mask=True
         )
+        if 1 not in out["assistant_masks"]:
+            raise UnmaskedTemplateError(f"{_UNMASKED}; record {r.id} would have nothing to learn")
         rows.append({"input_ids": list(out["input_ids"]), "assistant_masks": list(out["assistant_masks"])})
     return Dataset.from_list(rows)
