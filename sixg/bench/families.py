@@ -13,7 +13,7 @@ import math
 import random
 from collections.abc import Callable
 
-from sixg.actions import BackhaulDegradation, CongestionSurge, DegradationOnset, DegradationRecovery, EdgeOffload, EdgeOverload, InterferenceSurge, ReallocateSlices, UavDrift
+from sixg.actions import BackhaulDegradation, CongestionSurge, DegradationOnset, DegradationRecovery, EdgeOffload, EdgeOverload, InterferenceSurge, UavDrift
 from sixg.bench.tasks import (
     SLICE,
     STATE,
