@@ -79,3 +79,26 @@ def test_dynamic_sampling_stops_at_its_draw_limit():
     with pytest.raises(NoLearningSignal, match="narrow the frontier band"):
         fill_batch(draw, lambda g: g, size=2, max_draws=5)
     assert sum(calls) == 5
+
+
+SAMPLE = __import__("pathlib").Path(__file__).parent / "data" / "forge-sample"
+
+
+def test_frontier_on_real_episodes_keeps_the_band(tmp_path):
+    """Played on the surrogate, the reference solutions succeed and the null agent never does: a band
+    excluding 0 and 1 keeps none of the pool, and the command line reports survivors out of the pool."""
+    from sixg.agents import make_agent
+    from sixg.train.data import Selection
+    from sixg.train.frontier import run_frontier, training_tasks
+    from sixg.train.__main__ import main
+
+    tasks = training_tasks(SAMPLE, Selection(limit=2))
+    assert tasks and all(t.split == "train" for t in tasks)
+    ref = run_frontier(tasks, lambda: make_agent("reference"), k=2, band=Band(0.0, 1.0))
+    null = run_frontier(tasks, lambda: make_agent("null"), k=2, band=Band(0.1, 0.9))
+    assert set(ref["rates"].values()) == {1.0} and ref["kept"] == [t.id for t in tasks]
+    assert set(null["rates"].values()) == {0.0} and null["kept"] == [] and null["survivors"] == 0
+    assert ref["pool"] == null["pool"] == len(tasks) and not ref["errors"]
+    out = tmp_path / "frontier.json"
+    assert main(["frontier", "--corpus", str(SAMPLE), "--limit", "1", "--agent", "reference", "--k", "1", "--low", "1", "--high", "1", "--out", str(out)]) == 0
+    assert __import__("json").loads(out.read_text())["survivors"] == 1

@@ -4,6 +4,7 @@
     python -m sixg.train sft --corpus runs/forge --out runs/sft-tiny --preset tiny --resume
     python -m sixg.train sft --corpus runs/forge --out runs/sft-qwen --model /models/Qwen2.5-0.5B-Instruct --lora --device cuda --bf16
     python -m sixg.bench run --agent react-hf --agent-arg model=runs/sft-tiny
+    python -m sixg.train frontier --corpus runs/forge --agent-arg model=runs/sft-tiny --k 4 --out runs/frontier.json
 """
 
 from __future__ import annotations
@@ -49,6 +50,36 @@ def _sft(args) -> int:
     return 0
 
 
+def _frontier(args) -> int:
+    from tqdm import tqdm
+
+    from sixg.agents import make_agent
+    from sixg.cli import agent_args
+    from sixg.train.data import Selection
+    from sixg.train.frontier import run_frontier, training_tasks, write_frontier
+    from sixg.train.rl import Band
+
+    band = Band(args.low, args.high)
+    kwargs = agent_args(args.agent_arg)
+    make_agent(args.agent, **kwargs)  # a bad id or argument fails before any episode
+    tasks = training_tasks(args.corpus, Selection(tuple(args.source or ()), tuple(args.tier or ()), tuple(args.domain or ()), args.limit))
+    with tqdm(total=len(tasks) * args.k, unit="episode") as bar:
+        record = run_frontier(tasks, lambda: make_agent(args.agent, **kwargs), k=args.k, band=band, seed=args.seed, on_episode=lambda _: bar.update())
+    record |= {"agent": args.agent, "agent_args": kwargs, "corpus": str(args.corpus)}
+    write_frontier(record, args.out)
+    print(f"kept {record['survivors']} of {record['pool']} training task(s) with a success rate in [{band.low}, {band.high}] over {args.k} episode(s) each; wrote {args.out}")
+    if record["errors"]:
+        print(f"{len(record['errors'])} episode(s) ended in an error, counted as failures; the first: {record['errors'][0]}")
+    return 0
+
+
+def _add_selection(p) -> None:
+    p.add_argument("--source", action="append", choices=["ns3-real", "golden", "error-recovery"], help="keep records of this source (repeatable; default all)")
+    p.add_argument("--tier", action="append", choices=["L1", "L2", "L3"], help="keep records of this tier (repeatable; default all)")
+    p.add_argument("--domain", action="append", choices=typing.get_args(Domain), help="keep records of this domain (repeatable; default all)")
+    p.add_argument("--limit", type=positive_int, help="at most this many records (the first kept, in corpus order)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sixg.train", description="Train an agent on a 6G-Forge corpus.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -62,10 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--lora-rank", type=positive_int, default=16)
     s.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     s.add_argument("--bf16", action="store_true", help="bfloat16 weights and mixed precision (GPU)")
-    s.add_argument("--source", action="append", choices=["ns3-real", "golden", "error-recovery"], help="keep records of this source (repeatable; default all)")
-    s.add_argument("--tier", action="append", choices=["L1", "L2", "L3"], help="keep records of this tier (repeatable; default all)")
-    s.add_argument("--domain", action="append", choices=typing.get_args(Domain), help="keep records of this domain (repeatable; default all)")
-    s.add_argument("--limit", type=positive_int, help="at most this many records (the first kept, in corpus order)")
+    _add_selection(s)
     s.add_argument("--tool-view", choices=["compact", "full"], default="compact", help="how the tools are shown to the model (react-hf shows the same)")
     s.add_argument("--max-steps", type=positive_int, default=-1, help="optimizer steps (default: --epochs over the data)")
     s.add_argument("--epochs", type=positive_float, default=1.0)
@@ -79,7 +107,19 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--vocab-size", type=positive_int, default=4096, help="tiny preset: BPE vocabulary")
     s.add_argument("--hidden", type=positive_int, default=256, help="tiny preset: hidden size (intermediate is twice it)")
     s.add_argument("--layers", type=positive_int, default=4, help="tiny preset: decoder layers")
+    f = sub.add_parser("frontier", help="a policy's success rate per training task of a corpus, and the tasks inside a learnable band")
+    f.add_argument("--corpus", required=True, help="a Forge corpus directory: its records' tasks are the pool")
+    f.add_argument("--agent", default="react-hf", help="agent id (default react-hf)")
+    f.add_argument("--agent-arg", action="append", default=[], metavar="KEY=VALUE", help="constructor argument, e.g. model=runs/sft-tiny")
+    f.add_argument("--k", type=positive_int, default=4, help="episodes per task")
+    f.add_argument("--low", type=float, default=0.1, help="lowest success rate kept (inclusive)")
+    f.add_argument("--high", type=float, default=0.9, help="highest success rate kept (inclusive)")
+    f.add_argument("--seed", type=int, default=0, help="seeds the trials")
+    f.add_argument("--out", required=True, help="JSON file for the rates and the kept task ids")
+    _add_selection(f)
     args = parser.parse_args(argv)
+    if args.command == "frontier":
+        return run_command(lambda: _frontier(args))
     return run_command(lambda: _sft(args), interrupted="rerun the same command with --resume to continue from the last checkpoint")
 
 
