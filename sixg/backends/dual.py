@@ -20,7 +20,7 @@ from sixg.scenario import Scenario
 from sixg.snapshot import WINDOW_S, Snapshot
 
 
-__all__ = ["DualBackend", "WindowGap", "state_gap"]
+__all__ = ["DualBackend"]
 
 
 class DualBackend(Backend):

@@ -171,7 +171,7 @@ def _info(args) -> int:
     path = args.checkpoint or default_checkpoint()
     model = load(path)
     cfg = model.config
-    print(json.dumps({"checkpoint": str(path), **{k: cfg.get(k) for k in ("architecture", "training", "corpus_fingerprint", "feature_schema", "checkpoint_version")}}, indent=2))
+    print(json.dumps({"checkpoint": str(path), **{k: cfg.get(k) for k in ("architecture", "training", "corpus_fingerprint", "feature_schema", "version")}}, indent=2))
     return 0
 
 
