@@ -141,3 +141,14 @@ class SLASpec(Frozen):
     def violations(self, state: NetworkState) -> list[str]:
         """Names of the targets ``state`` misses (empty when compliant)."""
         return [d.name for d in SLA_DIMENSIONS if not d.met(state, self)]
+
+
+def rounded(value, digits: int = 5):
+    """``value`` (JSON data) with every float cut to ``digits`` significant digits, for text a person or model reads."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v, digits) for v in value]
+    return value

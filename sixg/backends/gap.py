@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from sixg.domain import Frozen, NetworkState
+from sixg.domain import rounded as rounded_json
 
 __all__ = ["WindowGap", "state_gap"]
 
@@ -61,12 +62,5 @@ class WindowGap(Frozen):
 
     def rounded(self, digits: int = 5) -> dict:
         """As JSON data with floats to ``digits`` significant digits (small enough to keep one per window in results)."""
-        return _rounded(self.model_dump(mode="json"), digits)
+        return rounded_json(self.model_dump(mode="json"), digits)
 
-
-def _rounded(value, digits: int):
-    if isinstance(value, float):
-        return float(f"{value:.{digits}g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v, digits) for k, v in value.items()}
-    return value

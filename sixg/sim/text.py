@@ -7,23 +7,12 @@ Both are rendered from typed values (the :class:`~sixg.sim.briefing.Briefing`, t
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
-from sixg.domain import NetworkState
+from sixg.domain import NetworkState, rounded
 from sixg.sim.briefing import Briefing
 from sixg.sim.goal import Goal
 from sixg.sim.loop import ToolResult
-
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return float(f"{value:.5g}") if math.isfinite(value) else value
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
 
 
 def render_result(result: ToolResult, *, steps_left: int | None = None, dumped: dict[str, Any] | None = None) -> str:
@@ -32,7 +21,7 @@ def render_result(result: ToolResult, *, steps_left: int | None = None, dumped: 
     left = f"\n({steps_left} step(s) left)" if steps_left is not None else ""
     if result.ok:
         data = (dumped or result.model_dump(mode="json", include={"output"}))["output"]
-        return f"{head} -> {json.dumps(_rounded(data), separators=(', ', ': '))}{left}"
+        return f"{head} -> {json.dumps(rounded(data), separators=(', ', ': '))}{left}"
     return f"{head} -> error ({result.error.kind}): {result.error.message}{left}"
 
 
@@ -74,7 +63,7 @@ def intro(briefing: Briefing, state: NetworkState, *, t: float = 0.0) -> str:
     if confirm:
         lines.append("Finish by confirming with " + " and ".join(confirm) + ".")
     lines.append(
-        f"[t={t:.2f} s] network state: {json.dumps(_rounded(state.model_dump(mode='json')), separators=(', ', ': '))}"
+        f"[t={t:.2f} s] network state: {json.dumps(rounded(state.model_dump(mode='json')), separators=(', ', ': '))}"
     )
     lines.append(f"You have {b.max_steps} step(s).")
     return "\n".join(lines)
