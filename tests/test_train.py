@@ -265,6 +265,23 @@ def test_trained_directory_completes_an_episode(trained):
 
 
 @pytest.mark.llm
+def test_lora_on_a_pretrained_directory_saves_a_merged_model(trained, tmp_path):
+    """--model DIR --lora trains adapters and saves a plain model of the base's size that react-hf loads with the same tool view."""
+    from sixg.agents import make_agent
+    from sixg.train.data import Selection
+    from sixg.train.sft import run_sft
+
+    _, base = trained
+    out = tmp_path / "lora"
+    record = run_sft(_run(out, model=str(base), lora=True, lora_rank=4, max_steps=1, selection=Selection(limit=1)))
+    assert record["steps"] == 1 and record["config"]["lora"] and record["config"]["tiny"] is None
+    base_params = json.loads((base / "sixg-train.json").read_text())["parameters"]
+    assert record["parameters"] == base_params and not (out / "adapter_config.json").exists()
+    agent = make_agent("react-hf", model=str(out))
+    assert agent.tool_view == "compact"
+
+
+@pytest.mark.llm
 def test_resume_continues_from_the_last_checkpoint(trained, tmp_path):
     """A run started again with resume continues from checkpoint-2 to step 3; without resume it refuses the directory."""
     from sixg.train.sft import run_sft

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from sixg.bench.run import Episode
@@ -81,7 +84,7 @@ def test_dynamic_sampling_stops_at_its_draw_limit():
     assert sum(calls) == 5
 
 
-SAMPLE = __import__("pathlib").Path(__file__).parent / "data" / "forge-sample"
+SAMPLE = Path(__file__).parent / "data" / "forge-sample"
 
 
 def test_frontier_on_real_episodes_keeps_the_band(tmp_path):
@@ -101,4 +104,4 @@ def test_frontier_on_real_episodes_keeps_the_band(tmp_path):
     assert ref["pool"] == null["pool"] == len(tasks) and not ref["errors"]
     out = tmp_path / "frontier.json"
     assert main(["frontier", "--corpus", str(SAMPLE), "--limit", "1", "--agent", "reference", "--k", "1", "--low", "1", "--high", "1", "--out", str(out)]) == 0
-    assert __import__("json").loads(out.read_text())["survivors"] == 1
+    assert json.loads(out.read_text())["survivors"] == 1
