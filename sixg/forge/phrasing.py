@@ -79,13 +79,14 @@ def _escape(svc: str, s: dict, rng: random.Random) -> str:
 
 def _crew(svc: str, s: dict, rng: random.Random) -> str:
     u, alert, status = s["uav"], s["alert"].replace("_", " "), s["status"]
-    return _one(
-        rng,
-        f"Raise a {alert} alert for {u} and tell everyone it is {status}.",
-        f"Flag {u} with '{alert}' and broadcast its status as {status}.",
-        f"Coordinate the fleet: {u} needs a {alert} alert, then a {status} status message to all.",
-        f"Let ground control and the swarm know {u} is {status}; file a {alert} alert on it too.",
-    )
+    who = _one(rng, "ground control and the other UAVs", "the swarm", "everyone on the mission net", "the fleet and the ground station", "all peers")
+    raise_it = _one(rng, f"raise a {alert} alert for {u}", f"flag {u} with a {alert} alert", f"file a '{alert}' alert on {u}", f"log an alert ({alert}) against {u}", f"put a {alert} alarm on {u}")
+    tell = _one(rng, f"tell {who} it is {status}", f"broadcast that {u} is {status} to {who}", f"let {who} know {u} is {status}", f"announce a {status} status for {u} to {who}", f"send {who} a '{status}' status from {u}")
+    why = _one(rng, "", "", f"Mission control wants {u} accounted for. ", f"{u} needs attention. ", "Fleet coordination: ", f"Swarm housekeeping for {u}: ")
+    first, second = (raise_it, tell) if rng.random() < 0.6 else (tell, raise_it)
+    joint = _one(rng, "{a}, then {b}.", "{a} and {b}.", "First {a}; afterwards {b}.", "{a}; also {b}.")
+    text = joint.format(a=first, b=second)
+    return why + text[0].upper() + text[1:]
 
 
 def _jam(svc: str, s: dict, rng: random.Random) -> str:

@@ -58,21 +58,21 @@ class OfflineTeacher:
         changes: dict[str, Any] = {"variant": rng.randrange(10**6), "fault": None, "order": 0}
         if rng.random() < 0.7:
             changes["seed"] = rng.choice(self.seeds)
-        if rng.random() < 0.3:
-            changes["scene"] = donor.scene
-        elif rng.random() < 0.6:
-            # Keep every domain in the mix: the pool alone would favour whatever verified most often.
-            domain = rng.choice(sorted(set(DOMAIN_OF.values())))
-            changes["scene"] = rng.choice([s for s in SCENES if DOMAIN_OF[s] == domain])
-        if want == "L1" and changes.get("scene", parent.scene) not in SHORT_SCENES:
-            changes["scene"] = rng.choice(SHORT_SCENES)
+        # The domain is drawn evenly (the pool alone would favour whatever verifies and survives
+        # de-duplication most often); the scene within it is the parent's or the donor's when they fit.
+        domain = rng.choice(sorted(set(DOMAIN_OF.values())))
+        fits = [s for s in SCENES if DOMAIN_OF[s] == domain and (want != "L1" or s in SHORT_SCENES)] or [s for s in SCENES if DOMAIN_OF[s] == domain]
+        inherited = [s for s in (parent.scene, donor.scene) if s in fits]
+        changes["scene"] = rng.choice(inherited) if inherited and rng.random() < 0.5 else rng.choice(fits)
         # Recombination: the donor's way of looking around, on the parent's situation.
         if rng.random() < 0.5:
             changes["probes"], changes["diagnose"] = donor.probes, donor.diagnose
         changes["degrade"] = want != "L1" and rng.random() < self.p_degrade
         bp = parent.model_copy(update=changes)
         program = self._fit_tier(bp, want, rng)
-        if rng.random() < self.p_fault:
+        # A planted fault adds its correction to the trajectory: only where the tier survives one more call.
+        room = {"L1": 0, "L2": 7 - len(program.steps), "L3": 99}[program.task.tier]
+        if room > 0 and rng.random() < self.p_fault:
             faulted = self.plant_fault(program, rng)
             if faulted is not None:
                 program = faulted
