@@ -206,3 +206,12 @@ def test_seed_pool_opens_the_corpus(tmp_path):
     recs = load_records(out)
     assert [r.id for r in recs[: len(pool)]] == [r.id for r in pool]
     assert len(recs) == len(pool) + 4 and len({r.id for r in recs}) == len(recs)
+
+
+def test_shipped_seed_pool_is_real_ns3():
+    """The shipped seed pool holds only ns3-real trajectories from training seeds, verified on ns-3 (no surrogate checkpoint)."""
+    from sixg.forge.pipeline import shipped_pool
+
+    recs = load_records(shipped_pool())
+    assert recs and all(r.meta.source == "ns3-real" and r.meta.backend == "ns3" and r.meta.checkpoint is None for r in recs)
+    assert all(1 <= r.meta.topology_seed <= 50 and all(ok for _, ok, _ in r.outcome) for r in recs)

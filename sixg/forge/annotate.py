@@ -145,7 +145,7 @@ def annotate(
         # Spread over the corpus (every seed and kind), not the first seeds only.
         points = [points[i * len(points) // limit] for i in range(limit)]
     corpus = Corpus(out)
-    config = {"traces": str(Path(traces).resolve()), "seeds": sorted(seeds) if seeds else "all", "limit": limit, "backend": backend, "batch": batch, "stage": "annotate"}
+    config = {"traces": str(traces), "seeds": sorted(seeds) if seeds else "all", "limit": limit, "backend": backend, "batch": batch, "stage": "annotate"}
     if not corpus.exists():
         corpus.create(default_catalog().schemas(), config=config)
     manifest = corpus.manifest()
