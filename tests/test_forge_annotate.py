@@ -75,3 +75,13 @@ def test_annotation_on_live_ns3(planted, tmp_path):
     assert len(recs) + sum(m["counters"]["rejected"].values()) == 1
     for r in recs:
         assert r.meta.source == "ns3-real" and r.meta.backend == "ns3" and r.meta.checkpoint is None
+
+
+def test_unreadable_degradation_in_a_trace_is_counted_not_fatal(planted, tmp_path):
+    """A decision point whose recorded degradation does not validate is rejected with a counted reason."""
+    from sixg.forge.annotate import DecisionPoint
+
+    bad = DecisionPoint(seed=1, episode=0, t=4.0, kind="degradation", detail={"degradation": {"kind": "congestion", "gnb": "gnb-0", "rate_mbps": -5}})
+    m = annotate(planted, tmp_path / "bad", backend="surrogate", points=[bad])
+    assert m["counters"]["rejected"] == {"annotation: the trace's degradation does not validate": 1}
+    assert load_records(tmp_path / "bad") == []

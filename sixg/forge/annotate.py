@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from sixg.domain import Frozen, NetworkState
 from sixg.forge.programs import Blueprint, Unfit, check_train_seed, render
@@ -131,7 +131,7 @@ def annotate(
     Resumable: points are taken in a fixed order, ``batch`` per shard, and a rerun goes on after the
     last shard written (the manifest counts the points handled).
     """
-    from sixg.forge.pipeline import Counters, verify_program
+    from sixg.forge.pipeline import Counters, guarded, verify_program
     from sixg.forge.records import Corpus
     from sixg.forge.teacher import OfflineTeacher
     from sixg.parallel import run_jobs
@@ -168,6 +168,8 @@ def annotate(
                 jobs.append((p, render(seed_blueprint(p))))
             except Unfit:
                 counters.rejected["annotation: scene does not fit the topology"] += 1
+            except ValidationError:
+                counters.rejected["annotation: the trace's degradation does not validate"] += 1
         counters.proposed += len(jobs)
         results: dict[int, Any] = {}
 
@@ -179,7 +181,7 @@ def annotate(
         run_jobs(
             list(range(len(jobs))),
             setup=lambda: NetOpsEnv(backend=backend, backend_kwargs=backend_kwargs or {}),
-            work=lambda env, j: verify_program(jobs[j][1], env, teacher, episode_seed=int(jobs[j][0].t * 1000) + jobs[j][0].episode, backend=backend, checkpoint=checkpoint, source_ok=real, source_recovered=real if backend == "ns3" else "error-recovery"),
+            work=lambda env, j: guarded(verify_program, jobs[j][1], env, teacher, episode_seed=int(jobs[j][0].t * 1000) + jobs[j][0].episode, backend=backend, checkpoint=checkpoint, source_ok=real, source_recovered=real if backend == "ns3" else "error-recovery"),
             on_result=on_result,
             workers=workers,
             stop=threading.Event(),

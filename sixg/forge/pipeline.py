@@ -153,6 +153,17 @@ def verify_program(program: Program, env, teacher: OfflineTeacher, *, episode_se
     return Outcome(None, "correction: still failing after the allowed corrections")
 
 
+def guarded(verify: Callable[..., Outcome], *args, **kwargs) -> Outcome:
+    """``verify(...)``, with a typed sixg error (a backend that refused the situation, a call the
+    catalog would not build) turned into a counted rejection instead of ending the run."""
+    from sixg.errors import SixgError
+
+    try:
+        return verify(*args, **kwargs)
+    except SixgError as exc:
+        return Outcome(None, f"verification: {type(exc).__name__}")
+
+
 @dataclass
 class Counters:
     """What each stage did, kept in the manifest so a resumed run goes on counting."""
@@ -272,7 +283,7 @@ def run_forge(
         run_jobs(
             list(range(len(proposals))),
             setup=lambda: NetOpsEnv(backend=backend),
-            work=lambda env, j: verify_program(proposals[j][0], env, teacher, episode_seed=proposals[j][1], backend=backend, checkpoint=checkpoint),
+            work=lambda env, j: guarded(verify_program, proposals[j][0], env, teacher, episode_seed=proposals[j][1], backend=backend, checkpoint=checkpoint),
             on_result=on_result,
             workers=workers,
             stop=threading.Event(),
