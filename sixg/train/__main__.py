@@ -5,6 +5,8 @@
     python -m sixg.train sft --corpus runs/forge --out runs/sft-qwen --model /models/Qwen2.5-0.5B-Instruct --lora --device cuda --bf16
     python -m sixg.bench run --agent react-hf --agent-arg model=runs/sft-tiny
     python -m sixg.train frontier --corpus runs/forge --agent-arg model=runs/sft-tiny --k 4 --out runs/frontier.json
+    python -m sixg.train rl --init runs/sft-tiny --corpus runs/forge --frontier runs/frontier.json --out runs/rl-tiny --algo dapo
+    python -m sixg.bench run --agent react-hf --agent-arg model=runs/rl-tiny
 """
 
 from __future__ import annotations
@@ -73,6 +75,46 @@ def _frontier(args) -> int:
     return 0
 
 
+def _rl(args) -> int:
+    from sixg.train.data import Selection
+    from sixg.train.grpo import LOG_FILE, PLOT_FILE, RLRun, run_rl
+
+    run = RLRun(
+        init=args.init,
+        corpus=args.corpus,
+        out=args.out,
+        algo=args.algo,
+        selection=Selection(tuple(args.source or ()), tuple(args.tier or ()), tuple(args.domain or ()), args.limit),
+        frontier=args.frontier,
+        reward_task=args.reward_task,
+        reward_malformed=args.reward_malformed,
+        num_generations=args.num_generations,
+        groups_per_step=args.groups_per_step,
+        max_draws=args.max_draws,
+        max_steps=args.max_steps,
+        max_episode_steps=args.max_episode_steps,
+        max_new_tokens=args.max_new_tokens,
+        max_completion_length=args.max_completion_length,
+        temperature=args.temperature,
+        learning_rate=args.lr,
+        beta=args.beta,
+        epsilon=args.epsilon,
+        epsilon_high=args.epsilon_high,
+        save_steps=args.save_steps,
+        seed=args.seed,
+        device=args.device,
+        resume=args.resume,
+    )
+    record = run_rl(run)
+    last = record["log"][-1] if record["log"] else {}
+    summary = {"steps": record["steps"], "frontier_tasks": len(record["frontier_tasks"]), "seconds": record["seconds"]}
+    summary |= {k: last[k] for k in ("reward", "success_rate", "malformed_rate") if k in last}
+    print(json.dumps(summary))
+    print(f"log: {args.out}/{LOG_FILE} (plot {args.out}/{PLOT_FILE})")
+    print(f"model written to {args.out}: python -m sixg.bench run --agent react-hf --agent-arg model={args.out}")
+    return 0
+
+
 def _add_selection(p) -> None:
     p.add_argument("--source", action="append", choices=["ns3-real", "golden", "error-recovery"], help="keep records of this source (repeatable; default all)")
     p.add_argument("--tier", action="append", choices=["L1", "L2", "L3"], help="keep records of this tier (repeatable; default all)")
@@ -117,9 +159,36 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--seed", type=int, default=0, help="seeds the trials")
     f.add_argument("--out", required=True, help="JSON file for the rates and the kept task ids")
     _add_selection(f)
+    r = sub.add_parser("rl", help="closed-loop RL (trl GRPOTrainer; each rollout a real episode on the surrogate, training tasks only)")
+    r.add_argument("--init", required=True, help="the policy to start from (a python -m sixg.train sft output directory)")
+    r.add_argument("--corpus", required=True, help="the Forge corpus whose training tasks are played")
+    r.add_argument("--out", required=True, help="model directory to write (checkpoints under OUT/checkpoints)")
+    r.add_argument("--algo", choices=["dapo", "grpo"], default="dapo", help="dapo: token-level loss, clip-higher, dynamic sampling; grpo: grpo loss, every group kept")
+    r.add_argument("--frontier", help="a python -m sixg.train frontier JSON: train on its kept tasks (default: every selected training task)")
+    _add_selection(r)
+    r.add_argument("--reward-task", type=positive_float, default=1.0, help="reward weight of task success")
+    r.add_argument("--reward-malformed", type=float, default=0.1, help="penalty per malformed tool call")
+    r.add_argument("--num-generations", type=positive_int, default=4, help="episodes per group (one task)")
+    r.add_argument("--groups-per-step", type=positive_int, default=1)
+    r.add_argument("--max-draws", type=positive_int, default=8, help="dapo: groups drawn per step at most while refilling")
+    r.add_argument("--max-steps", type=positive_int, default=50, help="optimizer steps")
+    r.add_argument("--max-episode-steps", type=positive_int, help="cap on each task's tool calls (default: the task's own)")
+    r.add_argument("--max-new-tokens", type=positive_int, default=128, help="tokens per turn")
+    r.add_argument("--max-completion-length", type=positive_int, default=4096, help="tokens per episode after the prompt (turns and tool results)")
+    r.add_argument("--temperature", type=positive_float, default=1.0)
+    r.add_argument("--lr", type=positive_float, default=1e-5)
+    r.add_argument("--beta", type=float, default=0.0, help="KL coefficient against the initial policy (0: no reference model)")
+    r.add_argument("--epsilon", type=positive_float, default=0.2, help="lower clipping range")
+    r.add_argument("--epsilon-high", type=positive_float, default=0.28, help="dapo: upper clipping range (clip-higher)")
+    r.add_argument("--save-steps", type=positive_int, default=10)
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    r.add_argument("--resume", action="store_true", help="continue from the last checkpoint under OUT/checkpoints")
     args = parser.parse_args(argv)
     if args.command == "frontier":
         return run_command(lambda: _frontier(args))
+    if args.command == "rl":
+        return run_command(lambda: _rl(args), interrupted="rerun the same command with --resume to continue from the last checkpoint")
     return run_command(lambda: _sft(args), interrupted="rerun the same command with --resume to continue from the last checkpoint")
 
 
