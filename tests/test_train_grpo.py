@@ -157,7 +157,24 @@ def test_rl_refuses_a_frontier_outside_the_corpus(tmp_path):
 
     f = tmp_path / "frontier.json"
     f.write_text(json.dumps({"kept": ["no-such-task"]}))
+    with pytest.raises(UserError, match="no --frontier file"):
+        RLRun(init="x", corpus=str(SAMPLE), out=str(tmp_path), frontier=str(f), frontier_k=2)
     with pytest.raises(UserError, match="use the corpus and flags the frontier was computed on"):
         _frontier_tasks(RLRun(init="x", corpus=str(SAMPLE), out=str(tmp_path), frontier=str(f), selection=Selection(limit=2)))
     with pytest.raises(UserError, match="choose dapo or grpo"):
         RLRun(init="x", corpus=str(SAMPLE), out=str(tmp_path), algo="ppo")
+
+
+@pytest.mark.llm
+def test_rl_computes_the_frontier_when_asked(sft, tmp_path):
+    """With --frontier-k the initial policy's success per task is estimated first and recorded; a band that the
+    micro policy (which never succeeds) cannot enter leaves nothing to train on, and the run says how to fix it."""
+    from sixg.train.grpo import RLRun, _frontier_tasks
+    from sixg.train.data import Selection
+
+    run = RLRun(init=str(sft), corpus=str(SAMPLE), out=str(tmp_path), selection=Selection(limit=2), frontier_k=1,
+                frontier_low=0.0, frontier_high=1.0, max_new_tokens=8, max_episode_steps=1)
+    tasks, computed = _frontier_tasks(run)
+    assert computed["pool"] == computed["survivors"] == len(tasks) == 2 and set(computed["rates"]) == set(tasks)
+    with pytest.raises(UserError, match="widen the frontier band"):
+        _frontier_tasks(RLRun(**{**run.__dict__, "frontier_low": 0.5, "frontier_high": 1.0}))

@@ -86,6 +86,9 @@ def _rl(args) -> int:
         algo=args.algo,
         selection=Selection(tuple(args.source or ()), tuple(args.tier or ()), tuple(args.domain or ()), args.limit),
         frontier=args.frontier,
+        frontier_k=args.frontier_k,
+        frontier_low=args.frontier_low,
+        frontier_high=args.frontier_high,
         reward_task=args.reward_task,
         reward_malformed=args.reward_malformed,
         num_generations=args.num_generations,
@@ -108,6 +111,8 @@ def _rl(args) -> int:
     record = run_rl(run)
     last = record["log"][-1] if record["log"] else {}
     summary = {"steps": record["steps"], "frontier_tasks": len(record["frontier_tasks"]), "seconds": record["seconds"]}
+    if record["frontier"]:
+        summary["frontier_pool"] = record["frontier"]["pool"]
     summary |= {k: last[k] for k in ("reward", "success_rate", "malformed_rate") if k in last}
     print(json.dumps(summary))
     print(f"log: {args.out}/{LOG_FILE} (plot {args.out}/{PLOT_FILE})")
@@ -164,7 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--corpus", required=True, help="the Forge corpus whose training tasks are played")
     r.add_argument("--out", required=True, help="model directory to write (checkpoints under OUT/checkpoints)")
     r.add_argument("--algo", choices=["dapo", "grpo"], default="dapo", help="dapo: token-level loss, clip-higher, dynamic sampling; grpo: grpo loss, every group kept")
-    r.add_argument("--frontier", help="a python -m sixg.train frontier JSON: train on its kept tasks (default: every selected training task)")
+    fr = r.add_mutually_exclusive_group()
+    fr.add_argument("--frontier", help="a python -m sixg.train frontier JSON: train on its kept tasks (default: every selected training task)")
+    fr.add_argument("--frontier-k", type=positive_int, help="compute the frontier first: the initial policy's success rate per task from K sampled episodes")
+    r.add_argument("--frontier-low", type=float, default=0.1, help="with --frontier-k: lowest success rate kept (inclusive)")
+    r.add_argument("--frontier-high", type=float, default=0.9, help="with --frontier-k: highest success rate kept (inclusive)")
     _add_selection(r)
     r.add_argument("--reward-task", type=positive_float, default=1.0, help="reward weight of task success")
     r.add_argument("--reward-malformed", type=float, default=0.1, help="penalty per malformed tool call")

@@ -33,7 +33,7 @@ from sixg.agents.llm.react import sampling_seed
 from sixg.agents.llm.reply import ModelReply
 from sixg.errors import SixgError, UserError
 from sixg.train.data import Selection
-from sixg.train.rl import RewardWeights, episode_reward, fill_batch
+from sixg.train.rl import Band, RewardWeights, episode_reward, fill_batch
 from sixg.train.sft import RUN_FILE, last_checkpoint
 
 __all__ = ["LOG_FILE", "PLOT_FILE", "RLRun", "EpisodeBudgetExceeded", "RolloutFailed", "PolicyAgent", "EpisodeRollout", "run_rl"]
@@ -60,7 +60,10 @@ class RLRun:
     out: str
     algo: str = "dapo"
     selection: Selection = field(default_factory=Selection)
-    frontier: str | None = None  # a `sixg.train frontier` JSON; None: every training task of the selection
+    frontier: str | None = None  # a `sixg.train frontier` JSON; None: computed with frontier_k, else every training task
+    frontier_k: int | None = None  # estimate the initial policy's success per task from k sampled episodes
+    frontier_low: float = 0.1
+    frontier_high: float = 0.9
     reward_task: float = 1.0
     reward_malformed: float = 0.1
     num_generations: int = 4
@@ -97,6 +100,9 @@ class RLRun:
         if not self.temperature > 0:
             raise UserError(f"RL samples its rollouts: temperature must be > 0, not {self.temperature}")
         RewardWeights(self.reward_task, self.reward_malformed)
+        Band(self.frontier_low, self.frontier_high)
+        if self.frontier_k is not None and (self.frontier_k < 1 or self.frontier is not None):
+            raise UserError("--frontier-k needs k >= 1 and no --frontier file (the file already holds the selection)")
 
     @property
     def weights(self) -> RewardWeights:
@@ -225,9 +231,7 @@ class EpisodeRollout:
 
         from sixg.bench.run import play_task
 
-        task = self.tasks[task_id]
-        if self.run.max_episode_steps is not None:
-            task = task.model_copy(update={"max_steps": min(task.max_steps, self.run.max_episode_steps)})
+        task = self.tasks[task_id]  # max_steps already capped by --max-episode-steps
         agent = PolicyAgent(
             model, self.tokenizer, tool_view=self.tool_view, max_new_tokens=self.run.max_new_tokens,
             temperature=self.run.temperature, budget=self.run.max_completion_length,
@@ -314,10 +318,26 @@ def _load_policy(path: str, device: str):
     return model.to(device), tok
 
 
-def _frontier_tasks(run: RLRun) -> dict:
-    from sixg.train.frontier import training_tasks
+def _frontier_tasks(run: RLRun) -> tuple[dict, dict | None]:
+    """The tasks RL plays, by id, and the frontier record when it was computed here."""
+    from sixg.train.frontier import run_frontier, training_tasks
 
     tasks = {t.id: t for t in training_tasks(run.corpus, run.selection)}
+    if run.max_episode_steps is not None:
+        tasks = {k: t.model_copy(update={"max_steps": min(t.max_steps, run.max_episode_steps)}) for k, t in tasks.items()}
+    computed = None
+    if run.frontier_k is not None and tasks:
+        from sixg.agents import make_agent
+
+        # The initial policy as react-hf plays it, sampling at the RL temperature.
+        computed = run_frontier(
+            list(tasks.values()),
+            lambda: make_agent("react-hf", model=run.init, temperature=run.temperature, max_new_tokens=run.max_new_tokens),
+            k=run.frontier_k,
+            band=Band(run.frontier_low, run.frontier_high),
+            seed=run.seed,
+        )
+        tasks = {k: tasks[k] for k in computed["kept"]}
     if run.frontier is not None:
         try:
             kept = json.loads(Path(run.frontier).read_text())["kept"]
@@ -331,8 +351,8 @@ def _frontier_tasks(run: RLRun) -> dict:
     if not_train:
         raise UserError(f"RL trains on training seeds only, and {not_train[0]} is not a training task")
     if not tasks:
-        raise UserError("no frontier task to train on: widen the band of python -m sixg.train frontier or the corpus selection")
-    return tasks
+        raise UserError("no frontier task to train on: widen the frontier band (--frontier-low/--frontier-high or python -m sixg.train frontier) or the corpus selection")
+    return tasks, computed
 
 
 class _StepLog:
@@ -410,7 +430,7 @@ def run_rl(run: RLRun) -> dict[str, Any]:
     if not run.resume and resumed is not None:
         raise UserError(f"{ckpts} already holds checkpoints: pass --resume to continue that run, or pick a new --out")
     started = time.perf_counter()
-    tasks = _frontier_tasks(run)
+    tasks, computed = _frontier_tasks(run)
     tool_view = read_tool_view(run.init)
     model, tok = _load_policy(run.init, run.device)
     g = run.num_generations
@@ -474,6 +494,7 @@ def run_rl(run: RLRun) -> dict[str, Any]:
         "trainer": {k: getattr(trainer.args, k) for k in ("loss_type", "epsilon", "epsilon_high", "beta", "num_generations", "max_completion_length", "temperature")},
         "dynamic_sampling": run.algo == "dapo",
         "frontier_tasks": ids,
+        "frontier": ({k: computed[k] for k in ("k", "band", "seed", "pool", "survivors", "rates")} if computed else None),
         "parameters": sum(p.numel() for p in final.parameters()),
         "steps": trainer.state.global_step,
         "resumed_from": str(resumed) if run.resume else None,
