@@ -178,3 +178,36 @@ def test_rl_computes_the_frontier_when_asked(sft, tmp_path):
     assert computed["pool"] == computed["survivors"] == len(tasks) == 2 and set(computed["rates"]) == set(tasks)
     with pytest.raises(UserError, match="widen the frontier band"):
         _frontier_tasks(RLRun(**{**run.__dict__, "frontier_low": 0.5, "frontier_high": 1.0}))
+
+
+@pytest.mark.llm
+def test_rollout_prompt_is_what_react_hf_shows(sft):
+    """The first context of a rollout is token for token the prompt react-hf builds for the same task."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from sixg.agents import make_agent
+    from sixg.bench.run import play_task
+    from sixg.sim.env import NetOpsEnv
+    from sixg.train.frontier import training_tasks
+    from sixg.train.grpo import PolicyAgent
+
+    task = training_tasks(SAMPLE)[0].model_copy(update={"max_steps": 1})
+    hf = make_agent("react-hf", model=str(sft), max_new_tokens=4)
+    hf._start()
+    seen = []
+    generate = hf._model.generate
+
+    def spy(**kw):
+        seen.append(kw["input_ids"][0].tolist())
+        return generate(**kw)
+
+    hf._model.generate = spy
+    policy = PolicyAgent(AutoModelForCausalLM.from_pretrained(sft), AutoTokenizer.from_pretrained(sft), tool_view="compact",
+                         max_new_tokens=4, temperature=1.0, budget=256)
+    env = NetOpsEnv(backend="surrogate")
+    try:
+        play_task(task, hf, env, trial=5)
+        play_task(task, policy, env, trial=5)
+    finally:
+        env.close()
+    assert seen and policy.prompt_ids == seen[0]
