@@ -184,12 +184,13 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(tmp_path):
 
 
 def test_stats_and_decontaminate_commands(capsys, tmp_path):
-    """stats --json counts the shipped sample by source, tier and domain; decontaminate reports ROUGE-L and the probe."""
+    """stats --json counts the shipped sample by source, tier and domain (its plot goes to a folder it creates); decontaminate reports ROUGE-L and the probe."""
     from sixg.forge.__main__ import main
 
-    assert main(["stats", str(SAMPLE), "--json", "--plot", str(tmp_path / "stats.png")]) == 0
+    plot = tmp_path / "new" / "dir" / "stats.png"
+    assert main(["stats", str(SAMPLE), "--json", "--plot", str(plot)]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert (tmp_path / "stats.png").stat().st_size > 0
+    assert plot.stat().st_size > 0
     assert stats["records"] == sum(stats["by_source"].values()) == sum(stats["by_tier"].values())
     assert set(stats["by_domain"]) <= {"network_slicing", "edge_offloading", "uav_control", "degradation_recovery", "multi_agent_coordination"}
     assert main(["decontaminate", str(SAMPLE), "--json"]) == 0
@@ -215,3 +216,39 @@ def test_shipped_seed_pool_is_real_ns3():
     recs = load_records(shipped_pool())
     assert recs and all(r.meta.source == "ns3-real" and r.meta.backend == "ns3" and r.meta.checkpoint is None for r in recs)
     assert all(1 <= r.meta.topology_seed <= 50 and all(ok for _, ok, _ in r.outcome) for r in recs)
+
+
+def test_forge_has_its_own_generator_and_wording():
+    """No module of sixg.forge imports the benchmark's task families or its intent wording."""
+    import ast
+
+    banned = {"sixg.bench.families", "sixg.bench.wording"}
+    for path in (Path(__file__).parents[1] / "sixg" / "forge").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+            elif isinstance(node, ast.Import):
+                names = {a.name for a in node.names}
+            else:
+                continue
+            assert not names & banned, f"{path.name} imports {names & banned}"
+
+
+def test_teacher_steers_proposals_toward_the_tiers_the_corpus_lacks(teacher):
+    """With no corpus yet it aims at 30/45/25; a tier short in the kept corpus is proposed more often, one in excess less."""
+    from sixg.forge.teacher import TIER_MIX
+
+    assert teacher.aim({}) == TIER_MIX
+    aim = teacher.aim({"L1": 18, "L2": 41, "L3": 41})
+    assert aim["L1"] > TIER_MIX["L1"] and aim["L3"] < TIER_MIX["L3"]
+    assert abs(sum(aim.values()) - 1.0) < 1e-9
+    on_target = teacher.aim({"L1": 30, "L2": 45, "L3": 25})
+    assert all(abs(on_target[t] - TIER_MIX[t]) < 1e-9 for t in TIER_MIX)
+
+
+def test_intents_vary_in_how_they_name_the_service():
+    """The offline teacher's intents for one situation are worded in many ways, most not naming the service's UE."""
+    bp = next(Blueprint(scene="slice_rescue", seed=s, variant=0) for s in range(1, 51) if render_ok(Blueprint(scene="slice_rescue", seed=s, variant=0)))
+    texts = {render(bp.model_copy(update={"variant": v})).task.intent for v in range(40)}
+    assert len(texts) >= 35
+    assert sum("ue-" in t for t in texts) < len(texts) / 2

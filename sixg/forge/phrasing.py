@@ -15,91 +15,134 @@ def _one(rng: random.Random, *options: str) -> str:
     return rng.choice(options)
 
 
+def _service(ue: str, rng: random.Random) -> str:
+    """How the operator names the service: mostly by what it is, now and then by its UE."""
+    return _one(
+        rng,
+        "the service", "the service", "the service", "this service", "the priority service", "the subscribers' session",
+        "the client application", "the critical flow", "the customer's traffic", "the customer's app", "the monitored service",
+        "the premium service", "the video analytics feed", "the control loop", "the tenant's app", "the service on our key customer",
+        "the industrial customer's service", f"the service on {ue}", f"the session of {ue}", f"the {ue} service",
+    )
+
+
 def sla_words(sla: SLASpec, rng: random.Random) -> str:
     """Some of the SLA's figures in words (always the latency bound, the rest at random)."""
+    lat = f"{sla.max_latency_ms:g}"
     parts = [
-        _one(rng, f"latency at or below {sla.max_latency_ms:g} ms", f"no more than {sla.max_latency_ms:g} ms delay", f"delay capped at {sla.max_latency_ms:g} ms", f"a {sla.max_latency_ms:g} ms latency budget")
+        _one(rng, f"latency under {lat} ms", f"latency below {lat} ms", f"delay of at most {lat} ms", f"a response time under {lat} ms", f"end-to-end delay below {lat} ms", f"at most {lat} ms of latency", f"latency no higher than {lat} ms", f"a {lat} ms latency budget")
     ]
     if rng.random() < 0.6:
-        parts.append(_one(rng, f"loss within {sla.max_loss_rate * 100:g} %", f"at most {sla.max_loss_rate * 100:g} % packets lost", f"a loss ceiling of {sla.max_loss_rate * 100:g} %"))
+        loss = f"{sla.max_loss_rate * 100:g}"
+        parts.append(_one(rng, f"loss below {loss} %", f"packet loss under {loss} %", f"no more than {loss} % loss", f"at most {loss} % of packets lost", f"a loss rate below {loss} %"))
     if rng.random() < 0.5:
-        parts.append(_one(rng, f"{sla.min_throughput_mbps:g} Mbit/s or more", f"a throughput floor of {sla.min_throughput_mbps:g} Mbit/s", f"goodput no lower than {sla.min_throughput_mbps:g} Mbit/s"))
+        tput = f"{sla.min_throughput_mbps:g}"
+        parts.append(_one(rng, f"at least {tput} Mbit/s", f"throughput of {tput} Mbit/s or more", f"throughput above {tput} Mbit/s", f"a rate of at least {tput} Mbit/s"))
     if rng.random() < 0.3:
-        parts.append(_one(rng, f"jitter within {sla.max_jitter_ms:g} ms", f"delay variation under {sla.max_jitter_ms:g} ms"))
+        jit = f"{sla.max_jitter_ms:g}"
+        parts.append(_one(rng, f"jitter under {jit} ms", f"jitter below {jit} ms", f"at most {jit} ms of jitter"))
     rng.shuffle(parts)
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + _one(rng, " and ", ", plus ") + parts[-1]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + _one(rng, " and ", " and ", ", and ") + parts[-1]
 
 
-_OPENERS = ("", "", "Operator request: ", "Ticket: ", "NOC note: ", "Heads up: ", "Priority task: ", "On shift handover: ")
-_CLOSERS = ("", "", " Confirm when done.", " Report back once it holds.", " Make sure it sticks.", " Double-check the result.")
+_OPENERS = ("", "", "", "", "", "", "Request: ", "Ticket: ", "Note: ", "Priority: ", "Operations: ", "NOC ticket: ", "Customer complaint: ", "Task: ", "Alarm follow-up: ", "Change request: ", "Night shift: ", "Hi team, ", "Incident: ")
+_CLOSERS = ("", "", "", "", "", "", " Confirm once finished.", " Report back when it is stable.", " Please verify it afterwards.", " Keep the fix small.", " Thanks.", " Leave the rest of the network alone.", " Let me know when it is done.", " The customer is waiting.", " Update the ticket when done.", " Please do it now.", " Cheers.")
+_SLA_LEADS = ("Target: {s}.", "The service needs {s}.", "We need {s}.", "Keep {s}.", "It must keep {s}.", "The goal is {s}.", "Aim for {s}.", "The SLA is {s}.", "Make sure of {s}.", "The customer's contract says {s}.", "Success is {s}.", "Keep to {s} and check it.", "Required: {s}.", "Its SLA: {s}.", "It must stay at {s}.", "Hold it to {s}.")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[0].upper() + text[1:] if text else text
 
 
 def intent(scene: str, sc: Scenario, sla: SLASpec | None, slots: dict[str, Any], rng: random.Random, *, degrade: bool, diagnose: bool) -> str:
-    """The operator's intent for a scene, worded at random from ``rng``."""
-    svc = sc.service.ue
+    """The operator's intent for a scene, worded at random from ``rng``: a situation and a
+    request (in one sentence or two, either first), then the extras in any order."""
+    svc = _service(sc.service.ue, rng)
     body = _BODIES[scene](svc, slots, rng)
     extra = []
     if diagnose:
-        extra.append(_one(rng, "Work out the cause first.", "Start with a diagnosis.", "Assess the risk before touching anything.", "Figure out what is going on before acting."))
+        extra.append(_one(rng, "Work out the cause first.", "Diagnose it first.", "Check its state and the risk, then act.", "Assess the risk before touching anything.", "Figure out what is going on before you act.", "Start by checking the risk."))
     if degrade:
         extra.append(_RECOVERY.get(scene, _RECOVERY["other"])(svc, slots, rng))
     if sla is not None:
-        extra.append(_one(rng, "Target: {s}.", "The service needs {s}.", "Success means {s}.", "Hold {s}.", "Required: {s}.").format(s=sla_words(sla, rng)))
+        extra.append(_one(rng, *_SLA_LEADS).format(s=sla_words(sla, rng)))
     rng.shuffle(extra)
-    return (rng.choice(_OPENERS) + " ".join([body, *extra]) + rng.choice(_CLOSERS)).strip()
+    return (rng.choice(_OPENERS) + " ".join(_sentence(x) for x in [body, *extra]) + rng.choice(_CLOSERS)).strip()
+
+
+def _pair(situation: str, ask: str, rng: random.Random) -> str:
+    """A situation and a request: two sentences (either first) or one joined sentence."""
+    how = rng.random()
+    if how < 0.4:
+        return f"{_sentence(situation)}. {_sentence(ask)}."
+    if how < 0.7:
+        return f"{_sentence(ask)}. {_sentence(situation)}."
+    return _one(rng, "{a}, so {b}.", "{b}, since {a}.", "{a}; {b}.", "As {a}, {b}.").format(a=situation, b=ask)
+
+
+def _cell(name: str, rng: random.Random) -> str:
+    """A cell by its id, or (as operators often do) by what it is."""
+    return _one(rng, name, name, name, "the cell", "the serving cell", "the site", f"cell {name}", "our main cell")
 
 
 def _slice(svc: str, s: dict, rng: random.Random) -> str:
-    situation = _one(rng, f"{s['cell']} is flooded with about {s['rate']:g} Mbit/s of extra broadband traffic", f"a traffic burst of roughly {s['rate']:g} Mbit/s is choking {s['cell']}", f"{s['cell']} got crowded by a sudden surge", f"broadband demand spiked on {s['cell']}")
-    ask = _one(rng, f"shield {svc} by running it on the URLLC slice", f"{svc} should ride the URLLC slice from now on", f"take {svc} off the shared broadband slice and onto URLLC", f"migrate {svc}'s traffic to the low-latency URLLC slice", f"I want {svc} on URLLC")
-    return _one(rng, "{a}: {b}.", "{b} -- {a}.", "Since {a}, {b}.").format(a=situation, b=ask)
+    cell = _cell(s["cell"], rng)
+    situation = _one(rng, f"{cell} is flooded with about {s['rate']:g} Mbit/s of extra broadband traffic", f"a burst of roughly {s['rate']:g} Mbit/s hit {cell}", f"{cell} got congested", f"broadband demand spiked in {cell}", f"users near {cell} complain about lag", f"eMBB traffic in {cell} crowds out {svc}", f"{cell} went into overload", f"customers in {cell} see timeouts", f"a stadium crowd hit {cell} with video traffic", f"the KPIs of {cell} went red after a traffic surge")
+    ask = _one(rng, f"move {svc} to URLLC", f"put {svc} on the URLLC slice", f"switch {svc} over to URLLC", f"protect {svc} with the low-latency slice", f"{svc} should run on URLLC from now on", f"get {svc} off eMBB and onto URLLC", f"give {svc} the URLLC slice and keep it there", f"change the slice of {svc} to URLLC")
+    return _pair(situation, ask, rng)
 
 
 def _compute(svc: str, s: dict, rng: random.Random) -> str:
-    situation = _one(rng, f"the edge host is drowning in foreign jobs (+{s['extra']:.0%} of its capacity)", "the shared edge compute is oversubscribed", f"tenant load on the edge node jumped by {s['extra']:.0%}", "edge queues are growing without bound")
-    ask = _one(rng, f"shift the compute of {svc} to the cloud", f"run {svc}'s jobs in the cloud instead", f"get {svc}'s processing away from the edge and into the cloud", f"relocate {svc}'s workload to the cloud tier")
-    return _one(rng, "{a}; {b}.", "{b}, because {a}.", "{a}. Please {b}.").format(a=situation, b=ask)
+    situation = _one(rng, f"the edge host is swamped by other tenants' jobs (+{s['extra']:.0%} of its capacity)", "the edge server went into overload", f"load on the edge node jumped by {s['extra']:.0%}", "the edge queue keeps growing", "responses from the edge are getting slow", "the edge has no room left", "the customer sees slow responses from the edge", "a batch job took over the MEC host")
+    ask = _one(rng, f"move {svc}'s compute to the cloud", f"run the jobs of {svc} in the cloud", f"offload {svc} to the cloud", f"shift the processing of {svc} off the edge and into the cloud", f"put {svc}'s workload on the cloud", f"let the cloud serve the requests of {svc}")
+    return _pair(situation, ask, rng)
 
 
 def _uav(svc: str, s: dict, rng: random.Random) -> str:
     u = s["uav"]
+    why = _one(rng, "", "", "", "The survey plan changed. ", "We need coverage elsewhere. ", f"{u} sits in the wrong place. ", "New orders for the drone. ", "The inspection route changed. ", f"Battery and coverage look fine on {u}. ", "The mission planner updated the route. ")
     if s["how"] == "waypoint":
         p = s["target"]
-        return _one(rng, f"Fly {u} to ({p.x:g}, {p.y:g}) at {p.z:g} m.", f"Reposition {u}: new spot x={p.x:g}, y={p.y:g}, height {p.z:g} m.", f"{u} is needed over ({p.x:g}, {p.y:g}); send it there at {p.z:g} m.", f"Route {u} to the point {p.x:g}/{p.y:g}, {p.z:g} m up.")
-    if s["how"] == "altitude":
-        return _one(rng, f"Put {u} at {s['altitude']:g} m.", f"{u} must fly at {s['altitude']:g} m from here on.", f"Change {u}'s flight level to {s['altitude']:g} m.", f"Bring {u} to a height of {s['altitude']:g} m.")
-    return _one(rng, f"Set {u}'s cruise speed to {s['speed']:g} m/s.", f"{u} should travel at {s['speed']:g} m/s.", f"Pace {u} at {s['speed']:g} m/s for the rest of its plan.", f"Make {u} fly {s['speed']:g} m/s.")
+        ask = _one(rng, f"Fly {u} to ({p.x:g}, {p.y:g}) at {p.z:g} m.", f"Send {u} to ({p.x:g}, {p.y:g}), {p.z:g} m up.", f"Move {u} to x={p.x:g}, y={p.y:g} at {p.z:g} m.", f"{u} should go to ({p.x:g}, {p.y:g}) at a height of {p.z:g} m.", f"Reposition {u} at ({p.x:g}, {p.y:g}, {p.z:g}).")
+    elif s["how"] == "altitude":
+        ask = _one(rng, f"Put {u} at {s['altitude']:g} m.", f"{u} must fly at {s['altitude']:g} m from here on.", f"Change the altitude of {u} to {s['altitude']:g} m.", f"Take {u} to {s['altitude']:g} m.", f"Set {u}'s flight level to {s['altitude']:g} m.")
+    else:
+        ask = _one(rng, f"Set {u}'s speed to {s['speed']:g} m/s.", f"{u} should fly at {s['speed']:g} m/s.", f"Change the speed of {u} to {s['speed']:g} m/s.", f"Make {u} cruise at {s['speed']:g} m/s.")
+    return why + ask if rng.random() < 0.6 else ask + (" " + why.strip() if why else "")
 
 
 def _escape(svc: str, s: dict, rng: random.Random) -> str:
-    situation = _one(rng, f"{s['cell']}'s transport link turned slow and lossy", f"the backhaul behind {s['cell']} is failing", f"{s['cell']} suffers a backhaul fault", f"packets through {s['cell']}'s uplink to the core are delayed and dropped")
-    ask = _one(rng, f"get {svc} served by another cell and write the decision down", f"move {svc} to a healthier neighbour and log why", f"re-home {svc} away from {s['cell']}, keeping a decision record", f"hand {svc} to a different base station and note it in the log")
-    return _one(rng, "{a}; {b}.", "{b}: {a}.", "Because {a}, {b}.").format(a=situation, b=ask)
+    cell = _cell(s["cell"], rng)
+    situation = _one(rng, f"the backhaul of {cell} turned slow and lossy", f"the transport link behind {cell} keeps failing", f"{cell} has a backhaul fault", f"packets through {cell} get delayed and dropped", f"{cell} degraded", f"the fibre to {cell} was damaged", f"the microwave link of {cell} went flaky")
+    ask = _one(rng, f"hand {svc} over to another cell and log the decision", f"move {svc} to a healthier neighbour and record why", f"get {svc} away from {cell} and keep a record of it", f"switch {svc} to a different base station and note it in the log", f"have {svc} served by another cell, with a logged decision")
+    return _pair(situation, ask, rng)
 
 
 def _crew(svc: str, s: dict, rng: random.Random) -> str:
     u, alert, status = s["uav"], s["alert"].replace("_", " "), s["status"]
-    who = _one(rng, "ground control and the other UAVs", "the swarm", "everyone on the mission net", "the fleet and the ground station", "all peers")
-    raise_it = _one(rng, f"raise a {alert} alert for {u}", f"flag {u} with a {alert} alert", f"file a '{alert}' alert on {u}", f"log an alert ({alert}) against {u}", f"put a {alert} alarm on {u}")
-    tell = _one(rng, f"tell {who} it is {status}", f"broadcast that {u} is {status} to {who}", f"let {who} know {u} is {status}", f"announce a {status} status for {u} to {who}", f"send {who} a '{status}' status from {u}")
-    why = _one(rng, "", "", f"Mission control wants {u} accounted for. ", f"{u} needs attention. ", "Fleet coordination: ", f"Swarm housekeeping for {u}: ")
+    who = _one(rng, "ground control and the other UAVs", "the swarm", "everyone on the mission net", "the fleet", "all peers", "the other drones", "the mission crew")
+    raise_it = _one(rng, f"raise a {alert} alert for {u}", f"flag {u} with a {alert} alert", f"file a {alert} alert on {u}", f"send a {alert} alert about {u}")
+    tell = _one(rng, f"tell {who} it is {status}", f"broadcast that {u} is {status}", f"let {who} know {u} is {status}", f"announce to {who} that {u} is {status}", f"have {u} report {status} to {who}")
+    why = _one(rng, "", "", "", f"Mission control wants {u} accounted for. ", f"{u} needs attention. ", "Fleet coordination. ", f"We need a status update for {u}. ", "Mission ops asked for this. ")
     first, second = (raise_it, tell) if rng.random() < 0.6 else (tell, raise_it)
-    joint = _one(rng, "{a}, then {b}.", "{a} and {b}.", "First {a}; afterwards {b}.", "{a}; also {b}.")
+    joint = _one(rng, "{a}, then {b}.", "{a} and {b}.", "First {a}, then {b}.", "{a}; also {b}.", "{a}. Also {b}.")
     text = joint.format(a=first, b=second)
-    return why + text[0].upper() + text[1:]
+    return why + _sentence(text)
 
 
 def _jam(svc: str, s: dict, rng: random.Random) -> str:
-    situation = _one(rng, f"an unplanned emitter (~{s['power']:g} dBm) is jamming {s['cell']}", f"SINR around {s['cell']} dropped sharply", f"someone is transmitting on {s['cell']}'s band", f"interference in {s['cell']} is hurting {svc}")
-    ask = _one(rng, f"diagnose it and bring {svc} back within its SLA", f"find a remedy that restores {svc}", f"recover {svc} from the interference", f"get {svc} healthy again")
-    return _one(rng, "{a}; {b}.", "{b}: {a}.", "Since {a}, {b}.").format(a=situation, b=ask)
+    cell = _cell(s["cell"], rng)
+    situation = _one(rng, f"an unknown emitter (~{s['power']:g} dBm) is jamming {cell}", f"SINR around {cell} dropped sharply", f"someone is transmitting on the band of {cell}", f"interference in {cell} is hurting {svc}", f"{svc} degraded after a radio disturbance near {cell}", f"the radio in {cell} got noisy", f"a rogue transmitter showed up near {cell}")
+    ask = _one(rng, f"diagnose it and bring {svc} back within its SLA", f"find a remedy that restores {svc}", f"recover {svc}", f"get {svc} healthy again", f"fix {svc}", f"restore the customer's service quality")
+    return _pair(situation, ask, rng)
 
 
 _BODIES = {"slice_rescue": _slice, "compute_relocation": _compute, "uav_reposition": _uav, "cell_escape": _escape, "crew_coordination": _crew, "jam_recovery": _jam}
 _RECOVERY = {
-    "jam_recovery": lambda svc, s, rng: _one(rng, f"Then shed {s['shed']:.0%} of the eMBB background load as well.", f"Also relieve the cell: throttle eMBB background traffic by {s['shed']:.0%}."),
+    "jam_recovery": lambda svc, s, rng: _one(rng, f"Then shed {s['shed']:.0%} of the eMBB background load as well.", f"Also relieve the cell by throttling eMBB background traffic by {s['shed']:.0%}.", f"Cut the broadband background load by {s['shed']:.0%} too."),
     "slice_rescue": lambda svc, s, rng: _one(rng, f"Also throttle broadband background traffic by {s['shed']:.0%}.", f"Then cut eMBB background load by {s['shed']:.0%}.", f"Relieve the cell by shedding {s['shed']:.0%} of eMBB load too."),
-    "other": lambda svc, s, rng: _one(rng, f"Expect a congestion surge on {s['surge']}; if it hits, recover {svc} onto URLLC.", f"A load burst is likely on {s['surge']}: protect {svc} with URLLC as well.", f"Also recover {svc} from the congestion building on {s['surge']} (URLLC)."),
+    "other": lambda svc, s, rng: _one(rng, f"A congestion surge may hit {s['surge']}; if it does, move {svc} to URLLC.", f"A load burst is likely in {s['surge']}, so protect {svc} with URLLC as well.", f"Also recover {svc} from the congestion building in {s['surge']} with URLLC."),
 }
 
 

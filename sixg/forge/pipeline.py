@@ -243,7 +243,9 @@ def run_forge(
         counters.pool = len(seeded)
         manifest = corpus.append_shard(seeded, counters=counters.as_json())
     have = 0
+    tiers: Counter[str] = Counter()
     for rec in corpus.records():
+        tiers[rec.meta.tier] += 1
         index.add(dedup_text(rec.intent, rec.tool_sequence()))
         if rec.blueprint:
             blueprints.append(Blueprint.model_validate(rec.blueprint))
@@ -261,7 +263,7 @@ def run_forge(
             attempts += 1
             try:
                 if blueprints:
-                    program = teacher.propose(rng.sample(blueprints, min(demos, len(blueprints))), rng)
+                    program = teacher.propose(rng.sample(blueprints, min(demos, len(blueprints))), rng, kept=tiers)
                 else:
                     program = render(teacher.seed_blueprints(rng, 1)[0].model_copy(update={"seed": rng.choice(seeds), "scene": rng.choice(list(DOMAIN_OF))}))
             except Unfit:
@@ -317,6 +319,7 @@ def run_forge(
         counters.kept += len(kept)
         manifest = corpus.append_shard(kept, counters=counters.as_json())
         blueprints += [Blueprint.model_validate(r.blueprint) for r in kept if r.blueprint]
+        tiers.update(r.meta.tier for r in kept)
         have += len(kept)
         if progress:
             progress("grow", have, target)

@@ -56,11 +56,9 @@ def corpus_stats(root: str | Path) -> dict[str, Any]:
 
 def plot_stats(stats: dict[str, Any], path: str | Path) -> Path:
     """Four panels: source, tier, domain and the length histogram."""
-    import matplotlib
+    from sixg.plotting import pyplot, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
     panels = [("source", stats["by_source"]), ("tier", stats["by_tier"]), ("domain", stats["by_domain"]), ("calls per trajectory", stats["length_histogram"])]
     for ax, (title, counts) in zip(axes, panels):
@@ -68,11 +66,7 @@ def plot_stats(stats: dict[str, Any], path: str | Path) -> Path:
         ax.set_xticks(range(len(counts)), [k.replace("_", "\n") for k in counts], fontsize=7)
         ax.set_title(title)
     fig.suptitle(f"6G-Forge corpus: {stats['records']} trajectories")
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def decontamination(root: str | Path, *, benchmark: str | Path | None = None, sample: int | None = 5000, seed: int = 0) -> dict[str, Any]:

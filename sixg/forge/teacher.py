@@ -3,15 +3,17 @@
 It proposes programs by mutating and recombining the blueprints of demonstrations drawn from
 the pool (another topology, other entities and figures, more or less looking around, an
 inserted diagnosis, reads in another order, an extra degradation with its recovery, a wrong
-argument to recover from), aiming at the tier mix of the paper (30 % L1, 45 % L2, 25 % L3);
-and it corrects a failed step from the typed error the boundary returned.
+argument to recover from), aiming at the tier mix of the paper (30 % L1, 45 % L2, 25 % L3) in
+the corpus it keeps: corrections lengthen trajectories and short ones are more often dropped as
+duplicates, so it steers by the tiers accepted so far; and it corrects a failed step from the typed error the boundary returned.
 """
 
 from __future__ import annotations
 
 import random
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sixg.bench.tasks import STATE, RefStep
@@ -20,6 +22,8 @@ from sixg.forge.programs import DOMAIN_OF, PROBES, SCENES, SHORT_SCENES, Bluepri
 from sixg.scenario import SPLIT_SEEDS, Split
 
 TIER_MIX = {"L1": 0.30, "L2": 0.45, "L3": 0.25}
+#: How hard a tier's shortfall in the kept corpus raises its share of proposals.
+STEER_GAIN = 2.0
 #: Wrong values of the right type, by argument name: each fails at the boundary, not in the type.
 _WRONG_IDS = {"uav": "uav-9", "gnb": "gnb-9", "ue": "ue-99"}
 
@@ -50,11 +54,28 @@ class OfflineTeacher:
         return out
 
     # --- expansion ------------------------------------------------------------------------------
-    def propose(self, demos: Sequence[Blueprint], rng: random.Random) -> Program:
-        """A new program from ``demos`` (k blueprints drawn from the pool); :class:`Unfit` if none fits."""
+    @staticmethod
+    def aim(kept: Mapping[str, int] | None = None) -> dict[str, float]:
+        """How often to propose each tier, given the tiers of the trajectories kept so far: the
+        target mix, each tier scaled up by its relative shortfall in the kept corpus (and down by
+        its excess), so the corpus, not the proposals, ends near the target."""
+        total = sum((kept or {}).get(t, 0) for t in TIER_MIX)
+        if not total:
+            return dict(TIER_MIX)
+        weights = {}
+        for t, share in TIER_MIX.items():
+            short = (share - kept.get(t, 0) / total) / share
+            weights[t] = share * math.exp(max(-3.0, min(3.0, STEER_GAIN * short)))
+        norm = sum(weights.values())
+        return {t: w / norm for t, w in weights.items()}
+
+    def propose(self, demos: Sequence[Blueprint], rng: random.Random, *, kept: Mapping[str, int] | None = None) -> Program:
+        """A new program from ``demos`` (k blueprints drawn from the pool), its tier drawn by
+        :meth:`aim` from ``kept`` (trajectories kept so far per tier); :class:`Unfit` if none fits."""
         parent = rng.choice(list(demos))
         donor = rng.choice(list(demos))
-        want = rng.choices(list(TIER_MIX), weights=list(TIER_MIX.values()))[0]
+        weights = self.aim(kept)
+        want = rng.choices(list(weights), weights=list(weights.values()))[0]
         changes: dict[str, Any] = {"variant": rng.randrange(10**6), "fault": None, "order": 0}
         if rng.random() < 0.7:
             changes["seed"] = rng.choice(self.seeds)
@@ -70,6 +91,11 @@ class OfflineTeacher:
         changes["degrade"] = want != "L1" and rng.random() < self.p_degrade
         bp = parent.model_copy(update=changes)
         program = self._fit_tier(bp, want, rng)
+        if bp.degrade and program.task.tier != want:
+            # The recovery sub-sequence made it too long for the tier wanted: the plain program instead.
+            plain = self._fit_tier(bp.model_copy(update={"degrade": False}), want, rng)
+            if plain.task.tier == want:
+                program = plain
         # A planted fault adds its correction to the trajectory: only where the tier survives one more call.
         room = {"L1": 0, "L2": 7 - len(program.steps), "L3": 99}[program.task.tier]
         if room > 0 and rng.random() < self.p_fault:
@@ -79,7 +105,7 @@ class OfflineTeacher:
         return program
 
     def _fit_tier(self, bp: Blueprint, want: str, rng: random.Random) -> Program:
-        """Adjust detail, diagnosis and extra reads until the program's tier is ``want`` (or close)."""
+        """Adjust detail, diagnosis and extra reads until the program's tier is ``want`` (else the nearest tier reached)."""
         candidates = []
         for detail in (0, 1, 2):
             for diagnose in (False, True):
@@ -87,18 +113,20 @@ class OfflineTeacher:
                     probes = tuple(rng.sample(PROBES, extra)) if extra else ()
                     candidates.append(bp.model_copy(update={"detail": detail, "diagnose": diagnose, "probes": probes, "order": rng.randrange(1, 1000) if probes else 0}))
         rng.shuffle(candidates)
-        first = None
+        rank = {t: i for i, t in enumerate(TIER_MIX)}
+        closest = None
         for cand in candidates:
             try:
                 program = render(cand)
             except Unfit:
                 continue
-            first = first or program
             if program.task.tier == want:
                 return program
-        if first is None:
+            if closest is None or abs(rank[program.task.tier] - rank[want]) < abs(rank[closest.task.tier] - rank[want]):
+                closest = program
+        if closest is None:
             raise Unfit(f"scene {bp.scene} does not fit topology seed {bp.seed}")
-        return first
+        return closest
 
     def plant_fault(self, program: Program, rng: random.Random) -> Program | None:
         """The same program with one argument wrong in a way only the boundary can tell."""

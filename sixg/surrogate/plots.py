@@ -6,20 +6,16 @@ from pathlib import Path
 
 import numpy as np
 
+from sixg.domain import DIMENSION_LABELS as LABELS
+from sixg.plotting import pyplot, save
 from sixg.surrogate.evaluate import natural_quantiles
 from sixg.surrogate.features import DIMENSIONS, TransitionSet
 from sixg.surrogate.model import ExperimentModel
 
-LABELS = {"latency_ms": "latency (ms)", "jitter_ms": "jitter (ms)", "loss_rate": "loss rate", "throughput_mbps": "throughput (Mbit/s)", "edge_load": "edge load"}
-
-
 def predicted_vs_ns3(model: ExperimentModel, held: TransitionSet, out: Path, *, episode: tuple[int, int] | None = None) -> Path:
     """Top row: one held-out episode, ns-3 against the one-step prediction and its 90 % band.
     Bottom row: predicted median against ns-3 over every held-out transition."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     pred = model.predict(held.X)
     q = natural_quantiles(pred.quantiles, held.offered)
@@ -54,22 +50,14 @@ def predicted_vs_ns3(model: ExperimentModel, held: TransitionSet, out: Path, *, 
         ax2.set_ylabel("surrogate median")
     axes[0][0].legend(fontsize=7, loc="upper left")
     fig.suptitle(f"Experiment Model vs ns-3 on held-out seeds (episode shown: seed {episode[0]}, episode {episode[1]}; dotted: actions and degradation events)", fontsize=10)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, out)
 
 
 def open_loop_errors(result: dict, out: Path, *, effects: dict | None = None) -> Path:
     """Model and persistence MAE against the rollout horizon, one panel per dimension (from
     :func:`sixg.surrogate.rollout.open_loop`); with ``effects``, a last panel of the surrogate
     against ns-3 mean change per event or action (latency)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     hs = [int(h) for h in result["horizons"]]
     panels = len(DIMENSIONS) + (1 if effects else 0)
@@ -101,8 +89,4 @@ def open_loop_errors(result: dict, out: Path, *, effects: dict | None = None) ->
         ax.set_xlabel("ns-3 mean change (ms)")
         ax.set_ylabel("surrogate mean change (ms)")
         ax.set_title("latency effect of each event / action", fontsize=9)
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return out
+    return save(fig, out, dpi=100)
