@@ -34,7 +34,7 @@ from sixg.agents.llm.reply import ModelReply
 from sixg.errors import SixgError, UserError
 from sixg.train.data import Selection
 from sixg.train.rl import Band, RewardWeights, episode_reward, fill_batch
-from sixg.train.sft import RUN_FILE, last_checkpoint
+from sixg.train.sft import RUN_FILE, checkpoint_to_resume
 
 __all__ = ["LOG_FILE", "PLOT_FILE", "RLRun", "EpisodeBudgetExceeded", "RolloutFailed", "PolicyAgent", "EpisodeRollout", "run_rl"]
 
@@ -423,19 +423,14 @@ def run_rl(run: RLRun) -> dict[str, Any]:
     from trl import GRPOConfig, GRPOTrainer
 
     out = Path(run.out)
-    ckpts = out / "checkpoints"
-    resumed = last_checkpoint(out)
-    if run.resume and resumed is None:
-        raise UserError(f"--resume found no checkpoint under {ckpts}: start without --resume")
-    if not run.resume and resumed is not None:
-        raise UserError(f"{ckpts} already holds checkpoints: pass --resume to continue that run, or pick a new --out")
+    resumed = checkpoint_to_resume(out, resume=run.resume)
     started = time.perf_counter()
     tasks, computed = _frontier_tasks(run)
     tool_view = read_tool_view(run.init)
     model, tok = _load_policy(run.init, run.device)
     g = run.num_generations
     args = GRPOConfig(
-        output_dir=str(ckpts),
+        output_dir=str(out / "checkpoints"),
         loss_type=run.algo,
         epsilon=run.epsilon,
         epsilon_high=run.epsilon_high if run.algo == "dapo" else run.epsilon,

@@ -20,7 +20,7 @@ from sixg.errors import DependencyNotInstalled, UserError
 from sixg.train.data import Selection, select_records, sft_dataset, sft_rows
 from sixg.train.tiny import TinyConfig, build_model, build_tokenizer
 
-__all__ = ["SFTRun", "RUN_FILE", "last_checkpoint", "make_trainer", "run_sft"]
+__all__ = ["SFTRun", "RUN_FILE", "checkpoint_to_resume", "last_checkpoint", "make_trainer", "run_sft"]
 
 #: The run record written beside the model.
 RUN_FILE = "sixg-train.json"
@@ -99,6 +99,21 @@ def last_checkpoint(out: str | Path) -> Path | None:
     return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
 
 
+def checkpoint_to_resume(out: str | Path, *, resume: bool) -> Path | None:
+    """The checkpoint a run into ``out`` continues from (None for a fresh run).
+
+    Raises:
+        UserError: ``resume`` with no checkpoint there, or a fresh run into a folder that holds some.
+    """
+    found = last_checkpoint(out)
+    ckpts = Path(out, "checkpoints")
+    if resume and found is None:
+        raise UserError(f"--resume found no checkpoint under {ckpts}: start without --resume")
+    if not resume and found is not None:
+        raise UserError(f"{ckpts} already holds checkpoints: pass --resume to continue that run, or pick a new --out")
+    return found
+
+
 def make_trainer(run: SFTRun, *, model=None, tokenizer=None):
     """The configured SFTTrainer for ``run`` and the selected records (builds the tiny model unless given one)."""
     _imports()
@@ -160,12 +175,7 @@ def make_trainer(run: SFTRun, *, model=None, tokenizer=None):
 def run_sft(run: SFTRun) -> dict[str, Any]:
     """Train, save the model with its record into ``run.out`` and return that record."""
     out = Path(run.out)
-    ckpts = out / "checkpoints"
-    resumed = last_checkpoint(out)
-    if run.resume and resumed is None:
-        raise UserError(f"--resume found no checkpoint under {ckpts}: start without --resume")
-    if not run.resume and resumed is not None:
-        raise UserError(f"{ckpts} already holds checkpoints: pass --resume to continue that run, or pick a new --out")
+    resumed = checkpoint_to_resume(out, resume=run.resume)
     started = time.perf_counter()
     trainer, selected = make_trainer(run)
     result = trainer.train(resume_from_checkpoint=str(resumed) if run.resume else None)
