@@ -88,15 +88,12 @@ class OpenAIReActAgent(ReActAgent):
         backoff: float = 1.0,
         system_prompt: str | None = None,
     ):
-        super().__init__(system_prompt=system_prompt)
-        if temperature < 0:
-            raise UserError(f"temperature must be >= 0, not {temperature}")
+        super().__init__(system_prompt=system_prompt, temperature=temperature)
         if max_retries < 0:
             raise UserError(f"max_retries must be >= 0, not {max_retries}")
         self.model = model
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or _OPENAI_URL).rstrip("/")
         self.api_key_env = api_key_env
-        self.temperature = float(temperature)
         self.max_tokens = max_tokens
         self.timeout = float(timeout)
         self.max_retries = max_retries

@@ -60,9 +60,7 @@ class HFReActAgent(ReActAgent):
         system_prompt: str | None = None,
         tool_view: ToolView | None = None,
     ):
-        super().__init__(system_prompt=system_prompt)
-        if temperature < 0:
-            raise UserError(f"temperature must be >= 0, not {temperature}")
+        super().__init__(system_prompt=system_prompt, temperature=temperature)
         if max_new_tokens < 1:
             raise UserError(f"max_new_tokens must be >= 1, not {max_new_tokens}")
         self.model_path = os.fspath(model)
@@ -72,7 +70,6 @@ class HFReActAgent(ReActAgent):
                 "(config.json, weights and tokenizer files); models are never downloaded"
             )
         self.max_new_tokens = max_new_tokens
-        self.temperature = float(temperature)
         self.top_p = float(top_p)
         self.device = device
         self.dtype = dtype

@@ -62,7 +62,10 @@ class ReActAgent(Agent):
 
     id = "react"
 
-    def __init__(self, *, system_prompt: str | None = None):
+    def __init__(self, *, system_prompt: str | None = None, temperature: float = 0.0):
+        if temperature < 0:
+            raise UserError(f"temperature must be >= 0, not {temperature}")
+        self.temperature = float(temperature)
         self.system_prompt = SYSTEM_PROMPT if system_prompt is None else system_prompt
         self._messages: list[dict[str, Any]] = []
         self._tools: list[dict] = []
