@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from sixg.errors import CheckpointCorrupt, CheckpointMismatch, CheckpointMissing
+from sixg import jsontext
 
 #: Config keys older sixg wrote under another name, mapped to today's (the tensors are unchanged).
 _RENAMED_KEYS = {"checkpoint_version": "version"}
@@ -69,7 +70,7 @@ def read_config(path: str | Path, *, format: str, what: str, create_hint: str) -
     if not cfg_path.is_file():
         raise CheckpointMissing(f"{what} {path} has no config {cfg_path.name} beside it; a checkpoint is the pair <name>.safetensors + <name>.json")
     try:
-        cfg = json.loads(cfg_path.read_text())
+        cfg = jsontext.loads(cfg_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointCorrupt(f"{cfg_path} is not valid JSON ({exc}); the checkpoint is corrupt") from None
     if not isinstance(cfg, dict):

@@ -124,6 +124,7 @@ def agent_args(pairs: list[str]) -> dict:
         UserError: a pair has no ``=`` or no key.
     """
     import json
+    from sixg import jsontext
 
     from sixg.errors import UserError
 
@@ -133,7 +134,7 @@ def agent_args(pairs: list[str]) -> dict:
         if not sep or not key:
             raise UserError(f"--agent-arg takes KEY=VALUE, got {p!r}")
         try:
-            out[key] = json.loads(value)
+            out[key] = jsontext.loads(value)
         except json.JSONDecodeError:
             out[key] = value
     return out

@@ -22,6 +22,7 @@ from sixg.bench.scoring import TIERS
 from sixg.bench.tasks import BENCHMARK_VERSION, TASK_ADAPTER, Task, judge
 from sixg.errors import DataError, UserError
 from sixg.scenario import SCENARIO_VERSION, SPLIT_SEEDS, Split, generate
+from sixg import jsontext
 
 ROUGE_THRESHOLD = 0.8
 MAX_REWORDINGS = 12
@@ -314,7 +315,7 @@ def load_benchmark(path: Path | None = None) -> Benchmark:
     if not path.is_file():
         raise DataError(f"no benchmark file at {path}; build one with `python -m sixg.bench build`")
     try:
-        doc = json.loads(path.read_text())
+        doc = jsontext.loads(path.read_text())
         tasks = [TASK_ADAPTER.validate_python(t) for t in doc["tasks"]]
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise DataError(f"{path} is not a valid benchmark file: {str(exc)[:300]}") from None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sixg.bench.scoring import TIERS
 from sixg.errors import UserError
+from sixg import jsontext
 
 
 def benchmark_contents(bench) -> dict:
@@ -69,7 +70,7 @@ def read_summaries(run_dirs: Sequence[Path]) -> tuple[dict[str, dict], list[str]
     for d in run_dirs:
         path = Path(d) / "summary.json"
         try:
-            s = json.loads(path.read_text())
+            s = jsontext.loads(path.read_text())
             s["overall"], s["tiers"]
         except FileNotFoundError:
             raise UserError(f"{path} does not exist: finish the run with `python -m sixg.bench run ... --out {d}` first") from None

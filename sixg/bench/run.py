@@ -22,6 +22,7 @@ from sixg.bench.scoring import TIERS, Outcome, breakdown, pass_k_table
 from sixg.bench.tasks import Task, judge
 from sixg.errors import SixgError, UserError
 from sixg.parallel import Cluster, RunStats, run_jobs
+from sixg import jsontext
 
 RESULTS = "results.jsonl"
 META = "run.json"
@@ -203,7 +204,7 @@ def read_results(out: Path, *, on_unreadable: Callable[[int], None] | None = Non
         if not line.strip():
             continue
         try:
-            episodes.append(Episode(**json.loads(line)))
+            episodes.append(Episode(**jsontext.loads(line)))
         except (json.JSONDecodeError, TypeError):
             unreadable += 1  # e.g. a line cut short by an interruption: that episode runs again
     if unreadable and on_unreadable is not None:

@@ -32,6 +32,7 @@ from sixg.errors import CorruptTraceError, UserError
 from sixg.scenario import generate
 from sixg.sim import Trajectory
 from sixg.traces.io import read_episode, read_manifest
+from sixg import jsontext
 
 #: The numeric state dimensions: column, label, unit, and which SLA target bounds it.
 DIMENSIONS: tuple[tuple[str, str, str, str | None], ...] = (
@@ -62,7 +63,7 @@ class Sources:
 def _is_trajectory(path: Path) -> bool:
     try:
         with path.open(encoding="utf-8") as f:
-            head = json.loads(f.readline() or "null")
+            head = jsontext.loads(f.readline() or "null")
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return False
     return isinstance(head, dict) and head.get("kind") == "episode"
@@ -224,7 +225,7 @@ def load_run(path: str | Path) -> Run:
     """A run folder's ``run.json`` and ``results.jsonl`` (the same reader ``bench`` uses)."""
     path = Path(path)
     try:
-        meta = json.loads((path / "run.json").read_text()) if (path / "run.json").is_file() else {}
+        meta = jsontext.loads((path / "run.json").read_text()) if (path / "run.json").is_file() else {}
     except json.JSONDecodeError as exc:
         raise UserError(f"{path / 'run.json'} is not JSON ({exc}); rerun the run's command to rewrite it") from None
     episodes = read_results(path)
@@ -262,7 +263,7 @@ def run_summary(run: Run) -> dict[str, Any]:
     scored = sum(1 for e in run.records if e.error is None)
     if path.is_file():
         try:
-            summary = json.loads(path.read_text())
+            summary = jsontext.loads(path.read_text())
         except json.JSONDecodeError:
             summary = None
         if isinstance(summary, dict) and summary.get("episodes") == scored and {"overall", "tiers", "domains"} <= set(summary):
@@ -309,7 +310,7 @@ def load_validation(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     file = path / "validation.json" if path.is_dir() else path
     try:
-        data = json.loads(file.read_text())
+        data = jsontext.loads(file.read_text())
         data["agents"]
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise UserError(f"{file} is not a validation result ({exc}); run `python -m sixg.validate --out {file.parent}`") from None

@@ -31,6 +31,7 @@ from pydantic import Field, ValidationError
 from sixg.bench.scoring import Domain, Tier
 from sixg.domain import Frozen
 from sixg.errors import DataError, UserError
+from sixg import jsontext
 
 CORPUS_FORMAT = 1
 Source = Literal["ns3-real", "golden", "error-recovery"]
@@ -117,7 +118,7 @@ class Corpus:
 
     def manifest(self) -> dict[str, Any]:
         try:
-            doc = json.loads(self.manifest_path.read_text())
+            doc = jsontext.loads(self.manifest_path.read_text())
         except FileNotFoundError:
             raise DataError(f"{self.root} is not a Forge corpus (no manifest.json); create one with `python -m sixg.forge run --out {self.root}`") from None
         except (OSError, json.JSONDecodeError) as exc:
@@ -134,7 +135,7 @@ class Corpus:
     def tools(self) -> tuple[dict[str, Any], ...]:
         manifest = self.manifest()
         try:
-            tools = json.loads((self.root / "tools.json").read_text())
+            tools = jsontext.loads((self.root / "tools.json").read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise CorruptShardError(f"{self.root / 'tools.json'}: cannot read the tool schemas ({exc})") from None
         if tools_digest(tools) != manifest["tools_sha256"]:
@@ -176,7 +177,7 @@ class Corpus:
                 raise CorruptShardError(f"{path}: {len(lines)} line(s), the manifest records {shard['records']}")
             for i, line in enumerate(lines, start=1):
                 try:
-                    rec = ForgeRecord.model_validate({**json.loads(line), "tools": tools})
+                    rec = ForgeRecord.model_validate({**jsontext.loads(line), "tools": tools})
                 except (json.JSONDecodeError, ValidationError) as exc:
                     raise CorruptShardError(f"{path}, line {i}: not a Forge record ({str(exc)[:300]})") from None
                 yield rec

@@ -25,6 +25,7 @@ from sixg.domain import Frozen, NetworkState
 from sixg.errors import CorruptTraceError
 from sixg.scenario import Scenario
 from sixg.tools.boundary import ToolCall
+from sixg import jsontext
 
 TRAJECTORY_FORMAT = 1
 
@@ -165,7 +166,7 @@ class Trajectory:
         """Read a trajectory :meth:`save` wrote; :class:`CorruptTraceError` names what is wrong."""
         path = Path(path)
         try:
-            records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            records = [jsontext.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         except (OSError, json.JSONDecodeError) as exc:
             raise CorruptTraceError(f"{path}: cannot read the trajectory ({exc})") from None
         if not records or records[0].get("kind") != "episode":

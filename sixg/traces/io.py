@@ -11,6 +11,7 @@ import pandas as pd
 
 from sixg.errors import CorruptTraceError
 from sixg.traces.schema import TRACE_SCHEMA_VERSION, UE_COLUMNS, UE_HEADER, WINDOW_COLUMNS, WINDOW_HEADER
+from sixg import jsontext
 
 _DTYPES = {c.name: ("string" if c.type is str else c.type) for c in WINDOW_COLUMNS}
 _UE_DTYPES = {c.name: ("string" if c.type is str else c.type) for c in UE_COLUMNS if c.name != "battery_fraction"}
@@ -21,7 +22,7 @@ def read_manifest(root: Path) -> dict:
     if not path.is_file():
         raise CorruptTraceError(f"{root} is not a trace directory: it has no manifest.json (generate one with `python -m sixg.traces generate`)")
     try:
-        meta = json.loads(path.read_text())
+        meta = jsontext.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise CorruptTraceError(f"{path} is not valid JSON: {exc}") from None
     if meta.get("trace_schema_version") != TRACE_SCHEMA_VERSION:
