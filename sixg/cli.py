@@ -121,18 +121,20 @@ def agent_args(pairs: list[str]) -> dict:
     """``KEY=VALUE`` pairs (``--agent-arg``) as constructor keyword arguments; values are JSON when they parse.
 
     Raises:
-        UserError: a pair has no ``=`` or no key.
+        UserError: a pair has no ``=`` or no key, or a key is given twice.
     """
     import json
-    from sixg import jsontext
 
-    from sixg.errors import UserError
+    from sixg import jsontext
+    from sixg.errors import UserError, echo
 
     out = {}
     for p in pairs:
         key, sep, value = p.partition("=")
         if not sep or not key:
-            raise UserError(f"--agent-arg takes KEY=VALUE, got {p!r}")
+            raise UserError(f"--agent-arg takes KEY=VALUE, got {echo(p)}")
+        if key in out:
+            raise UserError(f"--agent-arg {echo(key)} is given twice: give each argument once")
         try:
             out[key] = jsontext.loads(value)
         except json.JSONDecodeError:

@@ -55,6 +55,21 @@ def test_agent_args_parse_json_values_and_refuse_pairs_without_a_key():
         agent_args(["model"])
 
 
+def test_agent_args_refuse_a_key_given_twice():
+    """`--agent-arg k=1 --agent-arg k=2` is refused rather than silently keeping the last value."""
+    with pytest.raises(UserError, match="given twice"):
+        agent_args(["max_remedies=1", "max_remedies=2"])
+
+
+def test_a_huge_rejected_agent_argument_is_quoted_short():
+    """A 50,000-character value in a bad agent argument comes back as a short quote, not the whole text."""
+    from sixg.agents import make_agent
+
+    with pytest.raises(UserError, match="max_remedies=.*is not valid") as info:
+        make_agent("mapek", max_remedies="[" * 50_000)
+    assert len(str(info.value)) < 400
+
+
 def test_output_cut_short_by_head_ends_quietly():
     """`python -m sixg.tools list --json | head` ends without a BrokenPipeError traceback."""
     shell = f"{sys.executable} -m sixg.tools list --json | head -n 2"

@@ -13,6 +13,7 @@ import abc
 import importlib
 import inspect
 import json
+import reprlib
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -21,6 +22,10 @@ from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
 from sixg.errors import SixgError, UnknownIdError, UserError, did_you_mean
 from sixg.sim.briefing import Observation
 from sixg.tools.boundary import ToolCall
+
+#: How a rejected argument value is quoted back: short, whatever was passed.
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
 
 __all__ = ["Agent", "Observation", "ToolCall", "agent_ids", "make_agent", "register_agent"]
 
@@ -113,4 +118,4 @@ def _checked_value(agent_id: str, param: inspect.Parameter, value):
             except ValidationError:
                 pass
         why = "; ".join(e["msg"] for e in exc.errors()[:2])
-        raise UserError(f"agent {agent_id!r}: {param.name}={value!r} is not valid ({why})") from None
+        raise UserError(f"agent {agent_id!r}: {param.name}={_SHORT.repr(value)} is not valid ({why})") from None
