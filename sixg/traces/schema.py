@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: Bump when a column is added, removed or changes meaning.
-TRACE_SCHEMA_VERSION = 1
+TRACE_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
