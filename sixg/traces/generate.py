@@ -29,6 +29,9 @@ from sixg.snapshot import WINDOW_S, ActionResult, Snapshot
 from sixg.traces.policy import ExploringPolicy
 from sixg.traces.schema import TRACE_SCHEMA_VERSION, UE_HEADER, WINDOW_HEADER
 
+#: Share of trace episodes that open with eMBB over-provisioned (see :class:`ExploringPolicy`).
+OVERPROVISION_PROBABILITY = 0.35
+
 SEVERITY_FIELDS = {
     "interference": (("sev_interference_dbm", "power_dbm"),),
     "backhaul": (("sev_backhaul_delay_ms", "extra_delay_ms"), ("sev_backhaul_loss", "loss_rate")),
@@ -167,7 +170,7 @@ def run_episode(backend: Backend, scenario: Scenario, episode: int, *, duration_
     rng = random.Random(f"sixg-trace-v{TRACE_SCHEMA_VERSION}-{scenario.seed}-{episode}")
     snap = backend.reset(scenario, seed=episode + 1)
     schedule = random_schedule(scenario, rng, duration_s=duration_s, service_gnb=snap.ue(scenario.service.ue).gnb)
-    policy = ExploringPolicy(scenario, rng)
+    policy = ExploringPolicy(scenario, rng, overprovision_probability=OVERPROVISION_PROBABILITY)
     rec = EpisodeRecorder(scenario, episode)
     rec.record(snap)
     pending = list(schedule.events)

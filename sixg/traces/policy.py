@@ -34,15 +34,33 @@ class ExploringPolicy:
         act_probability: Chance of acting in a window.
         remedy_probability: When acting during a degradation, chance of picking a
             plausible remedy instead of a uniformly random action.
+        overprovision_probability: Chance that the episode opens by giving eMBB 75-90 %
+            of every cell (the first action), so that congestion can saturate cells.
     """
 
-    def __init__(self, scenario: Scenario, rng: random.Random, *, act_probability: float = 0.12, remedy_probability: float = 0.5):
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: random.Random,
+        *,
+        act_probability: float = 0.12,
+        remedy_probability: float = 0.5,
+        overprovision_probability: float = 0.0,
+    ):
         self.scenario = scenario
         self.rng = rng
         self.act_probability = act_probability
         self.remedy_probability = remedy_probability
+        # An episode that starts with eMBB over-provisioned (as operators do for a busy
+        # evening) is one where a congestion surge can saturate the cell.
+        self._opening: Action | None = None
+        if overprovision_probability > 0 and rng.random() < overprovision_probability:
+            self._opening = ReallocateSlices(slice=SliceType.EMBB, share=round(rng.uniform(0.75, 0.9), 2))
 
     def __call__(self, snapshot: Snapshot) -> Action | None:
+        if self._opening is not None:
+            opening, self._opening = self._opening, None
+            return opening
         if self.rng.random() >= self.act_probability:
             return None
         if snapshot.degradations and self.rng.random() < self.remedy_probability:
