@@ -252,3 +252,83 @@ def test_intents_vary_in_how_they_name_the_service():
     texts = {render(bp.model_copy(update={"variant": v})).task.intent for v in range(40)}
     assert len(texts) >= 35
     assert sum("ue-" in t for t in texts) < len(texts) / 2
+
+
+def test_steering_pulls_harder_as_the_corpus_grows(teacher):
+    """The same shortfall in share asks for more of the short tier in a large corpus than in a small one, and a tier far in excess is still proposed now and then."""
+    small = teacher.aim({"L1": 27, "L2": 45, "L3": 28})
+    large = teacher.aim({"L1": 2700, "L2": 4500, "L3": 2800})
+    assert large["L1"] > small["L1"] > 0.30
+    assert 0 < large["L3"] < small["L3"] < 0.25
+
+
+def test_a_run_keeps_the_target_tier_mix(tmp_path):
+    """A seeded 100-trajectory run (no seed pool) keeps tiers within 5 points of 30 % L1, 45 % L2, 25 % L3."""
+    from sixg.forge.teacher import TIER_MIX
+
+    run_forge(tmp_path / "c", seeds=range(1, 51), target=100, batch=25, seed=4)
+    recs = load_records(tmp_path / "c")
+    share = {t: sum(r.meta.tier == t for r in recs) / len(recs) for t in TIER_MIX}
+    assert len(recs) == 100
+    assert all(abs(share[t] - TIER_MIX[t]) <= 0.05 for t in TIER_MIX), share
+
+
+def _intents(seeds, n: int, seed: int) -> list[str]:
+    import random
+
+    from sixg.forge.programs import SCENES, Unfit
+
+    rng, out = random.Random(seed), []
+    while len(out) < n:
+        try:
+            out.append(render(Blueprint(scene=rng.choice(SCENES), seed=rng.choice(seeds), variant=rng.randrange(10**6), detail=rng.randint(0, 2), degrade=rng.random() < 0.3, diagnose=rng.random() < 0.3)).task.intent)
+        except Unfit:
+            continue
+    return out
+
+
+def test_separability_probe_is_at_chance_within_one_generator():
+    """The probe cannot tell two disjoint samples of the teacher's intents apart (raw or numbers masked): it is balanced and measures wording, not sample size."""
+    from types import SimpleNamespace
+
+    from sixg.bench.build import separability_probe
+
+    a = [SimpleNamespace(intent=i) for i in _intents(range(1, 26), 150, seed=1)]
+    b = [SimpleNamespace(intent=i) for i in _intents(range(26, 51), 200, seed=2)]
+    for masked in (False, True):
+        rep = separability_probe(a, b, seed=0, mask_numbers=masked)
+        assert rep["n_per_class"] == 150
+        assert rep["accuracy"] < 0.65, rep
+
+
+def test_every_wording_carries_what_the_program_needs():
+    """Whatever register an intent is worded in, it names the UAV and its target figure, the alert and status to send, and the SLA's latency bound."""
+    from sixg.forge.programs import SCENES, Unfit
+
+    seen = 0
+    for seed in range(1, 51):
+        for scene in SCENES:
+            for variant in range(6):
+                try:
+                    program = render(Blueprint(scene=scene, seed=seed, variant=variant, detail=1))
+                except Unfit:
+                    continue
+                seen += 1
+                text, task = program.task.intent, program.task
+                if task.env_goal.sla is not None:
+                    assert f"{task.env_goal.sla.max_latency_ms:g}" in text, text
+                for step in program.steps:
+                    args = step.model_dump(mode="json")["args"]
+                    if step.tool in ("set_waypoint", "adjust_altitude", "adjust_speed", "send_alert"):
+                        assert args["uav"] in text, text
+                    if step.tool == "adjust_altitude":
+                        assert f"{args['altitude']:g}" in text, text
+                    if step.tool == "adjust_speed":
+                        assert f"{args['speed']:g}" in text, text
+                    if step.tool == "set_waypoint":
+                        assert all(f"{args['position'][k]:g}" in text for k in "xyz"), text
+                    if step.tool == "send_alert":
+                        assert args["alert"].replace("_", " ") in text, text
+                    if step.tool == "broadcast_status":
+                        assert args["message"]["status"] in text, text
+    assert seen > 1000

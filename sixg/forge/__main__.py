@@ -90,7 +90,11 @@ def _decontaminate(args) -> int:
         return 0
     print(f"6GAgentBench v{rep['benchmark_version']}: {rep['benchmark_intents']} intents against {rep['corpus_intents_compared']} corpus intents")
     print(f"  highest ROUGE-L {rep['max_rouge_l']:.3f} (mean of each intent's highest {rep['mean_max_rouge_l']:.3f}); {rep['over_threshold']} at or above the benchmark's threshold {rep['threshold']}")
-    print(f"  separability probe (TF-IDF + logistic regression, 50 % = chance): {rep['separability']['accuracy']:.1%}; numbers masked: {rep['separability_numbers_masked']['accuracy']:.1%}")
+    sep, masked = rep["separability"], rep["separability_numbers_masked"]
+    print(f"  separability probe (TF-IDF + logistic regression, {sep['n_per_class']} intents per class, 50 % = chance): {sep['accuracy']:.1%}; numbers masked: {masked['accuracy']:.1%}")
+    base = rep["separability_baseline"]
+    if base is not None:
+        print(f"  the probe on two halves of the corpus ({base['raw']['n_per_class']} per class; its chance level here): {base['raw']['accuracy']:.1%}; numbers masked: {base['numbers_masked']['accuracy']:.1%}")
     return 0
 
 

@@ -24,7 +24,7 @@ from sixg.bench.tasks import RefStep, judge
 from sixg.errors import UserError
 from sixg.forge import phrasing
 from sixg.forge.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_text
-from sixg.forge.programs import DOMAIN_OF, Blueprint, Program, Unfit, check_train_seed, render
+from sixg.forge.programs import Blueprint, Program, Unfit, check_train_seed, render
 from sixg.forge.records import Corpus, ForgeRecord, RecordMeta, Recovery
 from sixg.forge.teacher import OfflineTeacher
 from sixg.forge.verify import Execution, execute
@@ -262,10 +262,7 @@ def run_forge(
         while len(proposals) < size and attempts < 4 * size:
             attempts += 1
             try:
-                if blueprints:
-                    program = teacher.propose(rng.sample(blueprints, min(demos, len(blueprints))), rng, kept=tiers)
-                else:
-                    program = render(teacher.seed_blueprints(rng, 1)[0].model_copy(update={"seed": rng.choice(seeds), "scene": rng.choice(list(DOMAIN_OF))}))
+                program = teacher.propose(rng.sample(blueprints, min(demos, len(blueprints))), rng, kept=tiers)
             except Unfit:
                 counters.rejected["proposal: scene does not fit the topology"] += 1
                 continue

@@ -74,6 +74,10 @@ def decontamination(root: str | Path, *, benchmark: str | Path | None = None, sa
     the benchmark's threshold, and the TF-IDF train-vs-benchmark separability probe (with and
     without numbers masked). The same measures the benchmark build uses (:mod:`sixg.bench.build`).
 
+    The probe's own chance level is reported beside it (``separability_baseline``): the same
+    probe telling two random halves of the corpus apart, with as many intents per class as the
+    corpus-vs-benchmark probe had where the corpus allows (None below 20 intents).
+
     Args:
         sample: Corpus intents compared (a seeded sample; None for all).
     """
@@ -89,6 +93,14 @@ def decontamination(root: str | Path, *, benchmark: str | Path | None = None, sa
     scores = rouge_l_max(bench_intents, intents)
     train = [SimpleNamespace(intent=i) for i in intents]
     held = [SimpleNamespace(intent=i) for i in bench_intents]
+    halves = list(intents)
+    random.Random(seed + 1).shuffle(halves)
+    per_class = min(len(halves) // 2, len(bench_intents))
+    baseline = None
+    if per_class >= 10:
+        a = [SimpleNamespace(intent=i) for i in halves[:per_class]]
+        b = [SimpleNamespace(intent=i) for i in halves[per_class : 2 * per_class]]
+        baseline = {"raw": separability_probe(a, b, seed=seed), "numbers_masked": separability_probe(a, b, seed=seed, mask_numbers=True)}
     return {
         "benchmark_version": bench.version,
         "benchmark_intents": len(bench_intents),
@@ -99,4 +111,5 @@ def decontamination(root: str | Path, *, benchmark: str | Path | None = None, sa
         "over_threshold": sum(s >= ROUGE_THRESHOLD for s in scores),
         "separability": separability_probe(train, held, seed=seed),
         "separability_numbers_masked": separability_probe(train, held, seed=seed, mask_numbers=True),
+        "separability_baseline": baseline,
     }

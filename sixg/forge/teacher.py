@@ -11,7 +11,6 @@ duplicates, so it steers by the tiers accepted so far; and it corrects a failed 
 from __future__ import annotations
 
 import random
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -22,8 +21,12 @@ from sixg.forge.programs import DOMAIN_OF, PROBES, SCENES, SHORT_SCENES, Bluepri
 from sixg.scenario import SPLIT_SEEDS, Split
 
 TIER_MIX = {"L1": 0.30, "L2": 0.45, "L3": 0.25}
-#: How hard a tier's shortfall in the kept corpus raises its share of proposals.
-STEER_GAIN = 2.0
+#: Trajectories ahead over which a tier's shortfall in the kept corpus is made up.
+STEER_HORIZON = 64
+#: The least weight a tier in excess keeps, as a fraction of its share of the horizon.
+STEER_FLOOR = 0.1
+#: Other variants a proposal may try when its own cannot reach the tier wanted.
+REDRAWS = 2
 #: Wrong values of the right type, by argument name: each fails at the boundary, not in the type.
 _WRONG_IDS = {"uav": "uav-9", "gnb": "gnb-9", "ue": "ue-99"}
 
@@ -56,24 +59,30 @@ class OfflineTeacher:
     # --- expansion ------------------------------------------------------------------------------
     @staticmethod
     def aim(kept: Mapping[str, int] | None = None) -> dict[str, float]:
-        """How often to propose each tier, given the tiers of the trajectories kept so far: the
-        target mix, each tier scaled up by its relative shortfall in the kept corpus (and down by
-        its excess), so the corpus, not the proposals, ends near the target."""
-        total = sum((kept or {}).get(t, 0) for t in TIER_MIX)
+        """How often to propose each tier, given the tiers of the trajectories kept so far: in
+        proportion to what each tier lacks of its target share once :data:`STEER_HORIZON` more
+        trajectories are kept (never below a small floor, so every tier keeps being proposed).
+
+        The lack is counted in trajectories, not shares, so the same shortfall in share pulls
+        harder as the corpus grows: the kept corpus, not the proposals, converges on the target
+        even where one tier is kept less often than the others (a scene that cannot be that
+        short, de-duplication dropping short programs more often)."""
+        kept = kept or {}
+        total = sum(kept.get(t, 0) for t in TIER_MIX)
         if not total:
             return dict(TIER_MIX)
-        weights = {}
-        for t, share in TIER_MIX.items():
-            short = (share - kept.get(t, 0) / total) / share
-            weights[t] = share * math.exp(max(-3.0, min(3.0, STEER_GAIN * short)))
+        weights = {t: max(STEER_FLOOR * share * STEER_HORIZON, share * (total + STEER_HORIZON) - kept.get(t, 0)) for t, share in TIER_MIX.items()}
         norm = sum(weights.values())
         return {t: w / norm for t, w in weights.items()}
 
     def propose(self, demos: Sequence[Blueprint], rng: random.Random, *, kept: Mapping[str, int] | None = None) -> Program:
         """A new program from ``demos`` (k blueprints drawn from the pool), its tier drawn by
-        :meth:`aim` from ``kept`` (trajectories kept so far per tier); :class:`Unfit` if none fits."""
-        parent = rng.choice(list(demos))
-        donor = rng.choice(list(demos))
+        :meth:`aim` from ``kept`` (trajectories kept so far per tier); :class:`Unfit` if none fits.
+        With no demonstrations yet (a run that starts without a seed pool) it starts from a plain
+        blueprint on a random training seed."""
+        demos = list(demos) or [self.seed_blueprints(rng, 1)[0].model_copy(update={"seed": rng.choice(self.seeds), "scene": rng.choice(SCENES)})]
+        parent = rng.choice(demos)
+        donor = rng.choice(demos)
         weights = self.aim(kept)
         want = rng.choices(list(weights), weights=list(weights.values()))[0]
         changes: dict[str, Any] = {"variant": rng.randrange(10**6), "fault": None, "order": 0}
@@ -105,25 +114,28 @@ class OfflineTeacher:
         return program
 
     def _fit_tier(self, bp: Blueprint, want: str, rng: random.Random) -> Program:
-        """Adjust detail, diagnosis and extra reads until the program's tier is ``want`` (else the nearest tier reached)."""
-        candidates = []
-        for detail in (0, 1, 2):
-            for diagnose in (False, True):
-                for extra in (0, 1, 2, 3):
-                    probes = tuple(rng.sample(PROBES, extra)) if extra else ()
-                    candidates.append(bp.model_copy(update={"detail": detail, "diagnose": diagnose, "probes": probes, "order": rng.randrange(1, 1000) if probes else 0}))
-        rng.shuffle(candidates)
+        """Adjust detail, diagnosis and extra reads until the program's tier is ``want``; failing
+        that, the same on up to :data:`REDRAWS` other variants (a variant may draw a shorter form
+        of the scene); else the nearest tier reached."""
         rank = {t: i for i, t in enumerate(TIER_MIX)}
         closest = None
-        for cand in candidates:
-            try:
-                program = render(cand)
-            except Unfit:
-                continue
-            if program.task.tier == want:
-                return program
-            if closest is None or abs(rank[program.task.tier] - rank[want]) < abs(rank[closest.task.tier] - rank[want]):
-                closest = program
+        for variant in [bp.variant, *(rng.randrange(10**6) for _ in range(REDRAWS))]:
+            candidates = []
+            for detail in (0, 1, 2):
+                for diagnose in (False, True):
+                    for extra in (0, 1, 2, 3):
+                        probes = tuple(rng.sample(PROBES, extra)) if extra else ()
+                        candidates.append(bp.model_copy(update={"variant": variant, "detail": detail, "diagnose": diagnose, "probes": probes, "order": rng.randrange(1, 1000) if probes else 0}))
+            rng.shuffle(candidates)
+            for cand in candidates:
+                try:
+                    program = render(cand)
+                except Unfit:
+                    continue
+                if program.task.tier == want:
+                    return program
+                if closest is None or abs(rank[program.task.tier] - rank[want]) < abs(rank[closest.task.tier] - rank[want]):
+                    closest = program
         if closest is None:
             raise Unfit(f"scene {bp.scene} does not fit topology seed {bp.seed}")
         return closest
