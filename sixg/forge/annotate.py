@@ -8,26 +8,30 @@ A decision point is a moment in a recorded ns-3 episode where an operator would 
 * ``handover`` -- the service UE changes serving cell (the UE rows);
 * ``uav_drift`` -- a UAV starts drifting off its plan (the UE rows' ``drifting``).
 
-The offline teacher writes a seed trajectory for each (a blueprint of the matching scene on
-that topology, carrying the degradation the trace recorded), and each one is run on live
-ns-3 through the same verification as synthetic programs; those that reach their goal are
+A teacher writes a seed trajectory for each (the offline one: a blueprint of the matching scene
+on that topology, carrying the degradation the trace recorded; a model behind an endpoint: its
+own intent and program for that situation), and each one is run on live ns-3 through the same verification as synthetic programs; those that reach their goal are
 the corpus's ``ns3-real`` trajectories. Only training seeds are read.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, ValidationError
 
 from sixg.domain import Frozen, NetworkState
 from sixg.forge.programs import Blueprint, Unfit, check_train_seed, render
 from sixg.scenario import Split, generate
+
+if TYPE_CHECKING:
+    from sixg.forge.teacher import Teacher
 
 PointKind = Literal["degradation", "sla_violation", "handover", "uav_drift"]
 #: The scene whose program answers each kind of degradation.
@@ -122,18 +126,20 @@ def annotate(
     batch: int = 16,
     progress: Callable[[str, int, int], None] | None = None,
     points: Sequence[DecisionPoint] | None = None,
+    teacher: Teacher | None = None,
 ) -> dict[str, Any]:
     """Find the decision points, write a seed trajectory for each and keep those that reach their goal
     on ``backend`` (live ns-3 by default) as ``ns3-real`` records in the corpus at ``out``.
 
-    ``points`` gives the decision points instead of finding them.
+    ``points`` gives the decision points instead of finding them; ``teacher`` writes the seed
+    trajectories and corrects their failed steps (the offline teacher by default).
 
     Resumable: points are taken in a fixed order, ``batch`` per shard, and a rerun goes on after the
     last shard written (the manifest counts the points handled).
     """
     from sixg.forge.pipeline import Counters, guarded, verify_program
     from sixg.forge.records import Corpus
-    from sixg.forge.teacher import OfflineTeacher
+    from sixg.forge.teacher import OfflineTeacher, TeacherOutputError
     from sixg.parallel import run_jobs
     from sixg.sim.env import NetOpsEnv
     from sixg.tools.catalog import default_catalog
@@ -145,13 +151,13 @@ def annotate(
         # Spread over the corpus (every seed and kind), not the first seeds only.
         points = [points[i * len(points) // limit] for i in range(limit)]
     corpus = Corpus(out)
-    config = {"traces": str(traces), "seeds": sorted(seeds) if seeds else "all", "limit": limit, "backend": backend, "batch": batch, "stage": "annotate"}
+    teacher = teacher or OfflineTeacher([p.seed for p in points] or [1])
+    config = {"traces": str(traces), "seeds": sorted(seeds) if seeds else "all", "limit": limit, "backend": backend, "batch": batch, "stage": "annotate", "teacher": teacher.name}
     if not corpus.exists():
         corpus.create(default_catalog().schemas(), config=config)
     manifest = corpus.manifest()
     counters = Counters.from_json(manifest.get("counters", {}))
     done = int(manifest.get("counters", {}).get("points", 0))
-    teacher = OfflineTeacher([p.seed for p in points] or [1])
     checkpoint = None
     if backend == "surrogate":
         from sixg.forge.pipeline import surrogate_checkpoint_hash
@@ -165,7 +171,9 @@ def annotate(
         jobs = []
         for p in chunk:
             try:
-                jobs.append((p, render(seed_blueprint(p))))
+                jobs.append((p, teacher.annotate(p, random.Random(f"sixg-forge-annotate:{p.key}"))))
+            except TeacherOutputError as exc:
+                counters.rejected[exc.reason] += 1
             except Unfit:
                 counters.rejected["annotation: scene does not fit the topology"] += 1
             except ValidationError:

@@ -21,17 +21,23 @@ from typing import Any
 
 from sixg.bench.scoring import tier_of
 from sixg.bench.tasks import RefStep, judge
-from sixg.errors import UserError
+from sixg.errors import SixgError, UserError
 from sixg.forge import phrasing
 from sixg.forge.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_text
-from sixg.forge.programs import Blueprint, Program, Unfit, check_train_seed, render
+from sixg.forge.programs import Program, Unfit, check_train_seed, render
 from sixg.forge.records import Corpus, ForgeRecord, RecordMeta, Recovery
-from sixg.forge.teacher import OfflineTeacher
+from sixg.forge.teacher import Demo, OfflineTeacher, Teacher, TeacherOutputError, TeacherUnavailable
 from sixg.forge.verify import Execution, execute
 from sixg.tools.catalog import default_catalog
 
 #: Corrections a teacher may make to one program before it is rejected.
 MAX_CORRECTIONS = 3
+#: Rounds in a row that keep nothing before a run gives up (its teacher's proposals all fail).
+STALL_ROUNDS = 10
+
+
+class ForgeStalled(SixgError):
+    """A run kept nothing for :data:`STALL_ROUNDS` rounds in a row: its teacher's proposals all fail."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def _record(program: Program, ex: Execution, *, source: str, teacher: str, backe
     )
 
 
-def verify_program(program: Program, env, teacher: OfflineTeacher, *, episode_seed: int, backend: str, checkpoint: str | None, source_ok: str = "golden", source_recovered: str = "error-recovery") -> Outcome:
+def verify_program(program: Program, env, teacher: Teacher, *, episode_seed: int, backend: str, checkpoint: str | None, source_ok: str = "golden", source_recovered: str = "error-recovery") -> Outcome:
     """Run ``program`` through ``env``; golden if it reaches its goal with no failed step, else let
     the teacher correct the first unhandled failure (up to :data:`MAX_CORRECTIONS` times) and keep a
     corrected run that reaches the goal as an error-recovery trace."""
@@ -155,11 +161,14 @@ def verify_program(program: Program, env, teacher: OfflineTeacher, *, episode_se
 
 def guarded(verify: Callable[..., Outcome], *args, **kwargs) -> Outcome:
     """``verify(...)``, with a typed sixg error (a backend that refused the situation, a call the
-    catalog would not build) turned into a counted rejection instead of ending the run."""
-    from sixg.errors import SixgError
-
+    catalog would not build, a teacher's unusable correction) turned into a counted rejection
+    instead of ending the run; a teacher that cannot work at all still ends it."""
     try:
         return verify(*args, **kwargs)
+    except TeacherUnavailable:
+        raise
+    except TeacherOutputError as exc:
+        return Outcome(None, exc.reason)
     except SixgError as exc:
         return Outcome(None, f"verification: {type(exc).__name__}")
 
@@ -194,7 +203,7 @@ def run_forge(
     *,
     seeds: Sequence[int],
     target: int,
-    teacher: OfflineTeacher | None = None,
+    teacher: Teacher | None = None,
     workers: int = 1,
     batch: int = 64,
     demos: int = 4,
@@ -204,17 +213,24 @@ def run_forge(
     backend: str = "surrogate",
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    max_rounds: int | None = None,
 ) -> dict[str, Any]:
     """Grow the corpus at ``out`` to ``target`` records; returns the manifest.
 
     Args:
         seeds: Training topology seeds (any benchmark seed is refused).
-        teacher: Proposes and corrects programs; the offline teacher by default.
+        teacher: Proposes and corrects programs (a :class:`~sixg.forge.teacher.Teacher`); the
+            offline teacher by default.
         workers: Verification workers (one environment each).
         batch: Proposals per round (one shard per round).
         demos: Demonstrations drawn from the pool for each proposal (k).
         pool: A corpus whose records seed the pool (e.g. the ns-3 annotated one).
         progress: Called as ``progress(stage, done, total)``.
+        max_rounds: Stop after this many rounds of this call even short of ``target`` (rerun to go on).
+
+    Raises:
+        ForgeStalled: :data:`STALL_ROUNDS` rounds in a row kept nothing (what was kept is committed).
+        TeacherUnavailable: The teacher cannot work (e.g. its endpoint is unreachable).
     """
     import time
 
@@ -236,7 +252,7 @@ def run_forge(
     counters = Counters.from_json(manifest.get("counters", {}))
     checkpoint = surrogate_checkpoint_hash() if backend == "surrogate" else None
     index = DedupIndex(threshold=threshold)
-    blueprints: list[Blueprint] = []
+    demonstrations: list[Demo] = []
     if pool is not None and not manifest["shards"]:
         # The seed pool (e.g. the ns-3 annotated trajectories) opens the corpus as its first shard.
         seeded = [r for r in Corpus(pool).records() if r.meta.topology_seed in seeds]
@@ -248,10 +264,11 @@ def run_forge(
         tiers[rec.meta.tier] += 1
         index.add(dedup_text(rec.intent, rec.tool_sequence()))
         if rec.blueprint:
-            blueprints.append(Blueprint.model_validate(rec.blueprint))
+            demonstrations.append(Demo.of(rec))
         have += 1
     stop = stop or threading.Event()
-    while have < target and not stop.is_set():
+    rounds = empty = 0
+    while have < target and not stop.is_set() and (max_rounds is None or rounds < max_rounds):
         rnd = len(corpus.manifest()["shards"])
         rng = random.Random(f"sixg-forge-round:{seed}:{rnd}")
         t0 = time.perf_counter()
@@ -262,9 +279,12 @@ def run_forge(
         while len(proposals) < size and attempts < 4 * size:
             attempts += 1
             try:
-                program = teacher.propose(rng.sample(blueprints, min(demos, len(blueprints))), rng, kept=tiers)
+                program = teacher.propose(rng.sample(demonstrations, min(demos, len(demonstrations))), rng, kept=tiers)
             except Unfit:
                 counters.rejected["proposal: scene does not fit the topology"] += 1
+                continue
+            except TeacherOutputError as exc:
+                counters.rejected[exc.reason] += 1
                 continue
             proposals.append((program, rng.randrange(2**31 - 1)))
             if progress:
@@ -315,11 +335,18 @@ def run_forge(
         counters.seconds["dedup"] += time.perf_counter() - t0
         counters.kept += len(kept)
         manifest = corpus.append_shard(kept, counters=counters.as_json())
-        blueprints += [Blueprint.model_validate(r.blueprint) for r in kept if r.blueprint]
+        demonstrations += [Demo.of(r) for r in kept if r.blueprint]
         tiers.update(r.meta.tier for r in kept)
         have += len(kept)
+        rounds += 1
+        empty = 0 if kept else empty + 1
         if progress:
             progress("grow", have, target)
+        if empty >= STALL_ROUNDS:
+            raise ForgeStalled(
+                f"{out}: {empty} rounds in a row kept nothing ({counters.proposed} proposals so far; rejected: {dict(counters.rejected)}); "
+                f"the teacher {teacher.name!r} writes nothing that verifies -- try a stronger model, or --teacher offline"
+            )
     return manifest
 
 

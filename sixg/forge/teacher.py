@@ -1,6 +1,14 @@
-"""The offline teacher: a programmatic one that needs no model.
+"""What Forge asks of a teacher (:class:`Teacher`), and the offline teacher: a programmatic one that needs no model.
 
-It proposes programs by mutating and recombining the blueprints of demonstrations drawn from
+A teacher writes the seed trajectory of a decision point (annotation), proposes new programs from
+demonstrations drawn from the pool (expansion) and corrects a failed step from the typed error the
+tool boundary returned (correction). Two implement :class:`Teacher`: :class:`OfflineTeacher`
+here, and :class:`~sixg.forge.openai_teacher.OpenAITeacher` (any OpenAI-compatible endpoint).
+Whatever a teacher writes goes through the same tool boundary and verification; output that
+cannot become a program or a call raises :class:`TeacherOutputError`, which the run counts as a
+rejection by its reason.
+
+The offline teacher proposes programs by mutating and recombining the blueprints of demonstrations drawn from
 the pool (another topology, other entities and figures, more or less looking around, an
 inserted diagnosis, reads in another order, an extra degradation with its recovery, a wrong
 argument to recover from), aiming at the tier mix of the paper (30 % L1, 45 % L2, 25 % L3) in
@@ -13,12 +21,18 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sixg.bench.tasks import STATE, RefStep
 from sixg.domain import SliceType
+from sixg.errors import ModelBehaviorError, UserError
 from sixg.forge.programs import DOMAIN_OF, PROBES, SCENES, SHORT_SCENES, Blueprint, Fault, Program, Unfit, render
 from sixg.scenario import SPLIT_SEEDS, Split
+
+if TYPE_CHECKING:
+    from sixg.forge.annotate import DecisionPoint
+    from sixg.forge.records import ForgeRecord
 
 TIER_MIX = {"L1": 0.30, "L2": 0.45, "L3": 0.25}
 #: Trajectories ahead over which a tier's shortfall in the kept corpus is made up.
@@ -29,6 +43,71 @@ STEER_FLOOR = 0.1
 REDRAWS = 2
 #: Wrong values of the right type, by argument name: each fails at the boundary, not in the type.
 _WRONG_IDS = {"uav": "uav-9", "gnb": "gnb-9", "ue": "ue-99"}
+
+
+class TeacherOutputError(ModelBehaviorError):
+    """What a teacher wrote cannot become a program or a call (not JSON, an unknown tool, an
+    argument of the wrong type, ...). Never fatal: the run counts it among the rejections under
+    ``reason`` (the stage and the kind of fault, e.g. ``"proposal: unknown tool"``)."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}{': ' + detail if detail else ''}")
+        self.reason = reason
+
+
+class TeacherUnavailable(UserError):
+    """A teacher cannot work at all (its endpoint is unreachable, refuses the key or the model): the run stops, saying what to fix."""
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A trajectory of the pool shown to a teacher: the blueprint of its situation, its intent and its program."""
+
+    blueprint: Blueprint
+    intent: str
+    steps: tuple[dict[str, Any], ...]
+    scene: str
+    domain: str
+
+    @classmethod
+    def of(cls, record: ForgeRecord) -> Demo:
+        """The demonstration a record makes (it must carry a blueprint)."""
+        return cls(
+            blueprint=Blueprint.model_validate(record.blueprint),
+            intent=record.intent,
+            steps=tuple(record.task.get("reference", ())),
+            scene=record.meta.scene,
+            domain=record.meta.domain,
+        )
+
+
+class Teacher(Protocol):
+    """What Forge asks of a teacher; :class:`OfflineTeacher` and the openai teacher implement it.
+
+    Each method returns a program or a call, or raises :class:`~sixg.forge.programs.Unfit` (the
+    situation drawn does not fit its topology) or :class:`TeacherOutputError` (what the teacher
+    wrote is unusable); both are counted as rejections. :class:`TeacherUnavailable` stops the run.
+    """
+
+    #: Recorded in every record's metadata and in the corpus's settings.
+    name: str
+
+    def annotate(self, point: DecisionPoint, rng: random.Random) -> Program:
+        """The seed trajectory for a decision point found in the ns-3 trace corpus."""
+        ...
+
+    def propose(self, demos: Sequence[Demo], rng: random.Random, *, kept: Mapping[str, int] | None = None) -> Program:
+        """A new program from ``demos`` (k trajectories drawn from the pool; none for the first
+        proposals of a run without a seed pool), given ``kept`` (trajectories kept so far per tier)."""
+        ...
+
+    def correct(self, step: RefStep, error: dict[str, Any], intended: RefStep | None) -> RefStep | None:
+        """The failed ``step`` corrected from the typed ``error`` the boundary returned (None: no fix)."""
+        ...
+
+    def wait_and_recheck(self, verify: RefStep, rng: random.Random) -> list[RefStep]:
+        """The steps that follow a verification which found the SLA still broken."""
+        ...
 
 
 class OfflineTeacher:
@@ -56,6 +135,13 @@ class OfflineTeacher:
             out.append(Blueprint(scene=SCENES[i % len(SCENES)], seed=self.seeds[(i // len(SCENES)) % len(self.seeds)], variant=rng.randrange(10**6), detail=rng.randint(0, 2)))
         return out
 
+    # --- annotation -----------------------------------------------------------------------------
+    def annotate(self, point: DecisionPoint, rng: random.Random) -> Program:
+        """The program of the scene that answers ``point``, carrying the degradation the trace recorded."""
+        from sixg.forge.annotate import seed_blueprint
+
+        return render(seed_blueprint(point))
+
     # --- expansion ------------------------------------------------------------------------------
     @staticmethod
     def aim(kept: Mapping[str, int] | None = None) -> dict[str, float]:
@@ -75,14 +161,14 @@ class OfflineTeacher:
         norm = sum(weights.values())
         return {t: w / norm for t, w in weights.items()}
 
-    def propose(self, demos: Sequence[Blueprint], rng: random.Random, *, kept: Mapping[str, int] | None = None) -> Program:
-        """A new program from ``demos`` (k blueprints drawn from the pool), its tier drawn by
-        :meth:`aim` from ``kept`` (trajectories kept so far per tier); :class:`Unfit` if none fits.
-        With no demonstrations yet (a run that starts without a seed pool) it starts from a plain
-        blueprint on a random training seed."""
-        demos = list(demos) or [self.seed_blueprints(rng, 1)[0].model_copy(update={"seed": rng.choice(self.seeds), "scene": rng.choice(SCENES)})]
-        parent = rng.choice(demos)
-        donor = rng.choice(demos)
+    def propose(self, demos: Sequence[Demo], rng: random.Random, *, kept: Mapping[str, int] | None = None) -> Program:
+        """A new program from the blueprints of ``demos`` (k trajectories drawn from the pool), its
+        tier drawn by :meth:`aim` from ``kept`` (trajectories kept so far per tier); :class:`Unfit`
+        if none fits. With no demonstrations yet (a run that starts without a seed pool) it starts
+        from a plain blueprint on a random training seed."""
+        blueprints = [d.blueprint for d in demos] or [self.seed_blueprints(rng, 1)[0].model_copy(update={"seed": rng.choice(self.seeds), "scene": rng.choice(SCENES)})]
+        parent = rng.choice(blueprints)
+        donor = rng.choice(blueprints)
         weights = self.aim(kept)
         want = rng.choices(list(weights), weights=list(weights.values()))[0]
         changes: dict[str, Any] = {"variant": rng.randrange(10**6), "fault": None, "order": 0}

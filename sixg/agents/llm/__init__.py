@@ -54,13 +54,14 @@ is the loop, :mod:`~sixg.agents.llm.hf` the local model and :mod:`~sixg.agents.l
 the HTTP client.
 """
 
-from sixg.agents.llm.endpoint import EndpointError, OpenAIReActAgent
+from sixg.agents.llm.endpoint import ChatEndpoint, EndpointError, OpenAIReActAgent
 from sixg.agents.llm.hf import HFReActAgent
 from sixg.agents.llm.react import SYSTEM_PROMPT, ReActAgent
 from sixg.agents.llm.reply import ModelReply, is_final_answer, parse_reply
 
 __all__ = [
     "SYSTEM_PROMPT",
+    "ChatEndpoint",
     "EndpointError",
     "HFReActAgent",
     "ModelReply",

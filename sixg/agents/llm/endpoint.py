@@ -1,4 +1,5 @@
-"""Any OpenAI-compatible chat-completions endpoint in the ReAct loop (``react-openai``), over plain HTTP."""
+"""An OpenAI-compatible chat-completions endpoint over plain HTTP (:class:`ChatEndpoint`), and the
+ReAct agent that calls tools through it (``react-openai``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sixg.agents.llm.react import ReActAgent, sampling_seed
 from sixg.agents.llm.reply import ModelReply, arguments_text
 from sixg.errors import UserError
 
-__all__ = ["EndpointError", "OpenAIReActAgent"]
+__all__ = ["ChatEndpoint", "EndpointError", "OpenAIReActAgent"]
 
 _OPENAI_URL = "https://api.openai.com/v1"
 
@@ -37,43 +38,32 @@ class EndpointError(UserError):
 _TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
-class OpenAIReActAgent(ReActAgent):
-    """Any OpenAI-compatible ``/v1/chat/completions`` endpoint in the ReAct loop.
+class ChatEndpoint:
+    """One OpenAI-compatible ``/v1/chat/completions`` endpoint, over plain HTTP.
 
     Requests go out with the standard library's HTTP client: the request and response
     shapes are all this needs, and it keeps retries and error messages in our hands (and
-    adds no dependency for people who only talk to a local server). Tools are sent as their
-    JSON schemas; the reply's ``tool_calls`` are read, and when the server returns none the
-    reply text is parsed for calls the way :class:`HFReActAgent` does.
+    adds no dependency for people who only talk to a local server). It serves the ReAct
+    agent (:class:`OpenAIReActAgent`) and Forge's model teacher alike.
 
-    The API key is read from the environment variable ``api_key_env`` at :meth:`reset` and
-    never stored in :meth:`describe`. Without a key the request goes out without an
-    ``Authorization`` header (local servers need none); OpenAI's own endpoint requires one.
+    The API key is read from the environment variable ``api_key_env`` by :meth:`open` and
+    never shown. Without a key the request goes out without an ``Authorization`` header
+    (local servers need none); OpenAI's own endpoint requires one.
 
     Transient failures (connection refused or reset, timeouts, HTTP 408/409/425/429/5xx)
     are retried ``max_retries`` times with exponential backoff (honouring ``Retry-After``);
     the last failure, and any other HTTP error, raises :class:`EndpointError` saying what
     to check.
 
-    A server that parses tool calls itself may fail on a malformed one instead of returning
-    the text: ``transformers serve`` 5.24 answers HTTP 500 when the JSON inside a
-    ``<tool_call>`` block is broken, which surfaces here as :class:`EndpointError` rather
-    than as a failed step. Prose, unknown tools and wrong arguments come through as calls.
-
     Args:
         model: The model name the endpoint serves.
         base_url: Base URL up to and including ``/v1``; defaults to ``$OPENAI_BASE_URL``,
             then OpenAI's.
         api_key_env: Name of the environment variable holding the key.
-        temperature: Sampling temperature; 0 is deterministic decoding.
-        max_tokens: Per-reply token limit sent to the endpoint (None: the server's default).
         timeout: Seconds to wait for one response.
         max_retries: Retries after a transient failure.
         backoff: Seconds before the first retry; doubles each time, up to 30 s.
-        system_prompt: Replaces :data:`SYSTEM_PROMPT`.
     """
-
-    id = "react-openai"
 
     def __init__(
         self,
@@ -81,20 +71,15 @@ class OpenAIReActAgent(ReActAgent):
         *,
         base_url: str | None = None,
         api_key_env: str = "OPENAI_API_KEY",
-        temperature: float = 0.0,
-        max_tokens: int | None = None,
         timeout: float = 120.0,
         max_retries: int = 3,
         backoff: float = 1.0,
-        system_prompt: str | None = None,
     ):
-        super().__init__(system_prompt=system_prompt, temperature=temperature)
         if max_retries < 0:
             raise UserError(f"max_retries must be >= 0, not {max_retries}")
         self.model = model
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or _OPENAI_URL).rstrip("/")
         self.api_key_env = api_key_env
-        self.max_tokens = max_tokens
         self.timeout = float(timeout)
         self.max_retries = max_retries
         self.backoff = float(backoff)
@@ -105,7 +90,8 @@ class OpenAIReActAgent(ReActAgent):
         """The chat-completions URL requests go to."""
         return f"{self.base_url}/chat/completions"
 
-    def _start(self) -> None:
+    def open(self) -> None:
+        """Read the API key from the environment (:class:`UserError` when OpenAI's own endpoint would go without one)."""
         self._api_key = os.environ.get(self.api_key_env) or None
         if self._api_key is None and self.base_url == _OPENAI_URL:
             raise UserError(
@@ -113,33 +99,24 @@ class OpenAIReActAgent(ReActAgent):
                 "(or pass base_url=... for a local server that needs none)"
             )
 
-    def _complete(self, messages: list[dict[str, Any]], tools: list[dict], *, seed: int | None, turn: int) -> ModelReply:
-        body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self.temperature}
-        if tools:
-            body["tools"] = tools
-        if seed is not None:
-            body["seed"] = sampling_seed(seed, turn) % (2**31)
-        if self.max_tokens is not None:
-            body["max_tokens"] = self.max_tokens
-        data = self._post(body)
+    def complete(self, body: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """POST ``body`` (the model name is added) and return the first choice's message and its
+        ``finish_reason``; :class:`EndpointError` when the answer is not a chat completion."""
+        data = self.post({"model": self.model, **body})
         try:
             choice = data["choices"][0]
             message = choice["message"]
+            if not isinstance(message, dict):
+                raise TypeError
         except (KeyError, IndexError, TypeError):
             raise EndpointError(
                 f"{self.url} answered with something that is not a chat completion ({json.dumps(data)[:300]}): "
                 "check that base_url points at an OpenAI-compatible /v1 API",
                 url=self.url,
             ) from None
-        calls = []
-        for tc in message.get("tool_calls") or ():
-            fn = tc.get("function") if isinstance(tc, dict) else None
-            if isinstance(fn, dict):
-                name = fn.get("name") if isinstance(fn.get("name"), str) else ""
-                calls.append(ToolCall(name=name, arguments=arguments_text(fn.get("arguments"))[0], id=tc.get("id")))
-        return ModelReply(text=message.get("content") or "", tool_calls=tuple(calls), truncated=choice.get("finish_reason") == "length")
+        return message, choice.get("finish_reason") if isinstance(choice, dict) else None
 
-    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST ``body`` to the endpoint, retrying transient failures; the decoded JSON answer."""
         payload = json.dumps(body).encode()
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -199,14 +176,89 @@ class OpenAIReActAgent(ReActAgent):
             hint = "check the URL, key and model name"
         return f"{where}: {detail.strip() or '(no details)'} -- {hint}"
 
+
+class OpenAIReActAgent(ReActAgent):
+    """Any OpenAI-compatible ``/v1/chat/completions`` endpoint in the ReAct loop.
+
+    Requests go through :class:`ChatEndpoint` (retries, error messages, the key read from
+    ``api_key_env`` at :meth:`reset` and never stored in :meth:`describe`). Tools are sent as
+    their JSON schemas; the reply's ``tool_calls`` are read, and when the server returns none
+    the reply text is parsed for calls the way :class:`HFReActAgent` does.
+
+    A server that parses tool calls itself may fail on a malformed one instead of returning
+    the text: ``transformers serve`` 5.24 answers HTTP 500 when the JSON inside a
+    ``<tool_call>`` block is broken, which surfaces here as :class:`EndpointError` rather
+    than as a failed step. Prose, unknown tools and wrong arguments come through as calls.
+
+    Args:
+        model: The model name the endpoint serves.
+        base_url: Base URL up to and including ``/v1``; defaults to ``$OPENAI_BASE_URL``,
+            then OpenAI's.
+        api_key_env: Name of the environment variable holding the key.
+        temperature: Sampling temperature; 0 is deterministic decoding.
+        max_tokens: Per-reply token limit sent to the endpoint (None: the server's default).
+        timeout: Seconds to wait for one response.
+        max_retries: Retries after a transient failure.
+        backoff: Seconds before the first retry; doubles each time, up to 30 s.
+        system_prompt: Replaces :data:`SYSTEM_PROMPT`.
+    """
+
+    id = "react-openai"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        timeout: float = 120.0,
+        max_retries: int = 3,
+        backoff: float = 1.0,
+        system_prompt: str | None = None,
+    ):
+        super().__init__(system_prompt=system_prompt, temperature=temperature)
+        self.endpoint = ChatEndpoint(model, base_url=base_url, api_key_env=api_key_env, timeout=timeout, max_retries=max_retries, backoff=backoff)
+        self.max_tokens = max_tokens
+
+    @property
+    def model(self) -> str:
+        return self.endpoint.model
+
+    @property
+    def url(self) -> str:
+        """The chat-completions URL requests go to."""
+        return self.endpoint.url
+
+    def _start(self) -> None:
+        self.endpoint.open()
+
+    def _complete(self, messages: list[dict[str, Any]], tools: list[dict], *, seed: int | None, turn: int) -> ModelReply:
+        body: dict[str, Any] = {"messages": messages, "temperature": self.temperature}
+        if tools:
+            body["tools"] = tools
+        if seed is not None:
+            body["seed"] = sampling_seed(seed, turn) % (2**31)
+        if self.max_tokens is not None:
+            body["max_tokens"] = self.max_tokens
+        message, finish = self.endpoint.complete(body)
+        calls = []
+        for tc in message.get("tool_calls") or ():
+            fn = tc.get("function") if isinstance(tc, dict) else None
+            if isinstance(fn, dict):
+                name = fn.get("name") if isinstance(fn.get("name"), str) else ""
+                calls.append(ToolCall(name=name, arguments=arguments_text(fn.get("arguments"))[0], id=tc.get("id")))
+        return ModelReply(text=message.get("content") or "", tool_calls=tuple(calls), truncated=finish == "length")
+
     def describe(self) -> dict[str, object]:
         """Model, endpoint (never the key) and decoding settings, for the run record."""
         return {
             "agent": self.id,
             "backend": "openai-chat-completions",
-            "model": self.model,
-            "endpoint": self.base_url,
-            "api_key_env": self.api_key_env,
+            "model": self.endpoint.model,
+            "endpoint": self.endpoint.base_url,
+            "api_key_env": self.endpoint.api_key_env,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "seed": self._seed,

@@ -15,7 +15,7 @@ from typing import Any
 
 from sixg.agents.base import ToolCall
 
-__all__ = ["ModelReply", "arguments_text", "is_final_answer", "parse_reply"]
+__all__ = ["ModelReply", "arguments_text", "is_final_answer", "json_objects", "parse_reply"]
 
 _FINAL_ANSWER = re.compile(r"^[\s*#>_`]*final\s+answer\b", re.IGNORECASE | re.MULTILINE)
 # Reasoning models (Qwen3, DeepSeek-R1) think aloud first; what they think is not what they do.
@@ -116,6 +116,16 @@ def _json_values(text: str) -> list[tuple[Any, int, int]]:
         found.append((value, start, end))
         i = end
     return found
+
+
+def json_objects(text: str) -> list[dict[str, Any]]:
+    """Every JSON object in a model's ``text``, left to right, outside ``<think>...</think>``
+    (a top-level array counts by the objects it holds); never raises, and bounds its work as
+    :func:`parse_reply` does."""
+    out: list[dict[str, Any]] = []
+    for value, _, _ in _json_values(_THINK.sub("", text)):
+        out += [value] if isinstance(value, dict) else [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+    return out
 
 
 def parse_reply(text: str) -> tuple[list[ToolCall], str | None, bool]:
