@@ -10,8 +10,9 @@ A decision point is a moment in a recorded ns-3 episode where an operator would 
 
 A teacher writes a seed trajectory for each (the offline one: a blueprint of the matching scene
 on that topology, carrying the degradation the trace recorded; a model behind an endpoint: its
-own intent and program for that situation), and each one is run on live ns-3 through the same verification as synthetic programs; those that reach their goal are
-the corpus's ``ns3-real`` trajectories. Only training seeds are read.
+own intent and program for that situation), and each one is run on live ns-3 through the same
+verification as synthetic programs; those that reach their goal are the corpus's ``ns3-real``
+trajectories. Only training seeds are read.
 """
 
 from __future__ import annotations
