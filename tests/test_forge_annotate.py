@@ -55,11 +55,11 @@ def test_benchmark_traces_are_never_read(planted):
 def test_annotation_keeps_goal_reaching_runs_and_resumes(planted, tmp_path):
     """Seed trajectories that reach their goal are kept with the point's id; a rerun adds nothing twice."""
     out = tmp_path / "pool"
-    m = annotate(planted, out, seeds=[1], limit=4, backend="surrogate", batch=2)
+    m = annotate(planted, out, seeds=[1], limit=6, backend="surrogate", batch=2)
     recs = load_records(out)
-    assert m["counters"]["points"] == 4 and len(recs) == m["counters"]["kept"] > 0
+    assert m["counters"]["points"] == 6 and len(recs) == m["counters"]["kept"] > 0
     assert all(r.id.startswith("ns3-001-") and r.meta.source in ("golden", "error-recovery") for r in recs)
-    annotate(planted, out, seeds=[1], limit=4, backend="surrogate", batch=2)
+    annotate(planted, out, seeds=[1], limit=6, backend="surrogate", batch=2)
     assert [r.id for r in load_records(out)] == [r.id for r in recs]
 
 
