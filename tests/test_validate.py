@@ -86,9 +86,15 @@ class SlowToy(ToyBackend):
 
 @pytest.fixture(scope="module")
 def congestion_task():
-    from sixg.bench.build import load_benchmark
+    """A shipped congestion task whose reference meets its goal on the shipped surrogate."""
+    from sixg.bench.build import load_benchmark, verify_reference
+    from sixg.sim.env import NetOpsEnv
 
-    return next(t for t in load_benchmark().tasks if t.family == "ns_urllc_congestion")
+    env = NetOpsEnv(backend="surrogate")
+    try:
+        return next(t for t in load_benchmark().tasks if t.family == "ns_urllc_congestion" and verify_reference(t, env).success)
+    finally:
+        env.close()
 
 
 def _judged(task):
