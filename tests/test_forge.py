@@ -332,3 +332,19 @@ def test_every_wording_carries_what_the_program_needs():
                     if step.tool == "broadcast_status":
                         assert args["message"]["status"] in text, text
     assert seen > 1000
+
+
+def test_entity_ids_keep_their_case_at_the_start_of_a_sentence():
+    """An intent never capitalises a UAV, cell or UE id (the tools take uav-0, not Uav-0)."""
+    import re
+
+    from sixg.forge.programs import SCENES, Unfit
+
+    for seed in range(1, 51):
+        for scene in SCENES:
+            for variant in range(4):
+                try:
+                    text = render(Blueprint(scene=scene, seed=seed, variant=variant)).task.intent
+                except Unfit:
+                    continue
+                assert not re.search(r"\b(Uav|Gnb|Ue)-\d", text), text

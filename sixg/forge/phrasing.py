@@ -4,6 +4,7 @@ stock, drawn at random from a seeded generator, so one situation is asked for in
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from sixg.bench.tasks import RefStep
@@ -134,8 +135,11 @@ _DIAGNOSE = {
 
 
 def _sentence(text: str) -> str:
+    """``text`` with its first letter capitalised, unless it starts with an entity id (uav-0 stays uav-0)."""
     text = text.strip()
-    return text[0].upper() + text[1:] if text else text
+    if not text or re.match(r"(uav|gnb|ue)-\d", text):
+        return text
+    return text[0].upper() + text[1:]
 
 
 def _fill(template: str, key: str, text: str) -> str:
