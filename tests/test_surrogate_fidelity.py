@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 from toynet import ToyBackend
 
 from sixg.domain import SliceType
@@ -15,7 +16,8 @@ from sixg.surrogate.effects import Situation, effect_table, format_effects, meas
 from sixg.surrogate.evaluate import ChangeTable, evaluate
 from sixg.surrogate.features import DIMENSIONS, INPUT_NAMES, SLICE_NAMES, encode_corpus
 from sixg.surrogate.model import QUANTILES, default_checkpoint, load
-from sixg.surrogate.rollout import format_open_loop, open_loop, open_loop_targets
+from sixg.surrogate.rollout import format_open_loop, open_loop, open_loop_targets, own_state_inputs, rollout_predictions, successors, traces_of
+from sixg.surrogate.train import TrainConfig, load_training_transitions, train
 from sixg.traces.io import load_windows
 
 SAMPLE = Path(__file__).parent / "data" / "traces-sample"
@@ -68,6 +70,56 @@ def test_one_window_ahead_is_the_one_step_evaluation(held_windows):
         assert rolled["horizons"]["1"]["persistence_mae"][d] == pytest.approx(one_step["dimensions"][d]["persistence"]["mae"], rel=1e-9)
     assert set(open_loop_targets(rolled)) == set(DIMENSIONS)
     assert "10 win: model / persistence" in format_open_loop(rolled)
+
+
+class Recording:
+    """Wraps a model and keeps every batch of inputs it was asked to predict."""
+
+    def __init__(self, model):
+        self.model, self.inputs = model, []
+
+    def predict(self, X):
+        self.inputs.append(np.array(X))
+        return self.model.predict(X)
+
+
+def test_training_rollouts_give_the_model_the_inputs_the_open_loop_evaluation_gives_it(held_windows):
+    """The rollouts made for training feed the model, h windows ahead, the same inputs as the open-loop
+    evaluation does (its own states through the context builder), in the same order."""
+    model = load(default_checkpoint())
+    reference = Recording(model)
+    rollout_predictions(reference, traces_of(held_windows), horizon=6)
+    ts = encode_corpus(held_windows)
+    steps = list(own_state_inputs(Recording(model), ts.X, successors(ts), horizon=6))
+    assert len(steps) == 5
+    for h, (rows, inputs) in enumerate(steps, start=2):
+        assert np.allclose(inputs, reference.inputs[h - 1], atol=1e-5)
+        assert (ts.t[rows] > ts.t[rows - (h - 1)]).all() and (ts.episode[rows] == ts.episode[rows - (h - 1)]).all()
+
+
+def test_rollout_training_is_deterministic_and_resumes_to_the_same_model(tmp_path):
+    """Same seed, same tensors; a training interrupted after a few epochs of rollouts and resumed ends
+    with the same tensors as one that ran through."""
+    fit, cal = load_training_transitions(SAMPLE, calibration_seeds=[5])
+    config = TrainConfig(epochs=9, members=2, hidden=32, seed=3, rollout_horizon=5, rollout_warmup=2, patience=100)
+    first, second = train(fit, cal, config=config), train(fit, cal, config=config)
+    for name, tensor in first.net.state_dict().items():
+        assert torch.equal(tensor, second.net.state_dict()[name]), name
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_five(epoch, *_):
+        if epoch == 5:
+            raise Stop
+
+    partial = tmp_path / "model.partial.safetensors"
+    with pytest.raises(Stop):
+        train(fit, cal, config=config, partial=partial, on_epoch=stop_after_five)
+    resumed = train(fit, cal, config=config, partial=partial)
+    for name, tensor in first.net.state_dict().items():
+        assert torch.equal(tensor, resumed.net.state_dict()[name]), name
+    assert np.array_equal(first.stats["calibration"], resumed.stats["calibration"])
 
 
 class LoudToy(ToyBackend):

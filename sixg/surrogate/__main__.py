@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from sixg.cli import positive_int, run_command
+from sixg.cli import positive_float, positive_int, run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--members", type=positive_int, default=4, help="ensemble members")
     t.add_argument("--hidden", type=positive_int, default=128, help="hidden units per layer")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument(
+        "--rollout-horizon",
+        type=positive_int,
+        default=1,
+        help="also train on the model's own open-loop rollouts 2 to N windows ahead, regenerated every epoch, e.g. 5 (default 1: one-step training only)",
+    )
+    t.add_argument("--rollout-share", type=positive_float, default=1.0, help="own-rollout transitions per epoch, as a share of the one-step ones (default 1.0)")
     t.add_argument("--calibration-seeds", default="41-50", help="training seeds held out to calibrate intervals and stop early")
     t.add_argument("--no-resume", action="store_true", help="ignore a partial run left by an interrupted training")
     e = sub.add_parser("evaluate", help="fidelity on held-out seeds against persistence and a per-tool average-change table")
@@ -61,7 +68,7 @@ def _train(args) -> int:
     calib = parse_seeds(args.calibration_seeds)
     print(f"encoding the training split of {args.traces} ...", file=sys.stderr)
     fit, cal = load_training_transitions(args.traces, calibration_seeds=calib)
-    config = TrainConfig(epochs=args.epochs, members=args.members, hidden=args.hidden, seed=args.seed)
+    config = TrainConfig(epochs=args.epochs, members=args.members, hidden=args.hidden, seed=args.seed, rollout_horizon=args.rollout_horizon, rollout_share=args.rollout_share)
     meta = {"corpus_fingerprint": corpus_fingerprint(args.traces), "traces": str(args.traces)}
     partial = args.out.with_name(args.out.stem + ".partial.safetensors")
     if args.no_resume and partial.exists():

@@ -78,6 +78,14 @@ def from_model_space(name: str, values: np.ndarray, offered: np.ndarray | float)
     return np.clip(v, 0.0, 1.0)
 
 
+def input_state_of(values: np.ndarray) -> np.ndarray:
+    """Predicted dimensions in model space (last axis: :data:`DIMENSIONS`) as the state inputs they become
+    when fed back (what :func:`from_model_space` then :func:`encode_inputs` make of them, in one step)."""
+    v = np.asarray(values, dtype=np.float64)
+    log, ratio = _kind_masks(DIMENSIONS)
+    return np.where(log | ratio, np.maximum(v, 0.0), np.clip(v, 0.0, 1.0))
+
+
 @lru_cache(maxsize=None)
 def _kind_masks(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Which of ``names`` are mapped as logs, and which as ratios of the offered load (the rest are units)."""

@@ -23,17 +23,20 @@ from sixg.scenario import generate, split_of
 from sixg.surrogate.features import (
     DIMENSIONS,
     HISTORY,
+    INPUT_NAMES,
     SLICE_NAMES,
     Context,
     ScenarioFeatures,
     State,
+    TransitionSet,
     encode_inputs,
     episode_contexts,
     from_model_space_many,
+    input_state_of,
 )
-from sixg.surrogate.model import QUANTILES, ExperimentModel
+from sixg.surrogate.model import MEDIAN, QUANTILES, SLICE_COLUMNS, STATE_COLUMNS, ExperimentModel
 
-__all__ = ["HORIZONS", "EpisodeTrace", "open_loop", "format_open_loop", "open_loop_targets"]
+__all__ = ["HORIZONS", "EpisodeTrace", "open_loop", "format_open_loop", "open_loop_targets", "successors", "own_state_inputs"]
 
 #: Windows ahead at which a rollout is scored.
 HORIZONS = (1, 5, 10, 20, 40)
@@ -116,6 +119,55 @@ def rollout_predictions(model: ExperimentModel, traces: list[EpisodeTrace], *, h
             rows["start_slice"].append(start[0])
         out[h] = {key: np.asarray(v) for key, v in rows.items()}
     return out
+
+
+_STATE_IDX, _SLICE_IDX = np.array(STATE_COLUMNS), np.array(SLICE_COLUMNS)
+_DIFF_IDX = tuple(np.array([INPUT_NAMES.index(f"d{k}_{n}") for n in (INPUT_NAMES[i] for i in STATE_COLUMNS)]) for k in range(1, HISTORY + 1))
+
+
+def successors(ts: TransitionSet) -> np.ndarray:
+    """For each transition, the row of the next one in the same episode (window i+1 -> i+2), or -1 at the end."""
+    n = len(ts.X)
+    nxt = np.full(n, -1, dtype=np.int64)
+    same = (ts.seed[1:] == ts.seed[:-1]) & (ts.episode[1:] == ts.episode[:-1]) & (ts.t[1:] > ts.t[:-1])
+    nxt[:-1][same] = np.arange(1, n)[same]
+    return nxt
+
+
+def own_state_inputs(model: ExperimentModel, X: np.ndarray, nxt: np.ndarray, *, horizon: int, starts: np.ndarray | None = None):
+    """Open-loop rollouts over encoded transitions, for training on the model's own contexts.
+
+    From each start row the model is run forward as :func:`rollout_predictions` runs it
+    (median fed back as the next window's state and history, slice by the most likely
+    class, everything else from the trace), but on the encoded rows directly: only the
+    state, history and slice columns of the next transition's inputs are replaced, so
+    each step is one batched prediction.
+
+    Yields, for h = 2 .. ``horizon``, ``(rows, inputs)``: the transitions reached ``h``
+    windows after the start (their targets are ns-3's next windows) and their inputs
+    with the model's own states in place of ns-3's.
+    """
+    live = np.arange(len(X)) if starts is None else np.asarray(starts, dtype=np.int64)
+    cur = X[live].astype(np.float32)
+    # The state history in input space, newest first.
+    hist = [cur[:, _STATE_IDX].astype(np.float64)]
+    for d in _DIFF_IDX:
+        hist.append(hist[-1] - cur[:, d])
+    for _ in range(2, horizon + 1):
+        rows = nxt[live]
+        keep = rows >= 0
+        if not keep.any():
+            return
+        pred = model.predict(cur[keep])
+        state = input_state_of(pred.quantiles[:, :, MEDIAN])
+        live = rows[keep]
+        hist = [state, *(v[keep] for v in hist[:-1])]
+        cur = X[live].astype(np.float32, copy=True)
+        cur[:, _STATE_IDX] = hist[0]
+        for k, d in enumerate(_DIFF_IDX):
+            cur[:, d] = hist[k] - hist[k + 1]
+        cur[:, _SLICE_IDX] = np.eye(len(SLICE_NAMES), dtype=np.float32)[pred.slice_probs.argmax(1)]
+        yield live, cur
 
 
 def open_loop(model: ExperimentModel, windows: pd.DataFrame, *, horizons: tuple[int, ...] = HORIZONS) -> dict:

@@ -5,14 +5,25 @@ loss on the five continuous dimensions, a cross-entropy on the next slice, a bin
 cross-entropy on the tool result (was the action accepted) and an L1 loss on the
 extra detail. Seeds 41-50 are held out of the fit to calibrate the intervals
 (conformalised quantiles) and to stop early; benchmark seeds are never read.
+
+Episodes run the model open-loop, on its own predictions, so with ``rollout_horizon``
+above 1 it also learns from its own rollouts (in the manner of DAgger / "data as
+demonstrator"): every epoch after a few one-step ones, the network as it is then is
+rolled forward on its own median predictions from random windows of the fit episodes,
+2 to ``rollout_horizon`` windows ahead, exactly as :mod:`sixg.surrogate.rollout`
+evaluates it, and each transition it reaches is added to that epoch's data with the
+model's own states as inputs and ns-3's next window as the target. Early stopping then weighs the calibration episodes'
+open-loop loss as much as their one-step loss. The default, ``rollout_horizon=1``, is
+one-step training only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +33,7 @@ from sixg.errors import CheckpointError, SeedSplitError, UserError
 from sixg.scenario import Split, split_of
 from sixg.surrogate.features import INPUT_NAMES, TransitionSet, encode_corpus
 from sixg.surrogate.model import QUANTILES, EnsembleNet, ExperimentModel, base_inputs, read_checkpoint, save_checkpoint
+from sixg.surrogate.rollout import own_state_inputs, successors
 from sixg.traces.io import episode_files, load_windows, read_manifest
 
 CALIBRATION_SEEDS = range(41, 51)
@@ -38,6 +50,12 @@ class TrainConfig:
     weight_decay: float = 1e-5
     seed: int = 0
     patience: int = 12
+    #: Also train on the model's own rollouts up to this many windows ahead (1 = one-step only).
+    rollout_horizon: int = 1
+    #: Own-rollout transitions drawn per epoch, as a share of the one-step transitions.
+    rollout_share: float = 1.0
+    #: One-step-only epochs before the first rollouts.
+    rollout_warmup: int = 5
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -165,14 +183,27 @@ def train(
     start, best, best_state, stale = 0, float("inf"), None, 0
     if partial is not None and Path(partial).is_file():
         start, best, best_state, stale = _resume(Path(partial), identity, net, opt, sched)
+    multi = config.rollout_horizon > 1
+    if multi:
+        nxt_fit, nxt_cal = successors(fit), successors(calib)
+        per_start = config.rollout_horizon - 1
+        n_starts = min(n, max(1, math.ceil(config.rollout_share * n / per_start)))
     for epoch in range(start, config.epochs):
+        data, weights = tr, boot
+        if multi and epoch >= config.rollout_warmup:
+            # Own-rollout transitions from random starts, made by the network as it is now.
+            picks = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1000 + 500 + epoch))[:n_starts]
+            rows, own = _own_rollouts(net, stats, fit, nxt_fit, config.rollout_horizon, np.sort(picks.numpy()))
+            data = {k: torch.cat([tr[k], own[k]]) for k in tr}
+            weights = torch.cat([boot, boot[:, torch.as_tensor(rows)]], dim=1)
+        size = len(data["x"])
         net.train()
-        perm = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1000 + epoch))
+        perm = torch.randperm(size, generator=torch.Generator().manual_seed(config.seed * 1000 + epoch))
         total = 0.0
-        for i in range(0, n, config.batch):
+        for i in range(0, size, config.batch):
             idx = perm[i : i + config.batch]
-            batch = {k: v[idx] for k, v in tr.items()}
-            loss = joint_loss(net(batch["x"], batch["base"], batch["cur"]), batch, boot[:, idx])
+            batch = {k: v[idx] for k, v in data.items()}
+            loss = joint_loss(net(batch["x"], batch["base"], batch["cur"]), batch, weights[:, idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -181,6 +212,11 @@ def train(
         net.eval()
         with torch.no_grad():
             val = float(joint_loss(net(ca["x"], ca["base"], ca["cur"]), ca)) / config.members
+            if multi:
+                # Early stopping weighs the calibration episodes' open-loop error as much as their one-step error.
+                _, own_ca = _own_rollouts(net, stats, calib, nxt_cal, config.rollout_horizon, None)
+                if len(own_ca["x"]):
+                    val = 0.5 * (val + float(joint_loss(net(own_ca["x"], own_ca["base"], own_ca["cur"]), own_ca)) / config.members)
         if val < best - 1e-4:
             best, stale = val, 0
             best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
@@ -189,7 +225,7 @@ def train(
         if partial is not None:
             _save_partial(Path(partial), identity, net, opt, sched, epoch + 1, best, best_state, stale)
         if on_epoch is not None:
-            on_epoch(epoch + 1, total / n / config.members, val)
+            on_epoch(epoch + 1, total / size / config.members, val)
         if stale >= config.patience:
             break
     if best_state is not None:
@@ -205,6 +241,20 @@ def train(
     model = ExperimentModel(net, stats, cfg)
     stats["calibration"] = _calibrate(model, calib)
     return model
+
+
+def _own_rollouts(net: EnsembleNet, stats: dict, ts: TransitionSet, nxt: np.ndarray, horizon: int, starts: np.ndarray | None) -> tuple[np.ndarray, dict[str, torch.Tensor]]:
+    """The network rolled out on its own predictions from ``starts`` (every row if None), 2 to ``horizon``
+    windows ahead: (rows of the transitions reached, their tensors with the model's own states as inputs)."""
+    model = ExperimentModel(net, dict(stats, calibration=np.zeros(ts.Y.shape[1])), {})
+    rows, inputs = [], []
+    for r, x in own_state_inputs(model, ts.X, nxt, horizon=horizon, starts=starts):
+        rows.append(r)
+        inputs.append(x)
+    if not rows:
+        return np.zeros(0, dtype=np.int64), _tensors(subset(ts, np.zeros(len(ts.X), dtype=bool)), stats)
+    at = np.concatenate(rows)
+    return at, _tensors(replace(subset(ts, at), X=np.concatenate(inputs)), stats)
 
 
 def _save_partial(path: Path, identity: dict, net, opt, sched, epoch: int, best: float, best_state, stale: int) -> None:
