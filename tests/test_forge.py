@@ -263,13 +263,13 @@ def test_steering_pulls_harder_as_the_corpus_grows(teacher):
 
 
 def test_a_run_keeps_the_target_tier_mix(tmp_path):
-    """A seeded 100-trajectory run (no seed pool) keeps tiers within 5 points of 30 % L1, 45 % L2, 25 % L3."""
+    """A seeded 200-trajectory run (no seed pool) keeps tiers within 5 points of 30 % L1, 45 % L2, 25 % L3."""
     from sixg.forge.teacher import TIER_MIX
 
-    run_forge(tmp_path / "c", seeds=range(1, 51), target=100, batch=25, seed=4)
+    run_forge(tmp_path / "c", seeds=range(1, 51), target=200, batch=25, seed=4)
     recs = load_records(tmp_path / "c")
     share = {t: sum(r.meta.tier == t for r in recs) / len(recs) for t in TIER_MIX}
-    assert len(recs) == 100
+    assert len(recs) == 200
     assert all(abs(share[t] - TIER_MIX[t]) <= 0.05 for t in TIER_MIX), share
 
 
