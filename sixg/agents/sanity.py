@@ -17,7 +17,7 @@ from sixg.agents.rules import FALLBACK_SLA
 from sixg.domain import Position
 from sixg.tools.types import MissionLog, MissionSpec
 
-__all__ = ["NullAgent", "VerifyOnlyAgent"]
+__all__ = ["SANITY_AGENTS", "NullAgent", "VerifyOnlyAgent"]
 
 class NullAgent(Agent):
     """Does nothing: ends every episode before its first call."""
@@ -76,3 +76,7 @@ class VerifyOnlyAgent(Agent):
             log = MissionLog(mission_id=briefing.mission_id, since_s=0.0)
             calls.append(call("validate_mission_completion", mission=mission, log=log))
         return calls
+
+
+#: The ids of the agents a benchmark task must not reward (the build drops a task either passes).
+SANITY_AGENTS: tuple[str, ...] = (NullAgent.id, VerifyOnlyAgent.id)

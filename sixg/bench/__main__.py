@@ -41,7 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("show", help="what the benchmark holds")
     s.add_argument("--benchmark", type=Path, help="benchmark file (default: the shipped one)")
     s.add_argument("--json", action="store_true", help="print only JSON: the counts and the whole build report (de-duplication, probe, verification)")
-    b = sub.add_parser("build", help="draw, de-duplicate and verify the benchmark, and write its file")
+    b = sub.add_parser(
+        "build",
+        help="draw, de-duplicate and verify the benchmark, and write its file (resumable: rerun the same command to continue)",
+        description="Draw candidate tasks, re-word those too close to training intents, and keep a task only if its reference "
+        "solution succeeds and the null and verify-only agents fail it on every backend of --verify. Finished verifications "
+        "are kept next to the output file until it is written, so rerunning an interrupted build continues it.",
+    )
     b.add_argument("--variants", type=positive_int, default=2, help="tasks per family and seed")
     b.add_argument("--verify", default="surrogate,ns3", help="backends on which every reference must succeed")
     b.add_argument("--workers", type=positive_int, default=2, help="parallel ns-3 workers for verification")
@@ -49,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     commands = {"run": _run, "show": _show, "report": _report, "build": _build}
     resumable = "finished episodes are saved; rerun the same command to resume"
-    return run_command(lambda: commands[args.command](args), interrupted=resumable if args.command == "run" else "nothing was written")
+    return run_command(lambda: commands[args.command](args), interrupted={"run": resumable, "build": "finished verifications are kept; rerun the same command to continue"}.get(args.command, "nothing was written"))
 
 
 def _run(args) -> int:
@@ -152,6 +158,7 @@ def _show(args) -> int:
 def _build(args) -> int:
     from tqdm import tqdm
 
+    from sixg.agents.sanity import SANITY_AGENTS
     from sixg.bench.build import benchmark_path, dedupe, draw_tasks, separability_probe, validation_subset, verify_all, write_benchmark
     from sixg.scenario import SPLIT_SEEDS, Split
 
@@ -170,14 +177,31 @@ def _build(args) -> int:
     )
     verification: dict = {}
     keep = list(bench)
-    for backend in [b for b in args.verify.split(",") if b]:
+    backends = [b for b in args.verify.split(",") if b]
+    path = args.out or benchmark_path()
+    cache = path.with_name(path.name + ".verification.jsonl")
+    for backend in backends:
         bar = tqdm(total=len(keep), desc=f"verifying references on {backend}")
-        res = verify_all(keep, backend, workers=args.workers if backend == "ns3" else 1, on_done=lambda v: bar.update(1))
+        res = verify_all(
+            keep,
+            backend,
+            workers=args.workers if backend == "ns3" else 1,
+            on_done=lambda v: bar.update(1),
+            sanity_on_actions=backend == backends[0],
+            cache=cache,
+        )
         bar.close()
-        failed = {k: v.detail for k, v in res.items() if not v.success}
-        verification[backend] = {"verified": len(keep) - len(failed), "dropped": len(failed), "dropped_examples": dict(list(failed.items())[:20])}
-        keep = [t for t in keep if res[t.id].success]
-        print(f"{backend}: {len(keep)} of {len(res)} references succeed", file=sys.stderr)
+        failed = {k: v.detail for k, v in res.items() if not v.keep}
+        sanity = {name: sum(name in v.passed_by for v in res.values()) for name in SANITY_AGENTS}
+        verification[backend] = {
+            "verified": len(keep) - len(failed),
+            "dropped": len(failed),
+            "reference_failed": sum(not v.success for v in res.values()),
+            "passed_by_sanity_agents": sanity,
+            "dropped_examples": dict(list(failed.items())[:20]),
+        }
+        keep = [t for t in keep if res[t.id].keep]
+        print(f"{backend}: {len(keep)} of {len(res)} kept (references that failed: {verification[backend]['reference_failed']}; passed by " + ", ".join(f"{k} {n}" for k, n in sanity.items()) + ")", file=sys.stderr)
     meta = {
         "dedup": report.__dict__,
         "separability_probe": probe,
@@ -186,8 +210,8 @@ def _build(args) -> int:
         "validation_ids": validation_subset(keep),
         "training_tasks_compared": len(train),
     }
-    path = args.out or benchmark_path()
     write_benchmark(path, keep, meta)
+    cache.unlink(missing_ok=True)
     print(f"wrote {len(keep)} tasks to {path}")
     return 0
 

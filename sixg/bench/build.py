@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sixg.agents.sanity import SANITY_AGENTS
 from sixg.bench.families import FAMILIES
 from sixg.bench.scoring import TIERS
-from sixg.bench.tasks import BENCHMARK_VERSION, TASK_ADAPTER, Task, judge
-from sixg.errors import DataError, UserError
+from sixg.bench.tasks import BENCHMARK_VERSION, CHANGELOG, TASK_ADAPTER, Task, judge, settle
+from sixg.errors import DataError, SixgError, UserError
 from sixg.scenario import SCENARIO_VERSION, SPLIT_SEEDS, Split, generate
 from sixg import jsontext
 
@@ -156,62 +157,88 @@ class Verification:
     success: bool
     steps: int
     detail: str
+    #: Sanity agents that passed the task or reached its outcome checks (any one disqualifies it).
+    passed_by: tuple[str, ...] = ()
+
+    @property
+    def keep(self) -> bool:
+        return self.success and not self.passed_by
 
 
-def verify_reference(task: Task, env, *, seed: int | None = None) -> Verification:
-    """Run ``task``'s reference solution on ``env``'s backend and judge it, by default with the
-    episode seed the benchmark runner gives the task's first trial."""
+def verify_reference(task: Task, env, *, seed: int | None = None, sanity: Sequence[str] = SANITY_AGENTS) -> Verification:
+    """Run ``task``'s reference solution on ``env``'s backend and judge it, then run each
+    ``sanity`` agent on it; by default with the episode seed the benchmark runner gives
+    the task's first trial. The task is fit for the benchmark when the reference succeeds
+    and no sanity agent does (:attr:`Verification.keep`).
+
+    Raises:
+        SixgError: a sanity agent's episode failed (the backend died): nothing is known then.
+    """
+    from sixg.agents import make_agent
     from sixg.bench.reference import ReferenceAgent
-    from sixg.bench.run import episode_seed
+    from sixg.bench.run import episode_seed, play_task
     from sixg.sim.runner import run_episode
 
     seed = episode_seed(task.id, 0) if seed is None else seed
     agent = ReferenceAgent()
     agent.prepare(task)
     res = run_episode(env, agent, seed=seed, options=task.env_options())
+    settle(task, env)
     world = env.sim.world
     verdict = judge(task, world, verified=res.terminated)
     errors = [s["result"]["error"]["message"] for s in res.trajectory.steps if s["result"]["error"] is not None]
     failed = [d for _, ok, d in verdict.checks if not ok]
     detail = "ok" if verdict.success else "; ".join(failed + ([] if verdict.verified or not task.requires_verification else ["not confirmed by verification"]) + errors[:2])
-    success = verdict.success
-    if success and task.requires_violation and not violated_before_acting(task, world, res.trajectory.steps):
-        success, detail = False, "the degradation never broke the SLA before the reference acted"
-    return Verification(task.id, world.snapshot.backend, success, res.steps, detail)
+    backend = world.snapshot.backend
+    passed_by = []
+    if verdict.success:
+        for name in sanity:
+            ep, _ = play_task(task, make_agent(name), env)
+            if ep.error is not None:
+                raise SixgError(f"the {name} agent's episode of {task.id} failed: {ep.error}")
+            outcomes = [ok for c, (_, ok, _) in zip(task.goal, ep.checks) if c.judges == "outcome"]
+            # On a task judged on what the network reaches, doing nothing must leave it short of that,
+            # not just fail an action check alongside an outcome it reached by itself.
+            if ep.success or (outcomes and all(outcomes)):
+                passed_by.append(name)
+        if passed_by:
+            detail = f"the {' and '.join(passed_by)} agent(s) reached the goal's outcome without managing anything"
+    return Verification(task.id, backend, verdict.success, res.steps, detail, tuple(passed_by))
 
 
-def violated_before_acting(task: Task, world, steps: list[dict]) -> bool:
-    """Whether the goal's SLA was broken over the last second before the first acting call."""
-    from sixg.bench.tasks import SlaMet
-    from sixg.domain import NetworkState
+def verify_all(
+    tasks: Sequence[Task],
+    backend: str,
+    *,
+    workers: int = 1,
+    backend_kwargs: dict | None = None,
+    on_done: Callable[[Verification], None] | None = None,
+    sanity_on_actions: bool = True,
+    cache: Path | None = None,
+) -> dict[str, Verification]:
+    """:func:`verify_reference` for every task on ``backend`` (threads, one environment each).
 
-    slas = [c.sla for c in task.goal if isinstance(c, SlaMet)]
-    acting = [s for s in steps if s["result"].get("effect") == "configuration" or s["call"].get("call", {}).get("name") in ACTING_TOOLS]
-    if not slas or not acting:
-        return False
-    t_act = acting[0]["result"]["t_called"]
-    before = [snap.state for snap in world.history if snap.t <= t_act + 1e-9][-2:]
-    if not before:
-        return False
-    mean = {n: sum(getattr(s, n) for s in before) / len(before) for n in NetworkState.NUMERIC}
-    state = NetworkState(slice=before[-1].slice, **mean)
-    return bool(slas[0].violations(state))
-
-
-ACTING_TOOLS = {"switch_network_slice", "edge_offload", "trigger_slice_reallocation", "graceful_degradation", "request_handover"}
-
-
-def verify_all(tasks: Sequence[Task], backend: str, *, workers: int = 1, backend_kwargs: dict | None = None, on_done: Callable[[Verification], None] | None = None) -> dict[str, Verification]:
-    """Verify every task's reference on ``backend`` (threads, one environment each)."""
+    Args:
+        sanity_on_actions: Also run the sanity agents on tasks judged on actions only. Their
+            verdict there depends on the control state, not on the backend's physics, so a
+            build checks them on one backend and skips them on the others.
+        cache: A JSONL file of finished verifications: each one is appended as it finishes
+            and a rerun takes those of unchanged tasks from it, so an interrupted build
+            resumes where it stopped. Failures of the backend itself are not kept.
+    """
     import queue
     import threading
 
     from sixg.sim.env import NetOpsEnv
 
+    results: dict[str, Verification] = dict(_cached(cache, tasks, backend)) if cache is not None else {}
+    for v in results.values():
+        if on_done is not None:
+            on_done(v)
     jobs: queue.Queue = queue.Queue()
     for t in tasks:
-        jobs.put(t)
-    results: dict[str, Verification] = {}
+        if t.id not in results:
+            jobs.put(t)
     lock = threading.Lock()
     failures: list[BaseException] = []
 
@@ -223,14 +250,17 @@ def verify_all(tasks: Sequence[Task], backend: str, *, workers: int = 1, backend
                     task = jobs.get_nowait()
                 except queue.Empty:
                     return
+                crashed = False
                 try:
-                    v = verify_reference(task, env)
+                    sanity = SANITY_AGENTS if (sanity_on_actions or task.outcome_graded) else ()
+                    v = verify_reference(task, env, sanity=sanity)
                 except Exception as exc:  # a crashed worker fails this task, not the build
-                    if not isinstance(exc, Exception):
-                        raise
+                    crashed = True
                     v = Verification(task.id, backend, False, 0, f"{type(exc).__name__}: {exc}")
                 with lock:
                     results[task.id] = v
+                    if cache is not None and not crashed:
+                        _append(cache, task, v)
                 if on_done is not None:
                     on_done(v)
         except BaseException as exc:  # keep the build alive; re-raised below
@@ -246,6 +276,33 @@ def verify_all(tasks: Sequence[Task], backend: str, *, workers: int = 1, backend
     if failures:
         raise failures[0]
     return results
+
+
+def _task_digest(task: Task) -> str:
+    return hashlib.sha256(json.dumps(task.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _append(cache: Path, task: Task, v: Verification) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with cache.open("a") as fh:
+        fh.write(json.dumps({"digest": _task_digest(task), **v.__dict__, "passed_by": list(v.passed_by)}) + "\n")
+
+
+def _cached(cache: Path, tasks: Sequence[Task], backend: str) -> dict[str, Verification]:
+    """Finished verifications of these very tasks on ``backend`` (unreadable lines are skipped)."""
+    if not cache.is_file():
+        return {}
+    digests = {t.id: _task_digest(t) for t in tasks}
+    found: dict[str, Verification] = {}
+    for line in cache.read_text().splitlines():
+        try:
+            d = jsontext.loads(line)
+            if d["backend"] != backend or digests.get(d["task_id"]) != d["digest"]:
+                continue
+            found[d["task_id"]] = Verification(d["task_id"], backend, bool(d["success"]), int(d["steps"]), str(d["detail"]), tuple(d["passed_by"]))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            continue
+    return found
 
 
 # --- the file -----------------------------------------------------------------------------------
@@ -284,6 +341,7 @@ def write_benchmark(path: Path, tasks: Sequence[Task], meta: dict) -> None:
         "version": BENCHMARK_VERSION,
         "scenario_version": SCENARIO_VERSION,
         "fingerprint": fingerprint(tasks),
+        "changelog": {v: list(lines) for v, lines in CHANGELOG.items()},
         **meta,
         "tasks": [t.model_dump(mode="json") for t in tasks],
     }

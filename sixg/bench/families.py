@@ -13,8 +13,9 @@ import math
 import random
 from collections.abc import Callable
 
-from sixg.actions import BackhaulDegradation, CongestionSurge, DegradationOnset, DegradationRecovery, EdgeOffload, EdgeOverload, InterferenceSurge, UavDrift
+from sixg.actions import BackhaulDegradation, CongestionSurge, DegradationOnset, DegradationRecovery, EdgeOffload, EdgeOverload, InterferenceSurge, ReallocateSlices, UavDrift
 from sixg.bench.tasks import (
+    SETTLE_S,
     SLICE,
     STATE,
     EnvGoal,
@@ -104,7 +105,12 @@ def _onset(t: float, degradation) -> ScheduledEvent:
     return ScheduledEvent(t=t, action=DegradationOnset(degradation=degradation))
 
 
-def _task(sc: Scenario, family: str, domain: str, rng: random.Random, *, intent: str, reference: list[RefStep], goal, env_goal: EnvGoal = EnvGoal(), setup=(), schedule: Schedule = Schedule(), requires_verification: bool, requires_violation: bool = False) -> Task:
+def _outcome(sla: SLASpec) -> SlaMet:
+    """The SLA as an outcome: met on average over the seconds the network runs on after the episode."""
+    return SlaMet(sla=sla, over_s=SETTLE_S)
+
+
+def _task(sc: Scenario, family: str, domain: str, rng: random.Random, *, intent: str, reference: list[RefStep], goal, env_goal: EnvGoal = EnvGoal(), setup=(), schedule: Schedule = Schedule(), requires_verification: bool = False) -> Task:
     n = len(reference)
     return Task(
         id=f"{sc.split.value[:5]}-{sc.seed:03d}-{family}",
@@ -119,7 +125,7 @@ def _task(sc: Scenario, family: str, domain: str, rng: random.Random, *, intent:
         goal=tuple(goal),
         env_goal=env_goal,
         requires_verification=requires_verification,
-        requires_violation=requires_violation,
+        settle_s=SETTLE_S,
         reference=tuple(reference),
         max_steps=max(8, 2 * n + 4),
     )
@@ -129,14 +135,18 @@ def _task(sc: Scenario, family: str, domain: str, rng: random.Random, *, intent:
 
 
 def _congestion_situation(sc: Scenario, rng: random.Random):
-    """A surge in the service's cell, and the latency bound an interactive service needs.
+    """eMBB over-provisioned to 90 % of every cell, then a surge in the service's cell, and
+    a latency bound just above what the service needs when the cell is healthy.
 
-    The surge is eMBB load and policed to eMBB's share like the rest of it, so whether it
-    hurts the service depends on the cell; the goal asks for the remedy either way."""
+    Surge load is eMBB load, policed to eMBB's share like the rest of it: at the default
+    60 % share a surge leaves most cells room enough that it hurts nobody, so the
+    situation first gives eMBB its largest share (an operator's over-provisioning). Whether
+    the cell then saturates still depends on its radio conditions; the build keeps only
+    situations in which doing nothing misses the bound on both backends."""
     cell = _service_cell(sc)
-    setup: list = []
-    schedule = Schedule(events=(_onset(0.0, CongestionSurge(gnb=cell, rate_mbps=round(rng.uniform(20.0, 25.0), 1))),))
-    sla = _sla(sc, max_latency_ms=round(2 * sc.cloud.link_delay_ms + rng.uniform(28.0, 36.0), 1))
+    setup: list = [ReallocateSlices(slice=SliceType.EMBB, share=0.9)]
+    schedule = Schedule(events=(_onset(0.0, CongestionSurge(gnb=cell, rate_mbps=round(rng.uniform(30.0, 45.0), 1))),))
+    sla = _sla(sc, max_latency_ms=round(2 * sc.cloud.link_delay_ms + rng.uniform(23.0, 27.0), 1))
     return cell, setup, schedule, sla
 
 
@@ -168,9 +178,8 @@ def ns_urllc_congestion(sc: Scenario, rng: random.Random) -> Task:
         setup=setup,
         schedule=schedule,
         reference=[step("switch_network_slice", from_slice=SLICE, to_slice=SliceType.URLLC), step("check_network_state"), _verify(sla)],
-        goal=[SliceIs(slice=SliceType.URLLC), SlaMet(sla=sla)],
+        goal=[SliceIs(slice=SliceType.URLLC), _outcome(sla)],
         env_goal=EnvGoal(sla=sla),
-        requires_verification=True,
     )
 
 
@@ -236,9 +245,8 @@ def ns_reallocate(sc: Scenario, rng: random.Random) -> Task:
             step("check_network_state"),
             _verify(sla),
         ],
-        goal=[ShareAtLeast(slice=SliceType.URLLC, share=share), SliceIs(slice=SliceType.URLLC), SlaMet(sla=sla)],
+        goal=[ShareAtLeast(slice=SliceType.URLLC, share=share), SliceIs(slice=SliceType.URLLC), _outcome(sla)],
         env_goal=EnvGoal(sla=sla),
-        requires_verification=True,
     )
 
 
@@ -289,9 +297,8 @@ def eo_edge_latency(sc: Scenario, rng: random.Random) -> Task:
             step("edge_offload", task=_task_spec(sc, "svc-jobs", max_latency=bound), target=_host("edge")),
             _verify(sla),
         ],
-        goal=[HostIs(host="edge"), SlaMet(sla=sla)],
+        goal=[HostIs(host="edge"), _outcome(sla)],
         env_goal=EnvGoal(sla=sla),
-        requires_verification=True,
     )
 
 
@@ -334,9 +341,8 @@ def eo_edge_checked(sc: Scenario, rng: random.Random) -> Task:
             *([_decision("run the service's jobs at the edge", ["get_edge_load", "select_offload_target"])] if record else []),
             _verify(sla),
         ],
-        goal=[HostIs(host="edge"), SlaMet(sla=sla), *([LogHas(kind="decision")] if record else [])],
+        goal=[_outcome(sla), *([LogHas(kind="decision")] if record else [])],
         env_goal=EnvGoal(sla=sla),
-        requires_verification=True,
     )
 
 
@@ -380,9 +386,8 @@ def eo_overload_cloud(sc: Scenario, rng: random.Random) -> Task:
             step("check_network_state"),
             _verify(sla),
         ],
-        goal=[HostIs(host="cloud"), SlaMet(sla=sla)],
+        goal=[_outcome(sla)],
         env_goal=EnvGoal(sla=sla),
-        requires_verification=True,
     )
 
 
@@ -518,7 +523,7 @@ def _decision(text: str, tools: list[str]) -> RefStep:
 
 def dr_interference(sc: Scenario, rng: random.Random) -> Task:
     cell = _service_cell(sc)
-    power = round(rng.uniform(30.0, 32.0), 1)
+    power = round(rng.uniform(34.0, 40.0), 1)
     sla = _sla(sc, min_throughput_mbps=round(0.6 * sc.service.offered_mbps, 2))
     intent = compose(
         rng,
@@ -542,10 +547,8 @@ def dr_interference(sc: Scenario, rng: random.Random) -> Task:
         intent=intent,
         schedule=Schedule(events=(_onset(0.0, InterferenceSurge(gnb=cell, power_dbm=power)),)),
         reference=[*_diagnose(), step("switch_network_slice", from_slice=SLICE, to_slice=SliceType.URLLC), step("check_network_state"), _verify(sla)],
-        goal=[SlaMet(sla=sla)],
+        goal=[_outcome(sla)],
         env_goal=EnvGoal(sla=sla),
-        requires_verification=True,
-        requires_violation=True,
     )
 
 
@@ -590,9 +593,8 @@ def dr_backhaul_handover(sc: Scenario, rng: random.Random) -> Task | None:
             _decision(f"hand {svc} over from {cell} to {target.gnb}", ["read_telemetry", "risk_assessment", "select_recovery_strategy", "check_link_quality"]),
             _verify(sla),
         ],
-        goal=[NotServedBy(ue=svc, gnb=cell), SlaMet(sla=sla), LogHas(kind="decision")],
+        goal=[NotServedBy(ue=svc, gnb=cell), _outcome(sla), LogHas(kind="decision")],
         env_goal=EnvGoal(sla=sla),
-        requires_verification=True,
     )
 
 
@@ -630,9 +632,42 @@ def dr_congestion_recovery(sc: Scenario, rng: random.Random) -> Task:
             _decision(f"shape eMBB by {fraction:.0%} and move the service to URLLC", ["read_telemetry", "risk_assessment", "get_traffic_pattern"]),
             _verify(sla),
         ],
-        goal=[SlaMet(sla=sla), SliceIs(slice=SliceType.URLLC), ShapedAtLeast(slice=SliceType.EMBB, fraction=fraction), LogHas(kind="decision")],
+        goal=[_outcome(sla), SliceIs(slice=SliceType.URLLC), ShapedAtLeast(slice=SliceType.EMBB, fraction=fraction), LogHas(kind="decision")],
         env_goal=EnvGoal(sla=sla),
-        requires_verification=True,
+    )
+
+
+def dr_service_recovery(sc: Scenario, rng: random.Random) -> Task:
+    """The service misses its SLA in a congested cell; the intent names the outcome, not the remedy.
+
+    Any remedy passes if the SLA holds afterwards (a slice switch, a reallocation, shaping
+    the eMBB load, ...); the reference is one of them."""
+    cell, setup, schedule, sla = _congestion_situation(sc, rng)
+    intent = compose(
+        rng,
+        context=[
+            "{svc} has been missing its targets since load spiked in {cell}",
+            "complaints about {svc}: responses crawl, and {cell} is busy",
+            "monitoring flags {svc} as degraded; {cell} carries a lot of broadband traffic",
+            "the service level of {svc} slipped after a traffic spike near {cell}",
+        ],
+        instruction=[
+            "bring it back within its service level, whichever way you see fit",
+            "restore {svc}; the remedy is your call",
+            "fix it with whatever lever works",
+            "get {svc} healthy again and keep it that way",
+        ],
+        target=TARGETS,
+        slots={"cell": cell, "sla": _fmt_sla(sla, rng, only=rng.choice([("latency",), ("latency", "loss"), ("latency", "throughput")]))},
+    )
+    return _task(
+        sc, "dr_service_recovery", "degradation_recovery", rng,
+        intent=intent,
+        setup=setup,
+        schedule=schedule,
+        reference=[*_diagnose(), step("switch_network_slice", from_slice=SLICE, to_slice=SliceType.URLLC), step("check_network_state"), _verify(sla)],
+        goal=[_outcome(sla)],
+        env_goal=EnvGoal(sla=sla),
     )
 
 
@@ -787,6 +822,7 @@ FAMILIES: dict[str, Callable[[Scenario, random.Random], Task | None]] = {
         dr_interference,
         dr_backhaul_handover,
         dr_congestion_recovery,
+        dr_service_recovery,
         dr_uav_drift,
         ma_priority,
         ma_mission,

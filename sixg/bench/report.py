@@ -17,7 +17,23 @@ def benchmark_contents(bench) -> dict:
     """What ``bench show --json`` prints: the version, task counts per domain and tier, and the whole build report."""
     cells = Counter((t.domain, t.tier) for t in bench.tasks)
     per_domain = {d: {t: n for (d2, t), n in sorted(cells.items()) if d2 == d} for d in sorted({d for d, _ in cells})}
-    return {"version": bench.version, "tasks": len(bench.tasks), "tasks_per_domain_and_tier": per_domain, **bench.meta}
+    return {
+        "version": bench.version,
+        "tasks": len(bench.tasks),
+        "tasks_per_domain_and_tier": per_domain,
+        "judged_on": judged_on(bench.tasks),
+        **bench.meta,
+    }
+
+
+def judged_on(tasks) -> dict[str, int]:
+    """How many tasks are judged on the network's outcome alone, on outcome and prescribed actions, or on actions alone."""
+    kinds = Counter(frozenset(c.judges for c in t.goal) for t in tasks)
+    return {
+        "outcome_only": kinds[frozenset({"outcome"})],
+        "outcome_and_actions": kinds[frozenset({"outcome", "action"})],
+        "actions_only": kinds[frozenset({"action"})],
+    }
 
 
 def describe_benchmark(bench) -> str:
@@ -38,6 +54,12 @@ def describe_benchmark(bench) -> str:
     for d in sorted(per_domain):
         lines.append(line(d, lambda t, d=d: cells[d, t], per_domain[d]))
     lines.append(line("all", per_tier.__getitem__, len(bench.tasks)))
+    j = judged_on(bench.tasks)
+    lines.append(
+        f"judged on the network's outcome: {j['outcome_only'] + j['outcome_and_actions']} of {len(bench.tasks)} "
+        f"({j['outcome_only']} on the outcome alone, {j['outcome_and_actions']} with actions the intent prescribes); "
+        f"{j['actions_only']} on prescribed actions only"
+    )
     d = m.get("dedup") or {}
     if {"candidates", "reworded", "threshold", "still_close"} <= d.keys():
         lines.append(
@@ -52,7 +74,15 @@ def describe_benchmark(bench) -> str:
     for backend, v in (m.get("verification") or {}).items():
         reasons = Counter(str(r).split("; ")[0] for r in (v.get("dropped_examples") or {}).values())
         why = "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3))
-        lines.append(f"verified on {backend}: {v.get('verified', '?')} kept, {v.get('dropped', '?')} dropped" + (f" (first examples: {why})" if why else ""))
+        sanity = v.get("passed_by_sanity_agents")
+        if sanity is not None:
+            why = f"reference failed {v.get('reference_failed', '?')}, reached without managing by " + ", ".join(f"{k} {n}" for k, n in sanity.items()) + (f"; first examples: {why}" if why else "")
+        lines.append(f"verified on {backend}: {v.get('verified', '?')} kept, {v.get('dropped', '?')} dropped" + (f" ({why})" if why else ""))
+    changelog = m.get("changelog") or {}
+    if changelog:
+        lines.append("changelog:")
+        for version, changes in changelog.items():
+            lines += [f"  v{version}: {changes[0]}", *(f"  {' ' * (len(version) + 2)} {c}" for c in changes[1:])]
     return "\n".join(lines)
 
 

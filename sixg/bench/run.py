@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sixg.bench.scoring import TIERS, Outcome, breakdown, pass_k_table
-from sixg.bench.tasks import Task, judge
+from sixg.bench.tasks import Task, judge, settle
 from sixg.errors import SixgError, UserError
 from sixg.parallel import Cluster, RunStats, run_jobs
 from sixg import jsontext
@@ -151,6 +151,7 @@ def play_task(task: Task, agent, env, *, trial: int = 0, on_world: Callable[[Tas
     try:
         agent.prepare(task)
         res = run_episode(env, agent, seed=seed, options=task.env_options())
+        settle(task, env)
     except Exception as exc:  # noqa: BLE001 -- any failure of the agent, its model or the backend ends this episode only
         return Episode(task.id, trial, task.tier, task.domain, task.family, False, False, False, getattr(env, "steps", 0), task.reference_length, 0, 0.0, time.perf_counter() - t0, error=describe_failure(exc)), None
     world = env.sim.world

@@ -1,8 +1,12 @@
-"""Benchmark tasks: an intent, a situation, a goal judged on the final state, and a reference solution.
+"""Benchmark tasks: an intent, a situation, a goal judged on the state the network reaches, and a reference solution.
 
 A task is data. Its **goal** is a list of checks evaluated on the world at the end of
 the episode (the way tau-bench compares end states: never by matching the agent's
-text). Its **reference solution** is a short program of tool calls whose arguments may
+text). Since version 2 the network first runs on for the task's ``settle_s`` seconds
+without calls (:func:`settle`), and the SLA is judged over that time, as the backend
+that ran the episode measured it: a remedy has to hold, not just show up for a moment.
+Each check says whether it judges an **outcome** (what the network reached) or an
+**action** (what the agent did, only where the intent itself prescribes it). Its **reference solution** is a short program of tool calls whose arguments may
 take what earlier calls returned (:class:`Earlier`), so that it can be replayed through
 the same tool interface an agent uses; its length sets the task's tier and SPL.
 """
@@ -13,7 +17,7 @@ import functools
 import json
 from collections.abc import Mapping
 from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError, field_validator, model_serializer, model_validator
 
@@ -26,25 +30,48 @@ from sixg.tools.catalog import default_catalog
 from sixg.tools.types import MissionSpec
 from sixg.world import World
 
-BENCHMARK_VERSION = "1.0"
+BENCHMARK_VERSION = "2.0"
+
+#: How long the network runs on after an episode before its outcome is judged (version 2).
+SETTLE_S = 3.0
+
+#: What changed in each version of the benchmark (``bench show`` prints it).
+CHANGELOG: dict[str, tuple[str, ...]] = {
+    "1.0": ("First release: 605 tasks on seeds 51-80, judged mostly on the agent's actions; the SLA check on the final second.",),
+    "2.0": (
+        "Outcome-graded: after the episode the network runs on for 3 s without calls and the SLA is judged over those 3 s, "
+        "on the backend that ran the episode; action checks remain only where the intent prescribes the action.",
+        "A verification call is no longer required for success, except where the intent asks for it (mission validation).",
+        "Where several remedies are valid, the goal names none: any remedy passes if the outcome holds (family dr_service_recovery).",
+        "Congestion situations over-provision eMBB first so the surge bites, and their latency bounds sit just above the healthy latency.",
+        "Every kept task breaks its goal when nobody acts: the build runs the null and verify-only agents on both backends "
+        "and drops any task either of them passes.",
+        "Ground truth of ns-3 after the bridge fixes (recoveries restore the baseline; loss counted per packet).",
+    ),
+}
 
 
 # --- checks on the final state -------------------------------------------------------------
 
 
 class SlaMet(Frozen):
-    """The managed service meets the SLA over the last second (two windows)."""
+    """The managed service meets the SLA on average over the last ``over_s`` seconds."""
 
     check: Literal["sla_met"] = "sla_met"
+    judges: ClassVar[str] = "outcome"
     sla: SLASpec
+    over_s: float = Field(default=1.0, gt=0.0, le=30.0)
 
     def evaluate(self, world: World) -> tuple[bool, str]:
-        bad = self.sla.violations(world.sustained_state())
-        return (not bad, "SLA met" if not bad else f"SLA missed on {', '.join(bad)}")
+        windows = max(1, round(self.over_s / world.snapshot.window_s))
+        state = world.sustained_state(windows)
+        bad = self.sla.violations(state)
+        return (not bad, f"SLA met over the last {self.over_s:g} s" if not bad else f"SLA missed on {', '.join(bad)} over the last {self.over_s:g} s (latency {state.latency_ms:.1f} ms, loss {state.loss_rate:.3f}, throughput {state.throughput_mbps:.2f} Mbit/s)")
 
 
 class SliceIs(Frozen):
     check: Literal["slice_is"] = "slice_is"
+    judges: ClassVar[str] = "action"
     slice: SliceType
 
     def evaluate(self, world: World) -> tuple[bool, str]:
@@ -54,6 +81,7 @@ class SliceIs(Frozen):
 
 class HostIs(Frozen):
     check: Literal["host_is"] = "host_is"
+    judges: ClassVar[str] = "action"
     host: Literal["edge", "cloud"]
 
     def evaluate(self, world: World) -> tuple[bool, str]:
@@ -63,6 +91,7 @@ class HostIs(Frozen):
 
 class ShareAtLeast(Frozen):
     check: Literal["share_at_least"] = "share_at_least"
+    judges: ClassVar[str] = "action"
     slice: SliceType
     share: float
 
@@ -75,6 +104,7 @@ class ShapedAtLeast(Frozen):
     """The slice's background load was last degraded by at least ``fraction``."""
 
     check: Literal["shaped_at_least"] = "shaped_at_least"
+    judges: ClassVar[str] = "action"
     slice: SliceType
     fraction: float
 
@@ -91,6 +121,7 @@ class ShapedAtLeast(Frozen):
 
 class EdgeLoadAtMost(Frozen):
     check: Literal["edge_load_at_most"] = "edge_load_at_most"
+    judges: ClassVar[str] = "outcome"
     bound: float
 
     def evaluate(self, world: World) -> tuple[bool, str]:
@@ -102,6 +133,7 @@ class NotServedBy(Frozen):
     """The UE has left a cell (e.g. one whose backhaul is degraded)."""
 
     check: Literal["not_served_by"] = "not_served_by"
+    judges: ClassVar[str] = "outcome"
     ue: str
     gnb: str
 
@@ -114,6 +146,7 @@ class UavHeadingTo(Frozen):
     """The UAV's plan ends within ``tolerance_m`` of a position (or it is already there)."""
 
     check: Literal["uav_heading_to"] = "uav_heading_to"
+    judges: ClassVar[str] = "action"
     uav: str
     position: Position
     tolerance_m: float
@@ -131,6 +164,7 @@ class UavAltitude(Frozen):
     """The UAV flies (or is flying toward) the given height."""
 
     check: Literal["uav_altitude"] = "uav_altitude"
+    judges: ClassVar[str] = "action"
     uav: str
     altitude_m: float
     tolerance_m: float
@@ -145,6 +179,7 @@ class UavAltitude(Frozen):
 
 class UavSpeed(Frozen):
     check: Literal["uav_speed"] = "uav_speed"
+    judges: ClassVar[str] = "action"
     uav: str
     speed_mps: float
     tolerance_mps: float
@@ -159,6 +194,7 @@ class LogHas(Frozen):
     """The mission log holds at least ``count`` entries of a kind (optionally for a UAV, with data)."""
 
     check: Literal["log_has"] = "log_has"
+    judges: ClassVar[str] = "action"
     kind: Literal["decision", "task", "alert", "broadcast", "heartbeat", "plan", "sensor"]
     uav: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
@@ -172,6 +208,7 @@ class LogHas(Frozen):
 
 class MissionComplete(Frozen):
     check: Literal["mission_complete"] = "mission_complete"
+    judges: ClassVar[str] = "outcome"
     mission: MissionSpec
 
     def evaluate(self, world: World) -> tuple[bool, str]:
@@ -305,16 +342,29 @@ class Task(Frozen):
     goal: tuple[Check, ...] = Field(min_length=1)
     env_goal: EnvGoal = EnvGoal()
     requires_verification: bool
-    #: The situation must break the goal's SLA before the agent acts (a task whose
-    #: degradation does not actually hurt the service would test nothing).
-    requires_violation: bool = False
+    #: Seconds the network runs on without calls after the episode, before the goal is judged.
+    settle_s: float = Field(default=0.0, ge=0.0, le=30.0)
     reference: tuple[RefStep, ...] = Field(min_length=1)
     max_steps: int = Field(ge=1)
     think_time_s: float = 0.5
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_retired_fields(cls, data: Any) -> Any:
+        """Tasks written before version 2 (Forge corpora among them) carry ``requires_violation``,
+        which the null-agent check of the build replaced; it is read and ignored."""
+        if isinstance(data, Mapping) and "requires_violation" in data:
+            data = {k: v for k, v in data.items() if k != "requires_violation"}
+        return data
+
     @property
     def reference_length(self) -> int:
         return len(self.reference)
+
+    @property
+    def outcome_graded(self) -> bool:
+        """Whether the goal judges at least one outcome of the network (not only the agent's actions)."""
+        return any(c.judges == "outcome" for c in self.goal)
 
     def env_options(self, backend: str | None = None) -> dict[str, Any]:
         """The ``reset(options=...)`` of :class:`sixg.sim.NetOpsEnv` that sets this task up."""
@@ -346,9 +396,16 @@ class Verdict(Frozen):
     checks: tuple[tuple[str, bool, str], ...]
 
 
+def settle(task: Task, env) -> None:
+    """Let the finished episode's network run on for ``task.settle_s`` seconds without calls
+    (``env`` a :class:`~sixg.sim.env.NetOpsEnv`; on the dual backend both sides run on)."""
+    if task.settle_s > 0:
+        env.sim.wait(task.settle_s)
+
+
 def judge(task: Task, world: World, *, verified: bool) -> Verdict:
-    """Success = every goal check holds on the final state, and the verification the task
-    requires was confirmed (the episode terminated on it)."""
+    """Success = every goal check holds on the final state (after :func:`settle`), and the
+    verification the task requires was confirmed (the episode terminated on it)."""
     results = []
     for c in task.goal:
         ok, detail = c.evaluate(world)

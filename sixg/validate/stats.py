@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
+from sixg.agents.sanity import SANITY_AGENTS
 from sixg.bench.scoring import TIERS
 
-#: Tiers and the whole subset, as the result's keys.
+#: Tiers and the whole subset, as the result's keys. The agents of ``SANITY_AGENTS`` manage
+#: nothing: shown as sanity rows, left out of the statistics across agents (a row of zeros
+#: on both sides would only inflate the correlation).
 SCOPES = (*TIERS, "all")
-#: Agents that manage nothing (:mod:`sixg.agents.sanity`): shown as sanity rows, left out of the
-#: statistics across agents (a row of zeros on both sides would only inflate the correlation).
-SANITY_AGENTS = frozenset({"null", "verify-only"})
 
 
 def rate(flags: Iterable[bool]) -> float | None:

@@ -44,7 +44,7 @@ class DualVerdict:
 
     surrogate: Verdict
     ns3: Verdict
-    #: Sustained (final-second) state of the managed service on each side.
+    #: State of the managed service each side reached (mean over the judged windows: the settling time, or the last second).
     surrogate_state: NetworkState
     ns3_state: NetworkState
     #: Per-window mean |surrogate - ns-3| of each dimension over the episode.
@@ -116,13 +116,15 @@ def judge_both(task: Task, env, *, confirmed: bool) -> DualVerdict:
     shadow: World = backend.shadow
     shadow.log = world.log
     windows = tuple(env.sim.dual_windows)
+    # The state each side reached: over the seconds the network ran on after the episode (v2), else the last second.
+    judged = max(2, round(task.settle_s / env.sim.window_s))
     gaps = [w.gap for w in windows]
     mean_gap = {k: sum(abs(g[k]) for g in gaps) / len(gaps) for k in gaps[0]} if gaps else {}
     return DualVerdict(
         surrogate=judge_on(task, world, confirmed=confirmed),
         ns3=judge_on(task, shadow, confirmed=confirmed),
-        surrogate_state=world.sustained_state(),
-        ns3_state=shadow.sustained_state(),
+        surrogate_state=world.sustained_state(judged),
+        ns3_state=shadow.sustained_state(judged),
         mean_abs_gap=mean_gap,
         windows=windows,
     )
