@@ -65,7 +65,7 @@ def test_judge_on_hand_made_worlds():
     v = judge(task, world, verified=True)
     assert not v.success  # the service is still on eMBB
     assert any(name == "slice_is" and not ok for name, ok, _ in v.checks)
-    good = task.model_copy(update={"goal": (SliceIs(slice=world.state.slice), SlaMet(sla=world.scenario.sla.model_copy(update={"max_latency_ms": 1e6, "max_loss_rate": 1.0, "min_throughput_mbps": 0.0, "max_jitter_ms": 1e6})))})
+    good = task.model_copy(update={"requires_verification": True, "goal": (SliceIs(slice=world.state.slice), SlaMet(sla=world.scenario.sla.model_copy(update={"max_latency_ms": 1e6, "max_loss_rate": 1.0, "min_throughput_mbps": 0.0, "max_jitter_ms": 1e6})))})
     assert judge(good, world, verified=True).success
     assert not judge(good, world, verified=False).success  # verification required but not done
     env.close()
