@@ -20,7 +20,7 @@ from pathlib import Path
 from sixg.agents.sanity import SANITY_AGENTS
 from sixg.bench.families import FAMILIES
 from sixg.bench.scoring import TIERS
-from sixg.bench.tasks import BENCHMARK_VERSION, CHANGELOG, TASK_ADAPTER, Task, judge, settle
+from sixg.bench.tasks import BENCHMARK_VERSION, CHANGELOG, TASK_ADAPTER, Task
 from sixg.errors import DataError, SixgError, UserError
 from sixg.scenario import SCENARIO_VERSION, SPLIT_SEEDS, Split, generate
 from sixg import jsontext
@@ -165,37 +165,35 @@ class Verification:
         return self.success and not self.passed_by
 
 
-def verify_reference(task: Task, env, *, seed: int | None = None, sanity: Sequence[str] = SANITY_AGENTS) -> Verification:
+def verify_reference(task: Task, env, *, sanity: Sequence[str] = SANITY_AGENTS) -> Verification:
     """Run ``task``'s reference solution on ``env``'s backend and judge it, then run each
-    ``sanity`` agent on it; by default with the episode seed the benchmark runner gives
-    the task's first trial. The task is fit for the benchmark when the reference succeeds
-    and no sanity agent does (:attr:`Verification.keep`).
+    ``sanity`` agent on it, each episode as the benchmark runner plays the task's first
+    trial (:func:`sixg.bench.run.play_task`: its episode seed, the settling, the verdict).
+    The task is fit for the benchmark when the reference succeeds and no sanity agent
+    reaches its outcome (:attr:`Verification.keep`).
 
     Raises:
-        SixgError: a sanity agent's episode failed (the backend died): nothing is known then.
+        SixgError: an episode failed (the agent or the backend died): nothing is known then.
     """
     from sixg.agents import make_agent
     from sixg.bench.reference import ReferenceAgent
-    from sixg.bench.run import episode_seed, play_task
-    from sixg.sim.runner import run_episode
+    from sixg.bench.run import play_task
 
-    seed = episode_seed(task.id, 0) if seed is None else seed
-    agent = ReferenceAgent()
-    agent.prepare(task)
-    res = run_episode(env, agent, seed=seed, options=task.env_options())
-    settle(task, env)
-    world = env.sim.world
-    verdict = judge(task, world, verified=res.terminated)
-    errors = [s["result"]["error"]["message"] for s in res.trajectory.steps if s["result"]["error"] is not None]
-    failed = [d for _, ok, d in verdict.checks if not ok]
-    detail = "ok" if verdict.success else "; ".join(failed + ([] if verdict.verified or not task.requires_verification else ["not confirmed by verification"]) + errors[:2])
-    backend = world.snapshot.backend
+    def play(agent, name: str):
+        ep, trajectory = play_task(task, agent, env)
+        if ep.error is not None:
+            raise SixgError(f"the {name} agent's episode of {task.id} failed: {ep.error}")
+        return ep, trajectory
+
+    ref, trajectory = play(ReferenceAgent(), "reference")
+    errors = [s["result"]["error"]["message"] for s in trajectory.steps if s["result"]["error"] is not None]
+    failed = [d for _, ok, d in ref.checks if not ok]
+    detail = "ok" if ref.success else "; ".join(failed + ([] if ref.verified or not task.requires_verification else ["not confirmed by verification"]) + errors[:2])
+    backend = env.sim.world.snapshot.backend
     passed_by = []
-    if verdict.success:
+    if ref.success:
         for name in sanity:
-            ep, _ = play_task(task, make_agent(name), env)
-            if ep.error is not None:
-                raise SixgError(f"the {name} agent's episode of {task.id} failed: {ep.error}")
+            ep, _ = play(make_agent(name), name)
             outcomes = [ok for c, (_, ok, _) in zip(task.goal, ep.checks) if c.judges == "outcome"]
             # On a task judged on what the network reaches, doing nothing must leave it short of that,
             # not just fail an action check alongside an outcome it reached by itself.
@@ -203,7 +201,7 @@ def verify_reference(task: Task, env, *, seed: int | None = None, sanity: Sequen
                 passed_by.append(name)
         if passed_by:
             detail = f"the {' and '.join(passed_by)} agent(s) reached the goal's outcome without managing anything"
-    return Verification(task.id, backend, verdict.success, res.steps, detail, tuple(passed_by))
+    return Verification(task.id, backend, ref.success, ref.steps, detail, tuple(passed_by))
 
 
 def verify_all(
@@ -278,21 +276,17 @@ def verify_all(
     return results
 
 
-def _task_digest(task: Task) -> str:
-    return hashlib.sha256(json.dumps(task.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
-
-
 def _append(cache: Path, task: Task, v: Verification) -> None:
     cache.parent.mkdir(parents=True, exist_ok=True)
     with cache.open("a") as fh:
-        fh.write(json.dumps({"digest": _task_digest(task), **v.__dict__, "passed_by": list(v.passed_by)}) + "\n")
+        fh.write(json.dumps({"digest": fingerprint([task]), **v.__dict__, "passed_by": list(v.passed_by)}) + "\n")
 
 
 def _cached(cache: Path, tasks: Sequence[Task], backend: str) -> dict[str, Verification]:
     """Finished verifications of these very tasks on ``backend`` (unreadable lines are skipped)."""
     if not cache.is_file():
         return {}
-    digests = {t.id: _task_digest(t) for t in tasks}
+    digests = {t.id: fingerprint([t]) for t in tasks}
     found: dict[str, Verification] = {}
     for line in cache.read_text().splitlines():
         try:

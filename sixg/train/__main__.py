@@ -20,7 +20,6 @@ from sixg.cli import positive_float, positive_int, run_command
 
 
 def _sft(args) -> int:
-    from sixg.train.data import Selection
     from sixg.train.sft import SFTRun, run_sft
     from sixg.train.tiny import TinyConfig
 
@@ -29,7 +28,7 @@ def _sft(args) -> int:
         out=args.out,
         model=args.model,
         tiny=TinyConfig(vocab_size=args.vocab_size, hidden=args.hidden, intermediate=2 * args.hidden, layers=args.layers, context=args.max_length),
-        selection=Selection(tuple(args.source or ()), tuple(args.tier or ()), tuple(args.domain or ()), args.limit),
+        selection=_selection(args),
         tool_view=args.tool_view,
         lora=args.lora,
         lora_rank=args.lora_rank,
@@ -57,14 +56,13 @@ def _frontier(args) -> int:
 
     from sixg.agents import make_agent
     from sixg.cli import agent_args
-    from sixg.train.data import Selection
     from sixg.train.frontier import run_frontier, training_tasks, write_frontier
     from sixg.train.rl import Band
 
     band = Band(args.low, args.high)
     kwargs = agent_args(args.agent_arg)
     make_agent(args.agent, **kwargs)  # a bad id or argument fails before any episode
-    tasks = training_tasks(args.corpus, Selection(tuple(args.source or ()), tuple(args.tier or ()), tuple(args.domain or ()), args.limit))
+    tasks = training_tasks(args.corpus, _selection(args))
     with tqdm(total=len(tasks) * args.k, unit="episode") as bar:
         record = run_frontier(tasks, lambda: make_agent(args.agent, **kwargs), k=args.k, band=band, seed=args.seed, on_episode=lambda _: bar.update())
     record |= {"agent": args.agent, "agent_args": kwargs, "corpus": str(args.corpus)}
@@ -76,7 +74,6 @@ def _frontier(args) -> int:
 
 
 def _rl(args) -> int:
-    from sixg.train.data import Selection
     from sixg.train.grpo import LOG_FILE, PLOT_FILE, RLRun, run_rl
 
     run = RLRun(
@@ -84,7 +81,7 @@ def _rl(args) -> int:
         corpus=args.corpus,
         out=args.out,
         algo=args.algo,
-        selection=Selection(tuple(args.source or ()), tuple(args.tier or ()), tuple(args.domain or ()), args.limit),
+        selection=_selection(args),
         frontier=args.frontier,
         frontier_k=args.frontier_k,
         frontier_low=args.frontier_low,
@@ -118,6 +115,13 @@ def _rl(args) -> int:
     print(f"log: {args.out}/{LOG_FILE} (plot {args.out}/{PLOT_FILE})")
     print(f"model written to {args.out}: python -m sixg.bench run --agent react-hf --agent-arg model={args.out}")
     return 0
+
+
+def _selection(args):
+    """The record selection the flags of :func:`_add_selection` ask for."""
+    from sixg.train.data import Selection
+
+    return Selection(tuple(args.source or ()), tuple(args.tier or ()), tuple(args.domain or ()), args.limit)
 
 
 def _add_selection(p) -> None:
