@@ -149,3 +149,54 @@ def test_every_family_task_of_v2_settles_and_names_no_remedy_it_does_not_prescri
         for c in t.goal:
             if isinstance(c, SlaMet):
                 assert c.over_s == SETTLE_S
+
+
+def test_a_hand_edited_cache_line_is_verified_again_not_trusted(tmp_path):
+    """A cache entry whose fields have the wrong types (a string "false", a name instead of a list) is skipped."""
+    tasks = [t for t in draw_tasks("benchmark", [51]) if t.family == "uav_altitude"]
+    cache = tmp_path / "b.json.verification.jsonl"
+    first = verify_all(tasks, "surrogate", cache=cache)
+    entry = json.loads(cache.read_text())
+    assert entry["verification"]["success"] is True
+    for bad in ({"success": "false"}, {"passed_by": "null"}, {"steps": "3"}):
+        forged = {**entry, "verification": {**entry["verification"], **bad}}
+        cache.write_text(json.dumps(forged) + "\n")
+        assert build._cached(cache, tasks, "surrogate") == {}
+    cache.write_text(json.dumps(entry) + "\n")
+    assert build._cached(cache, tasks, "surrogate") == first
+
+
+@pytest.mark.parametrize("verify", ["surrogate,ns4", " , "])
+def test_build_refuses_an_unknown_or_empty_backend_list_before_drawing(verify, tmp_path, capsys, monkeypatch):
+    """A misspelt or empty --verify stops with one line and exit 2 before any task is drawn; nothing is written."""
+    from sixg.bench.__main__ import main
+
+    monkeypatch.setattr(build, "draw_tasks", lambda *a, **k: pytest.fail("drew tasks before checking --verify"))
+    assert main(["build", "--verify", verify, "--out", str(tmp_path / "b.json")]) == 2
+    assert "backend" in capsys.readouterr().err and not (tmp_path / "b.json").exists()
+
+
+def test_a_build_whose_verifications_crash_writes_nothing(tmp_path, capsys, monkeypatch):
+    """When verifications fail to run (the backend died), the build stops without writing the file (an
+    existing benchmark stays), keeps the finished verifications and says how to continue."""
+    from sixg.bench.__main__ import main
+
+    tasks = [t for t in draw_tasks("benchmark", [51]) if t.family in ("eo_edge_latency", "uav_altitude")]
+    monkeypatch.setattr(build, "draw_tasks", lambda split, seeds, **k: tasks if split == "benchmark" or getattr(split, "value", "") == "benchmark" else [])
+    monkeypatch.setattr(build, "separability_probe", lambda *a, **k: {"accuracy": 0.5})
+    real = build.verify_reference
+
+    def dies_on_one(task, env, **k):
+        if task.family == "uav_altitude":
+            raise RuntimeError("the backend died")
+        return real(task, env, **k)
+
+    monkeypatch.setattr(build, "verify_reference", dies_on_one)
+    out = tmp_path / "b.json"
+    out.write_text("the benchmark that was there")
+    assert main(["build", "--verify", "surrogate", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "1 verification(s) on surrogate failed to run" in err and "the backend died" in err and "rerun the same command" in err
+    assert out.read_text() == "the benchmark that was there"
+    cached = [json.loads(line) for line in (tmp_path / "b.json.verification.jsonl").read_text().splitlines()]
+    assert [c["verification"]["task_id"] for c in cached] == [t.id for t in tasks if t.family == "eo_edge_latency"]

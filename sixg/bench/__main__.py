@@ -159,9 +159,16 @@ def _build(args) -> int:
     from tqdm import tqdm
 
     from sixg.agents.sanity import SANITY_AGENTS
+    from sixg.backends import make_backend
     from sixg.bench.build import benchmark_path, dedupe, draw_tasks, separability_probe, validation_subset, verify_all, write_benchmark
+    from sixg.errors import UserError
     from sixg.scenario import SPLIT_SEEDS, Split
 
+    backends = [b.strip() for b in args.verify.split(",") if b.strip()]
+    if not backends:
+        raise UserError("--verify names no backend: a benchmark is verified on at least one, e.g. --verify surrogate,ns3")
+    for backend in backends:
+        make_backend(backend)  # an unknown name stops here, before any drawing (cheap: nothing starts)
     train = draw_tasks(Split.TRAIN, SPLIT_SEEDS[Split.TRAIN], variants=args.variants)
     bench = draw_tasks(Split.BENCHMARK, SPLIT_SEEDS[Split.BENCHMARK], variants=args.variants)
     print(f"drew {len(train)} training and {len(bench)} benchmark candidate tasks", file=sys.stderr)
@@ -177,7 +184,6 @@ def _build(args) -> int:
     )
     verification: dict = {}
     keep = list(bench)
-    backends = [b for b in args.verify.split(",") if b]
     path = args.out or benchmark_path()
     cache = path.with_name(path.name + ".verification.jsonl")
     for backend in backends:
@@ -191,6 +197,14 @@ def _build(args) -> int:
             cache=cache,
         )
         bar.close()
+        crashed = [v for v in res.values() if v.crashed]
+        if crashed:
+            print(
+                f"{len(crashed)} verification(s) on {backend} failed to run (the first: {crashed[0].task_id}: {crashed[0].detail[:300]}); "
+                f"nothing was written, the finished ones are kept in {cache}: fix the cause and rerun the same command",
+                file=sys.stderr,
+            )
+            return 1
         failed = {k: v.detail for k, v in res.items() if not v.keep}
         sanity = {name: sum(name in v.passed_by for v in res.values()) for name in SANITY_AGENTS}
         verification[backend] = {

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import TypeAdapter, ValidationError
+
 from sixg.agents.sanity import SANITY_AGENTS
 from sixg.bench.families import FAMILIES
 from sixg.bench.scoring import TIERS
@@ -159,6 +161,8 @@ class Verification:
     detail: str
     #: Sanity agents that passed the task or reached its outcome checks (any one disqualifies it).
     passed_by: tuple[str, ...] = ()
+    #: The verification itself failed (an agent or the backend died): nothing is known about the task.
+    crashed: bool = False
 
     @property
     def keep(self) -> bool:
@@ -248,16 +252,14 @@ def verify_all(
                     task = jobs.get_nowait()
                 except queue.Empty:
                     return
-                crashed = False
                 try:
                     sanity = SANITY_AGENTS if (sanity_on_actions or task.outcome_graded) else ()
                     v = verify_reference(task, env, sanity=sanity)
                 except Exception as exc:  # a crashed worker fails this task, not the build
-                    crashed = True
-                    v = Verification(task.id, backend, False, 0, f"{type(exc).__name__}: {exc}")
+                    v = Verification(task.id, backend, False, 0, f"{type(exc).__name__}: {exc}", crashed=True)
                 with lock:
                     results[task.id] = v
-                    if cache is not None and not crashed:
+                    if cache is not None and not v.crashed:
                         _append(cache, task, v)
                 if on_done is not None:
                     on_done(v)
@@ -276,26 +278,38 @@ def verify_all(
     return results
 
 
+@dataclass(frozen=True)
+class _CacheEntry:
+    """One line of a build's verification cache: a verification and the digest of the task it judged."""
+
+    digest: str
+    verification: Verification
+
+
+_CACHE_ENTRY = TypeAdapter(_CacheEntry)
+
+
 def _append(cache: Path, task: Task, v: Verification) -> None:
     cache.parent.mkdir(parents=True, exist_ok=True)
-    with cache.open("a") as fh:
-        fh.write(json.dumps({"digest": fingerprint([task]), **v.__dict__, "passed_by": list(v.passed_by)}) + "\n")
+    with cache.open("ab") as fh:
+        fh.write(_CACHE_ENTRY.dump_json(_CacheEntry(fingerprint([task]), v)) + b"\n")
 
 
 def _cached(cache: Path, tasks: Sequence[Task], backend: str) -> dict[str, Verification]:
-    """Finished verifications of these very tasks on ``backend`` (unreadable lines are skipped)."""
+    """Finished verifications of these very tasks on ``backend``; lines that are not a well-typed
+    entry (torn by an interruption, edited by hand) are skipped, so their tasks are verified again."""
     if not cache.is_file():
         return {}
     digests = {t.id: fingerprint([t]) for t in tasks}
     found: dict[str, Verification] = {}
-    for line in cache.read_text().splitlines():
+    for line in cache.read_bytes().splitlines():
         try:
-            d = jsontext.loads(line)
-            if d["backend"] != backend or digests.get(d["task_id"]) != d["digest"]:
-                continue
-            found[d["task_id"]] = Verification(d["task_id"], backend, bool(d["success"]), int(d["steps"]), str(d["detail"]), tuple(d["passed_by"]))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            entry = _CACHE_ENTRY.validate_json(line, strict=True)
+        except ValidationError:
             continue
+        v = entry.verification
+        if v.backend == backend and digests.get(v.task_id) == entry.digest:
+            found[v.task_id] = v
     return found
 
 
