@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sixg.bench.scoring import tier_of
-from sixg.bench.tasks import RefStep, judge
+from sixg.bench.tasks import RefStep, judge, settle
 from sixg.errors import SixgError, UserError
 from sixg.forge import phrasing
 from sixg.forge.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_text
@@ -352,7 +352,7 @@ def run_forge(
 
 def replay_record(record: ForgeRecord, env) -> list[str]:
     """Run a record's calls again through ``env`` and list every difference from what it recorded
-    (the first observation, each tool result the agent read, the final goal checks); empty when identical."""
+    (the first observation, each tool result the agent read, the goal checks once the network settled); empty when identical."""
     from sixg.bench.tasks import TASK_ADAPTER
     from sixg.tools.boundary import ToolCall
 
@@ -371,6 +371,7 @@ def replay_record(record: ForgeRecord, env) -> list[str]:
             if out.terminated or out.truncated:
                 break
     task = TASK_ADAPTER.validate_python(record.task)
+    settle(task, env)
     verdict = judge(task, env.sim.world, verified=bool(env.trajectory.steps and env.trajectory.steps[-1]["terminated"]))
     if tuple(tuple(c) for c in verdict.checks) != tuple(tuple(c) for c in record.outcome):
         diffs.append("goal checks differ")

@@ -18,7 +18,7 @@ from typing import Any
 from sixg.agents.base import Observation, ToolCall
 from sixg.agents.llm.react import ReActAgent
 from sixg.agents.llm.reply import ModelReply
-from sixg.bench.tasks import RefStep, Task, Verdict, judge
+from sixg.bench.tasks import RefStep, Task, Verdict, judge, settle
 from sixg.sim.env import NetOpsEnv
 from sixg.sim.runner import run_episode
 
@@ -89,8 +89,9 @@ class Execution:
 
 
 def execute(task: Task, thoughts: Sequence[str], env: NetOpsEnv, *, episode_seed: int, final: str) -> Execution:
-    """Run ``task``'s program on ``env`` and judge the outcome (goal checks on the final world, and
-    the verification the task requires)."""
+    """Run ``task``'s program on ``env``, let the network run on for the task's ``settle_s`` and judge
+    the outcome as the benchmark does (goal checks on the settled world, and the verification the
+    task requires)."""
     agent = ProgramAgent(task.reference, thoughts, final)
     res = run_episode(env, agent, seed=episode_seed, options=task.env_options())
     if not res.stopped:
@@ -100,5 +101,6 @@ def execute(task: Task, thoughts: Sequence[str], env: NetOpsEnv, *, episode_seed
         if last is not None:
             agent.finish()
             agent.act(Observation(text=last["observation"], step=last["step"], t=last["t"], state=res.final_state))
+    settle(task, env)
     verdict = judge(task, env.sim.world, verified=res.terminated)
     return Execution(task, episode_seed, verdict, agent.messages, list(res.trajectory.steps), res.terminated)
