@@ -2,17 +2,16 @@
 
 It is the benchmark's sanity check (it must score 100 % on both backends) and the way
 reference solutions are verified. It calls tools through the same interface as any
-agent; arguments that refer to earlier results (:class:`~sixg.bench.tasks.Earlier`) are
-filled from what those calls returned in this episode.
+agent; arguments that refer to earlier results (:class:`~sixg.tools.references.Earlier`) are
+filled from what this episode showed (:class:`~sixg.tools.references.Recall`, as the ReAct agent does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
 from sixg.agents.base import Agent, Observation, ToolCall
 from sixg.errors import UserError
+from sixg.tools.references import Recall
 
 
 class ReferenceAgent(Agent):
@@ -24,7 +23,7 @@ class ReferenceAgent(Agent):
     def __init__(self):
         self._task = None
         self._i = 0
-        self._outputs: dict[str, Any] = {}
+        self._recall = Recall()
 
     def prepare(self, task) -> None:
         self._task = task
@@ -33,19 +32,17 @@ class ReferenceAgent(Agent):
         if self._task is None:
             raise UserError("the reference agent replays a task's reference solution: call prepare(task) first (the benchmark runner does)")
         self._i = 0
-        self._outputs = {}
+        self._recall.reset()
 
     def act(self, observation: Observation) -> ToolCall | None:
-        if observation.tool_name and observation.error is None:
-            # As JSON data: an output feeds an argument of another declared type with the same fields.
-            out = observation.tool_result
-            self._outputs[observation.tool_name] = out.model_dump(mode="json") if hasattr(out, "model_dump") else out
+        # Outputs as JSON data: an output feeds an argument of another declared type with the same fields.
+        self._recall.observe(tool=observation.tool_name, output=observation.tool_result, error=observation.error, state=observation.state)
         steps = self._task.reference
         if self._i >= len(steps):
             return None
         step = steps[self._i]
         self._i += 1
-        return step.call(self._outputs, observation.state)
+        return step.call(self._recall.outputs, self._recall.state)
 
     def describe(self) -> dict[str, object]:
         return {"agent": self.id}

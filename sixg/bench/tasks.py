@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError, field_validator, model_serializer, model_validator
+from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError, field_validator, model_validator
 
 from sixg.actions import Action
 from sixg.bench.scoring import Domain, Tier
@@ -27,6 +27,7 @@ from sixg.domain import Frozen, NetworkState, Position, SLASpec, SliceType
 from sixg.schedule import Schedule
 from sixg.tools.boundary import ToolCall
 from sixg.tools.catalog import default_catalog
+from sixg.tools.references import SLICE, STATE, Earlier, output_of
 from sixg.tools.types import MissionSpec
 from sixg.world import World
 
@@ -227,43 +228,7 @@ Check = Annotated[
 # --- the reference solution ------------------------------------------------------------------
 
 
-class Earlier(Frozen):
-    """An argument a reference step takes from its episode when it is replayed: the network state
-    the agent last observed, the service's slice in it, or what the last call of ``tool`` returned.
-
-    Written ``{"$": "state"}``, ``{"$": "slice"}`` or ``{"$": "out", "tool": NAME}`` in files.
-    """
-
-    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
-
-    what: Literal["state", "slice", "out"] = Field(alias="$")
-    tool: str | None = None
-
-    @model_validator(mode="after")
-    def _tool_iff_output(self) -> Earlier:
-        if (self.what == "out") != (self.tool is not None):
-            raise ValueError('an earlier output names its tool ({"$": "out", "tool": NAME}); state and slice name none')
-        return self
-
-    @model_serializer
-    def _as_written(self) -> dict[str, str]:
-        return {"$": self.what, **({"tool": self.tool} if self.tool is not None else {})}
-
-    def value(self, outputs: Mapping[str, Any], state: NetworkState | None) -> Any:
-        if self.what == "out":
-            return outputs.get(self.tool)
-        if state is None:
-            return None
-        return state if self.what == "state" else state.slice
-
-
-#: The references reference programs use.
-STATE = Earlier(what="state")
-SLICE = Earlier(what="slice")
-
-
-def output_of(tool: str) -> Earlier:
-    return Earlier(what="out", tool=tool)
+# Earlier, STATE, SLICE and output_of: sixg.tools.references (a model's tool calls may use them too).
 
 
 @functools.cache

@@ -355,8 +355,11 @@ def replay_record(record: ForgeRecord, env) -> list[str]:
     (the first observation, each tool result the agent read, the goal checks once the network settled); empty when identical."""
     from sixg.bench.tasks import TASK_ADAPTER
     from sixg.tools.boundary import ToolCall
+    from sixg.tools.references import Recall
 
-    text, _ = env.reset(seed=record.meta.episode_seed, options=record.options)
+    text, info = env.reset(seed=record.meta.episode_seed, options=record.options)
+    recall = Recall()  # the calls refer to earlier results as the agent wrote them: fill them as it did
+    recall.observe(tool=None, output=None, error=None, state=info["state"])
     diffs = []
     first_user = next(m for m in record.messages if m["role"] == "user")
     if first_user["content"] != text:
@@ -364,7 +367,8 @@ def replay_record(record: ForgeRecord, env) -> list[str]:
     msgs = list(record.messages)
     for k, m in enumerate(msgs):
         for c in m.get("tool_calls") or ():
-            out = env.step(ToolCall(name=c["function"]["name"], arguments=json.dumps(c["function"]["arguments"]), id=c["id"]))
+            out = env.step(ToolCall(name=c["function"]["name"], arguments=recall.fill(json.dumps(c["function"]["arguments"])), id=c["id"]))
+            recall.observe(tool=out.result.tool, output=out.result.output, error=out.result.error, state=out.state)
             answer = next((x for x in msgs[k + 1 :] if x.get("role") == "tool" and x.get("tool_call_id") == c["id"]), None)
             if answer is None or answer["content"] != out.observation:
                 diffs.append(f"result of {c['id']} ({c['function']['name']}) differs")

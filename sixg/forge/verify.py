@@ -21,11 +21,12 @@ from sixg.agents.llm.reply import ModelReply
 from sixg.bench.tasks import RefStep, Task, Verdict, judge, settle
 from sixg.sim.env import NetOpsEnv
 from sixg.sim.runner import run_episode
+from sixg.tools.references import Earlier
 
 
 class ProgramAgent(ReActAgent):
     """Replays a program as the ReAct agent's replies: each step's thought and call (references to
-    earlier outputs filled from this episode), then a final answer."""
+    earlier results written as references, which the agent fills from this episode), then a final answer."""
 
     id = "forge-program"
 
@@ -34,20 +35,11 @@ class ProgramAgent(ReActAgent):
         self._steps = list(steps)
         self._thoughts = list(thoughts)
         self._final = final
-        self._outputs: dict[str, Any] = {}
-        self._state = None
         self._i = 0
 
     def reset(self, *, intent: str, tools: Sequence[dict], seed: int | None = None) -> None:
         super().reset(intent=intent, tools=tools, seed=seed)
-        self._outputs, self._state, self._i = {}, None, 0
-
-    def act(self, observation: Observation) -> ToolCall | None:
-        if observation.tool_name and observation.error is None:
-            out = observation.tool_result
-            self._outputs[observation.tool_name] = out.model_dump(mode="json") if hasattr(out, "model_dump") else out
-        self._state = observation.state
-        return super().act(observation)
+        self._i = 0
 
     def finish(self) -> None:
         """Answer the next observation with the final answer, whatever steps remain."""
@@ -58,10 +50,12 @@ class ProgramAgent(ReActAgent):
             return ModelReply(text=self._final)
         step, thought = self._steps[self._i], self._thoughts[self._i]
         self._i += 1
-        call = step.call(self._outputs, self._state)
+        call = step.call(self._recall.outputs, self._recall.state)
         if call is None:  # it needs the output of a call that failed: the program cannot go on
             return ModelReply(text=f"Final Answer: stopped, {step.tool} needs an output this episode did not produce.")
-        return ModelReply(text=thought, tool_calls=(ToolCall(name=call.name, arguments=json.loads(call.arguments), id=f"call_{turn}"),))
+        # Spoken as a model would write it: references stay references (the agent fills them in).
+        args = json.loads(call.arguments) | {k: v.model_dump() for k, v in step.args.items() if isinstance(v, Earlier)}
+        return ModelReply(text=thought, tool_calls=(ToolCall(name=call.name, arguments=args, id=f"call_{turn}"),))
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ from typing import Any
 from sixg.agents.base import Agent, Observation, ToolCall
 from sixg.agents.llm.reply import ModelReply, arguments_text, is_final_answer, parse_reply
 from sixg.errors import ResetNeeded, UserError
+from sixg.tools.references import REFERENCE_RULE, Recall
 
 __all__ = ["SYSTEM_PROMPT", "ReActAgent", "sampling_seed"]
 
-SYSTEM_PROMPT = """\
+SYSTEM_PROMPT = f"""\
 You are a network operations agent for a simulated 6G network (network slices, gNBs, UAVs, edge servers).
 The operator states an intent. Satisfy it by calling the tools you are given.
 
@@ -24,6 +25,7 @@ Rules:
 - Use only the listed tools and their argument names; arguments are a JSON object.
 - Observe before you change something, and check again after each change.
 - If a call fails, read the error, fix the call and try again.
+- {REFERENCE_RULE}
 - When the intent is met, confirm it with the matching verification tool. Then reply with a line
   starting with "Final Answer:" and a one-sentence summary, and call no tool."""
 
@@ -53,6 +55,10 @@ class ReActAgent(Agent):
     reply is recorded as the text the model wrote and answered by a ``role: "user"``
     message (an API would reject a tool message that answers no call).
 
+    A call's arguments may refer to what the episode showed earlier
+    (:mod:`sixg.tools.references`): the history keeps them as the model wrote them, the
+    environment gets them filled in.
+
     A back-end implements :meth:`_complete` (and may override :meth:`_start` to acquire
     its model or connection).
 
@@ -74,6 +80,7 @@ class ReActAgent(Agent):
         self._turn = 0
         self._pending_id: str | None = None
         self._final_answer: str | None = None
+        self._recall = Recall()
 
     # --- the contract ---------------------------------------------------------------------
 
@@ -93,6 +100,7 @@ class ReActAgent(Agent):
         self._turn = 0
         self._pending_id = None
         self._final_answer = None
+        self._recall.reset()
         self._messages = [{"role": "system", "content": self.system_prompt}]
 
     def act(self, observation: Observation) -> ToolCall | None:
@@ -109,6 +117,7 @@ class ReActAgent(Agent):
         if self._intent is None:
             raise ResetNeeded(f"{type(self).__name__}.act() was called before reset(intent=..., tools=...)")
         self._messages.append(self._observation_message(observation))
+        self._recall.observe(tool=observation.tool_name, output=observation.tool_result, error=observation.error, state=observation.state)
         reply = self._complete([copy.deepcopy(m) for m in self._messages], self._tools, seed=self._seed, turn=self._turn)
         call = self._decide(reply)
         self._turn += 1
@@ -172,7 +181,7 @@ class ReActAgent(Agent):
             }
         )
         self._pending_id = call_id
-        return ToolCall(name=call.name, arguments=call.arguments, id=call_id, thought=call.thought)
+        return ToolCall(name=call.name, arguments=self._recall.fill(call.arguments), id=call_id, thought=call.thought)
 
     # --- what a back-end provides ---------------------------------------------------------
 
