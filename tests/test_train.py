@@ -82,6 +82,17 @@ def test_compact_tools_keep_names_arguments_and_required():
         present_tools(tools, "tiny")
 
 
+def test_signature_tools_keep_names_and_argument_names_in_a_third_of_compact():
+    """The signatures view names every tool and each of its arguments, in under a third of the compact view's text."""
+    from sixg.agents.llm.prompt import present_tools
+    from sixg.forge.records import Corpus
+
+    tools = Corpus(SAMPLE).tools()
+    sig = present_tools(tools, "signatures")
+    assert len(json.dumps(sig)) < len(json.dumps(present_tools(tools, "compact"))) / 3
+    assert [(t["name"], t["arguments"]) for t in sig] == [(f["function"]["name"], list(f["function"]["parameters"].get("properties", {}))) for f in tools]
+
+
 def test_fingerprint_follows_the_data():
     """The data fingerprint is stable for the same records and changes with the selection."""
     from sixg.train.data import Selection, select_records

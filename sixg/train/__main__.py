@@ -15,6 +15,7 @@ import argparse
 import json
 import typing
 
+from sixg.agents.llm.prompt import TOOL_VIEWS
 from sixg.bench.scoring import Domain
 from sixg.cli import positive_float, positive_int, run_command
 
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     s.add_argument("--bf16", action="store_true", help="bfloat16 weights and mixed precision (GPU)")
     _add_selection(s)
-    s.add_argument("--tool-view", choices=["compact", "full"], default="compact", help="how the tools are shown to the model (react-hf shows the same)")
+    s.add_argument("--tool-view", choices=list(TOOL_VIEWS), default="compact", help="how the tools are shown to the model (react-hf shows the same): full schemas, compact (names and types) or signatures (names only; shortest, for a model that learns the types from the calls)")
     s.add_argument("--max-steps", type=positive_int, default=-1, help="optimizer steps (default: --epochs over the data)")
     s.add_argument("--epochs", type=positive_float, default=1.0)
     s.add_argument("--batch-size", type=positive_int, default=1)

@@ -3,7 +3,9 @@
 The catalog's 42 strict schemas are about 85 kB of JSON: more than a small model's whole
 context. The ``compact`` view keeps what a model needs to call a tool (its name, each
 argument's name and JSON type, which ones are required) and drops the descriptions: about
-8 kB for the whole catalog. A model trained on one view must be evaluated on the same one, so the
+8 kB for the whole catalog. The ``signatures`` view keeps only each tool's name and argument
+names (about 2.4 kB): for a model trained on the tools' use, which learns the argument types
+from the calls it sees rather than from a schema. A model trained on one view must be evaluated on the same one, so the
 training stage writes the view into the model directory (:data:`PROMPT_FILE`) and
 :class:`~sixg.agents.llm.hf.HFReActAgent` reads it from there.
 """
@@ -19,8 +21,8 @@ from sixg.errors import UserError
 
 __all__ = ["PROMPT_FILE", "TOOL_VIEWS", "ToolView", "present_tools", "read_tool_view", "write_tool_view"]
 
-ToolView = Literal["full", "compact"]
-TOOL_VIEWS: tuple[ToolView, ...] = ("full", "compact")
+ToolView = Literal["full", "compact", "signatures"]
+TOOL_VIEWS: tuple[ToolView, ...] = ("full", "compact", "signatures")
 #: The file in a model directory that says which tool view the model was trained on.
 PROMPT_FILE = "sixg-prompt.json"
 
@@ -47,11 +49,19 @@ def _compact(tool: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _signature(tool: dict[str, Any]) -> dict[str, Any]:
+    fn = tool["function"]
+    return {"name": fn["name"], "arguments": list(((fn.get("parameters") or {}).get("properties") or {}))}
+
+
+_VIEWS = {"compact": _compact, "signatures": _signature}
+
+
 def present_tools(tools: Sequence[dict[str, Any]], view: ToolView = "full") -> list[dict[str, Any]]:
     """The tool schemas as the model reads them in ``view`` (``full`` returns them unchanged)."""
     if view not in TOOL_VIEWS:
         raise UserError(f"unknown tool view {view!r}: choose one of {', '.join(TOOL_VIEWS)}")
-    return [dict(t) for t in tools] if view == "full" else [_compact(t) for t in tools]
+    return [dict(t) for t in tools] if view == "full" else [_VIEWS[view](t) for t in tools]
 
 
 def write_tool_view(model_dir: str | Path, view: ToolView) -> None:
