@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def _execute(name: str, tmp_path: Path):
 
 def test_there_are_notebooks_and_each_has_its_script():
     """Each notebook imports the example script of the same name, so the two cannot drift apart."""
-    assert {p.stem for p in NOTEBOOKS} >= {"quickstart", "dual_gap"}
+    assert {p.stem for p in NOTEBOOKS} >= {"quickstart", "dual_gap", "train_agent"}
     for path in NOTEBOOKS:
         assert (EXAMPLES / f"{path.stem}.py").is_file(), f"{path.name} has no script beside it"
         assert path.stem in _imports(nbformat.read(path, as_version=4)), f"{path.name} does not import {path.stem}.py"
@@ -77,6 +78,39 @@ def test_quickstart_script_runs(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "verify_sla_compliance" in out and "SR" in out
     assert module.main(["--scenario-seed", "60", "--out", str(tmp_path / "bad")]) == 2
+
+
+@pytest.mark.llm
+@pytest.mark.timeout(900)
+def test_train_agent_notebook_runs(tmp_path):
+    """The training walkthrough runs top to bottom: a corpus, a loss that falls, its plot, and a judged benchmark episode."""
+    import json
+
+    nb, work = _execute("train_agent", tmp_path)
+    out = work / "runs" / "train_agent"
+    record = json.loads((out / "model" / "sixg-train.json").read_text())
+    assert record["data"]["records"] == 32 and record["steps"] == 40
+    assert record["losses"][-1] < record["losses"][0]
+    assert (out / "loss.png").stat().st_size > 10_000
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    header, *steps = [json.loads(line) for line in (out / "episode.jsonl").read_text().splitlines()]
+    assert header["options"]["split"] == "benchmark" and 1 <= len(steps) <= header["options"]["max_steps"]
+    texts = "".join(o.get("text", "") for o in outputs)
+    assert re.search(r"^success (True|False), goal met (True|False), verified (True|False)", texts, re.M)
+    assert re.search(r"^  \w+: (pass|FAIL) \(", texts, re.M), "the verdict lists no checks"
+
+
+def test_train_agent_script_refuses_an_unknown_task(tmp_path, capsys):
+    """``python examples/train_agent.py --task X`` with X not in the benchmark stops with status 2 before any work."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_agent_script", EXAMPLES / "train_agent.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--task", "bench-999-nothing", "--out", str(tmp_path)]) == 2
+    assert "no task 'bench-999-nothing'" in capsys.readouterr().err
+    assert not (tmp_path / "corpus").exists()
 
 
 @pytest.mark.ns3
