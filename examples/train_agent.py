@@ -27,7 +27,7 @@ from typing import Any
 from sixg.cli import positive_int, run_command
 
 #: How the tools are shown to the model in training and, read back from the model directory, when it plays.
-TOOL_VIEW = "compact"
+TOOL_VIEW = "signatures"
 
 
 def grow_corpus(out: Path, *, target: int = 32, seed: int = 7, seeds: str = "1-50") -> dict[str, Any]:
@@ -50,7 +50,7 @@ def train(corpus: Path, out: Path, *, hidden: int = 96, layers: int = 2, steps: 
     """Agentic SFT of the tiny preset on ``corpus`` into the model directory ``out`` (replaced); returns the run record.
 
     The record's ``losses`` holds the training loss logged every second optimizer step. Examples longer
-    than ``max_length`` tokens are cut, keeping their start: with the compact tool view many trajectories
+    than ``max_length`` tokens are cut, keeping their start: even with the short signatures tool view some trajectories
     are longer than the default 4096 tokens, but a longer context costs far more time on a CPU.
     """
     from sixg.train.sft import SFTRun, run_sft
