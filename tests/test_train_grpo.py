@@ -112,7 +112,8 @@ def test_rl_command_writes_log_and_a_loadable_model(sft, tmp_path, monkeypatch, 
         assert 1 <= r["episode_length"] <= 2 and "clip_ratio_region_mean" in r and "entropy" in r
         assert (r["groups_drawn"], r["groups_dropped"]) == ((2, 1) if algo == "dapo" else (1, 0))
     assert (out / "rl-log.png").stat().st_size > 0 and (out / "model.safetensors").is_file()
-    record = json.loads((out / "sixg-train.json").read_text())
+    record = json.loads((out / "sixg-rl.json").read_text())
+    assert json.loads((out / "sixg-train.json").read_text()) == json.loads((sft / "sixg-train.json").read_text())  # the SFT lineage
     assert record["stage"] == "rl" and record["steps"] == 2 and record["config"]["algo"] == algo
     assert record["reward_weights"] == {"task": 1.0, "malformed": 0.25} and len(record["frontier_tasks"]) == 2
     loss, high = ("dapo", 0.28) if algo == "dapo" else ("grpo", 0.2)
@@ -143,7 +144,7 @@ def test_rl_resume_continues_from_the_last_checkpoint(sft, tmp_path):
     assert _rl(sft, out, "--algo", "grpo", "--max-steps", "2") == 0
     assert _rl(sft, out, "--algo", "grpo", "--max-steps", "2") == 2
     assert _rl(sft, out, "--algo", "grpo", "--max-steps", "3", "--resume") == 0
-    record = json.loads((out / "sixg-train.json").read_text())
+    record = json.loads((out / "sixg-rl.json").read_text())
     assert record["resumed_from"].endswith("checkpoint-2") and record["steps"] == 3
     assert [r["step"] for r in record["log"]] == [1, 2, 3]
     with pytest.raises(UserError, match="found no checkpoint"):

@@ -36,10 +36,12 @@ from sixg.train.data import Selection
 from sixg.train.rl import Band, RewardWeights, episode_reward, fill_batch
 from sixg.train.sft import RUN_FILE, checkpoint_to_resume
 
-__all__ = ["LOG_FILE", "PLOT_FILE", "RLRun", "EpisodeBudgetExceeded", "RolloutFailed", "PolicyAgent", "EpisodeRollout", "run_rl"]
+__all__ = ["LOG_FILE", "PLOT_FILE", "RL_RUN_FILE", "RLRun", "EpisodeBudgetExceeded", "RolloutFailed", "PolicyAgent", "EpisodeRollout", "run_rl"]
 
 #: Per-step training log (one JSON object a line) and its plot, written into the output directory.
 LOG_FILE = "rl-log.jsonl"
+#: The RL run's record; the initial policy's own record (``sixg-train.json``, the SFT run) is copied beside it.
+RL_RUN_FILE = "sixg-rl.json"
 PLOT_FILE = "rl-log.png"
 
 
@@ -496,5 +498,7 @@ def run_rl(run: RLRun) -> dict[str, Any]:
         "log": rows,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    (out / RUN_FILE).write_text(json.dumps(record, indent=1) + "\n")
+    (out / RL_RUN_FILE).write_text(json.dumps(record, indent=1) + "\n")
+    if Path(run.init, RUN_FILE).is_file():  # the lineage travels with the model: how its starting point was trained
+        (out / RUN_FILE).write_text(Path(run.init, RUN_FILE).read_text())
     return record
