@@ -109,3 +109,21 @@ def test_frontier_on_real_episodes_keeps_the_band(tmp_path):
     assert main(["frontier", "--corpus", str(SAMPLE), "--limit", "1", "--agent", "reference", "--k", "1", "--low", "1", "--high", "1", "--out", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert doc["pool"] == 1 and doc["survivors"] == len(doc["kept"]) == (doc["rates"][doc["kept"][0]] == 1.0 if doc["kept"] else 0)
+
+
+def test_plot_compares_rl_runs_and_names_a_missing_log(tmp_path, capsys):
+    """`sixg.train plot` draws two runs' per-step logs into one PNG, and a folder with no log is a clear error."""
+    from sixg.train.__main__ import main
+
+    for name, rewards in (("rl-dapo", [-0.4, -0.2, 0.1]), ("rl-grpo", [-0.4, -0.35, -0.3])):
+        d = tmp_path / name
+        d.mkdir()
+        rows = [{"step": i + 1, "reward": r, "success_rate": max(r, 0.0), "malformed_rate": 0.5 - 0.1 * i} for i, r in enumerate(rewards)]
+        (d / "rl-log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    png = tmp_path / "cmp.png"
+    assert main(["plot", str(tmp_path / "rl-dapo"), str(tmp_path / "rl-grpo"), "--out", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    out = capsys.readouterr().out
+    assert "rl-dapo: 3 step(s), last reward 0.100" in out and "rl-grpo: 3 step(s), last reward -0.300" in out
+    assert main(["plot", str(tmp_path), "--out", str(png)]) == 2
+    assert "no RL log at" in capsys.readouterr().err

@@ -7,6 +7,7 @@
     python -m sixg.train frontier --corpus runs/forge --agent-arg model=runs/sft-tiny --k 4 --out runs/frontier.json
     python -m sixg.train rl --init runs/sft-tiny --corpus runs/forge --frontier runs/frontier.json --out runs/rl-tiny --algo dapo
     python -m sixg.bench run --agent react-hf --agent-arg model=runs/rl-tiny
+    python -m sixg.train plot runs/rl-dapo runs/rl-grpo --out dapo-vs-grpo.png
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import typing
 from sixg.agents.llm.prompt import TOOL_VIEWS
 from sixg.bench.scoring import Domain
 from sixg.cli import positive_float, positive_int, run_command
+from sixg.errors import UserError
 
 
 def _sft(args) -> int:
@@ -118,6 +120,23 @@ def _rl(args) -> int:
     return 0
 
 
+def _plot(args) -> int:
+    from sixg.train.grpo import plot_logs, read_log
+
+    runs = {}
+    for d in args.runs:
+        label = d.rstrip("/").rsplit("/", 1)[-1]
+        if label in runs:
+            raise UserError(f"two runs are named {label!r}: compare runs in folders with different names")
+        runs[label] = read_log(d)
+    plot_logs(runs, args.out)
+    for label, rows in runs.items():
+        last = rows[-1] if rows else {}
+        print(f"{label}: {len(rows)} step(s)" + (f", last reward {last['reward']:.3f}, success {last['success_rate']:.2f}, malformed {last['malformed_rate']:.3f}" if rows else ""))
+    print(f"wrote {args.out}")
+    return 0
+
+
 def _selection(args):
     """The record selection the flags of :func:`_add_selection` ask for."""
     from sixg.train.data import Selection
@@ -198,7 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     r.add_argument("--resume", action="store_true", help="continue from the last checkpoint under OUT/checkpoints")
+    pl = sub.add_parser("plot", help="reward, success and malformed calls per step of RL runs, side by side (e.g. dapo against grpo)")
+    pl.add_argument("runs", nargs="+", help="--out directories of python -m sixg.train rl runs (labelled by folder name)")
+    pl.add_argument("--out", required=True, help="PNG file to write")
     args = parser.parse_args(argv)
+    if args.command == "plot":
+        return run_command(lambda: _plot(args))
     if args.command == "frontier":
         return run_command(lambda: _frontier(args))
     if args.command == "rl":

@@ -36,7 +36,7 @@ from sixg.train.data import Selection
 from sixg.train.rl import Band, RewardWeights, episode_reward, fill_batch
 from sixg.train.sft import RUN_FILE, checkpoint_to_resume
 
-__all__ = ["LOG_FILE", "PLOT_FILE", "RL_RUN_FILE", "RLRun", "EpisodeBudgetExceeded", "RolloutFailed", "PolicyAgent", "EpisodeRollout", "run_rl"]
+__all__ = ["LOG_FILE", "PLOT_FILE", "RL_RUN_FILE", "RLRun", "EpisodeBudgetExceeded", "RolloutFailed", "PolicyAgent", "EpisodeRollout", "plot_logs", "read_log", "run_rl"]
 
 #: Per-step training log (one JSON object a line) and its plot, written into the output directory.
 LOG_FILE = "rl-log.jsonl"
@@ -398,24 +398,47 @@ class _StepLog:
             f.write(json.dumps(row) + "\n")
 
 
-def _plot(log: Path, out: Path) -> None:
+def read_log(run_dir: str | Path) -> list[dict[str, Any]]:
+    """The per-step rows of the RL run in ``run_dir`` (its :data:`LOG_FILE`).
+
+    Raises:
+        UserError: no log there, or a line that is not JSON.
+    """
+    log = Path(run_dir, LOG_FILE)
+    if not log.is_file():
+        raise UserError(f"no RL log at {log}: pass the --out directory of a `python -m sixg.train rl` run")
+    try:
+        return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    except ValueError as exc:
+        raise UserError(f"{log} has a line that is not JSON ({exc}): was it cut off? rerun the step with --resume") from None
+
+
+def plot_logs(runs: dict[str, list[dict[str, Any]]], out: str | Path) -> None:
+    """Reward, success rate and malformed calls per step of one or more RL runs (``{label: rows}``), on shared axes."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    if not rows:
-        return
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    steps = [r["step"] for r in rows]
-    for ax, key, label in zip(axes, ("reward", "success_rate", "malformed_rate"), ("mean reward", "success rate", "malformed calls per step")):
-        ax.plot(steps, [r[key] for r in rows], marker="o")
+    for label, rows in runs.items():
+        steps = [r["step"] for r in rows]
+        for ax, key in zip(axes, ("reward", "success_rate", "malformed_rate")):
+            ax.plot(steps, [r[key] for r in rows], marker="o", markersize=3, label=label or None)
+    for ax, title in zip(axes, ("mean reward", "success rate", "malformed calls per call")):
         ax.set_xlabel("step")
-        ax.set_title(label)
+        ax.set_title(title)
+    if any(runs):
+        axes[0].legend()
     fig.tight_layout()
     fig.savefig(out, dpi=100)
     plt.close(fig)
+
+
+def _plot(log: Path, out: Path) -> None:
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    if rows:
+        plot_logs({"": rows}, out)
 
 
 def run_rl(run: RLRun) -> dict[str, Any]:
