@@ -277,7 +277,8 @@ def test_trained_directory_completes_an_episode(trained):
 
 @pytest.mark.llm
 def test_lora_on_a_pretrained_directory_saves_a_merged_model(trained, tmp_path):
-    """--model DIR --lora trains adapters and saves a plain model of the base's size that react-hf loads with the same tool view."""
+    """--model DIR --lora trains adapters and saves a plain model of the base's size that react-hf loads with the same tool view,
+    with the base's own training record kept in its record."""
     from sixg.agents import make_agent
     from sixg.train.data import Selection
     from sixg.train.sft import run_sft
@@ -286,8 +287,9 @@ def test_lora_on_a_pretrained_directory_saves_a_merged_model(trained, tmp_path):
     out = tmp_path / "lora"
     record = run_sft(_run(out, model=str(base), lora=True, lora_rank=4, max_steps=1, selection=Selection(limit=1)))
     assert record["steps"] == 1 and record["config"]["lora"] and record["config"]["tiny"] is None
-    base_params = json.loads((base / "sixg-train.json").read_text())["parameters"]
-    assert record["parameters"] == base_params and not (out / "adapter_config.json").exists()
+    base_record = json.loads((base / "sixg-train.json").read_text())
+    assert record["parameters"] == base_record["parameters"] and not (out / "adapter_config.json").exists()
+    assert json.loads((out / "sixg-train.json").read_text())["init"] == base_record  # how the starting model was made
     agent = make_agent("react-hf", model=str(out))
     assert agent.tool_view == "compact"
 

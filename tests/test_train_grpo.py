@@ -212,3 +212,18 @@ def test_rollout_prompt_is_what_react_hf_shows(sft):
     finally:
         env.close()
     assert seen and policy.prompt_ids == seen[0]
+
+
+def test_an_empty_frontier_says_where_the_success_rates_fell(tmp_path, monkeypatch):
+    """When no task lands inside the band, the error counts the tasks the initial policy always failed and always solved."""
+    from sixg.train import frontier
+    from sixg.train.data import Selection
+    from sixg.train.grpo import RLRun, _frontier_tasks
+
+    def fake(tasks, make, *, k, band, seed):
+        ids = [t.id for t in tasks]
+        return {"kept": [], "rates": {i: (1.0 if n == 0 else 0.0) for n, i in enumerate(ids)}}
+
+    monkeypatch.setattr(frontier, "run_frontier", fake)
+    with pytest.raises(UserError, match=r"over 2 episode\(s\) per task: 2 task\(s\) at 0, 1 at 1, 0 in between"):
+        _frontier_tasks(RLRun(init="x", corpus=str(SAMPLE), out=str(tmp_path), frontier_k=2, selection=Selection(limit=3)))

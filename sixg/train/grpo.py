@@ -353,7 +353,14 @@ def _frontier_tasks(run: RLRun) -> tuple[dict, dict | None]:
     if not_train:
         raise UserError(f"RL trains on training seeds only, and {not_train[0]} is not a training task")
     if not tasks:
-        raise UserError("no frontier task to train on: widen the frontier band (--frontier-low/--frontier-high or python -m sixg.train frontier) or the corpus selection")
+        seen = ""
+        if computed is not None:
+            rates = list(computed["rates"].values())
+            seen = (
+                f" (the initial policy's success over {run.frontier_k} episode(s) per task: {sum(r == 0 for r in rates)} task(s) at 0, "
+                f"{sum(r == 1 for r in rates)} at 1, {sum(0 < r < 1 for r in rates)} in between; more episodes per task give finer rates)"
+            )
+        raise UserError(f"no frontier task to train on{seen}: widen the frontier band (--frontier-low/--frontier-high or python -m sixg.train frontier) or the corpus selection")
     return tasks, computed
 
 

@@ -2,7 +2,8 @@
 
 The output directory is a model ``react-hf`` loads as it is: the weights (safetensors), the
 tokenizer with its chat template, the tool view the model read (:data:`~sixg.agents.llm.prompt.PROMPT_FILE`)
-and ``sixg-train.json`` (the run's configuration, the data fingerprint and the final loss).
+and ``sixg-train.json`` (the run's configuration, the data fingerprint and the final loss; for a run
+that went on from a model trained here, that model's own record under ``init``).
 Checkpoints go to ``OUT/checkpoints``; a run started again with ``resume`` continues from the last one.
 """
 
@@ -201,5 +202,8 @@ def run_sft(run: SFTRun) -> dict[str, Any]:
         "losses": losses,
         "seconds": round(time.perf_counter() - started, 1),
     }
+    if run.model is not None and Path(run.model, RUN_FILE).is_file():
+        # Training went on from a model this framework trained: keep how that one was made.
+        record["init"] = json.loads(Path(run.model, RUN_FILE).read_text())
     (out / RUN_FILE).write_text(json.dumps(record, indent=1) + "\n")
     return record
