@@ -8,6 +8,7 @@ Looked up by id and imported lazily (importing sixg loads no model)::
 from sixg.agents.base import Agent, Observation, ToolCall, agent_ids, make_agent, register_agent
 
 register_agent("react-hf", "sixg.agents.llm.hf:HFReActAgent")
+register_agent("tiny", "sixg.agents.llm.hf:TinyAgent")
 register_agent("react-openai", "sixg.agents.llm.endpoint:OpenAIReActAgent")
 register_agent("reference", "sixg.bench.reference:ReferenceAgent")
 register_agent("threshold", "sixg.agents.rules:ThresholdRuleAgent")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from sixg.agents.llm.prompt import ToolView, present_tools, read_tool_view
@@ -11,7 +12,10 @@ from sixg.agents.llm.react import ReActAgent, sampling_seed
 from sixg.agents.llm.reply import ModelReply
 from sixg.errors import DependencyNotInstalled, UserError
 
-__all__ = ["HFReActAgent"]
+__all__ = ["HFReActAgent", "TinyAgent", "TINY_MODEL_DIR"]
+
+#: Where the tiny agent trained with ``python -m sixg.train`` ships inside the package.
+TINY_MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "agents" / "tiny"
 
 
 def _template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -169,3 +173,23 @@ class HFReActAgent(ReActAgent):
         }
 
 
+
+
+class TinyAgent(HFReActAgent):
+    """The tiny agent shipped with sixg (``--agent tiny``): a small Qwen2-architecture model trained
+    from scratch on this framework's own data with ``python -m sixg.train`` (its run records,
+    ``sixg-train.json`` and ``sixg-rl.json`` beside the weights, say how), decoding greedily.
+
+    Args:
+        model: Another model directory to run the same way (default: the shipped one).
+        max_new_tokens: Generation budget per turn.
+        device: Where the model runs.
+    """
+
+    id = "tiny"
+
+    def __init__(self, *, model: str | None = None, max_new_tokens: int = 256, device: str = "cpu"):
+        path = Path(model) if model is not None else TINY_MODEL_DIR
+        if model is None and not (path / "config.json").is_file():
+            raise UserError(f"the tiny agent's model is missing from this installation ({path}): reinstall sixg, or pass model=DIR")
+        super().__init__(os.fspath(path), max_new_tokens=max_new_tokens, device=device)
