@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,10 @@ from sixg.agents.llm.reply import ModelReply
 from sixg.errors import DependencyNotInstalled, UserError
 
 __all__ = ["HFReActAgent", "TinyAgent", "TINY_MODEL_DIR"]
+
+#: One model load at a time: transformers' lazy imports are not safe when two threads (parallel
+#: episodes) import it at once ("cannot import name 'AutoModelForCausalLM'").
+_LOAD_LOCK = threading.Lock()
 
 #: Where the tiny agent trained with ``python -m sixg.train`` ships inside the package.
 TINY_MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "agents" / "tiny"
@@ -88,6 +93,10 @@ class HFReActAgent(ReActAgent):
     def _start(self) -> None:
         if self._model is not None:
             return
+        with _LOAD_LOCK:
+            self._load()
+
+    def _load(self) -> None:
         # Belt and braces next to local_files_only: no hub lookup anywhere in the load path
         # (generation config, chat template files). Only defaults, so a caller's choice stands.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
