@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import typing
+from pathlib import Path
 
 from sixg.agents.llm.prompt import TOOL_VIEWS
 from sixg.bench.scoring import Domain
@@ -125,7 +126,7 @@ def _plot(args) -> int:
 
     runs = {}
     for d in args.runs:
-        label = d.rstrip("/").rsplit("/", 1)[-1]
+        label = Path(d).name
         if label in runs:
             raise UserError(f"two runs are named {label!r}: compare runs in folders with different names")
         runs[label] = read_log(d)

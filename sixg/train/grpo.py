@@ -442,12 +442,6 @@ def plot_logs(runs: dict[str, list[dict[str, Any]]], out: str | Path) -> None:
     plt.close(fig)
 
 
-def _plot(log: Path, out: Path) -> None:
-    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    if rows:
-        plot_logs({"": rows}, out)
-
-
 def run_rl(run: RLRun) -> dict[str, Any]:
     """Train, save the model with its record and log into ``run.out`` and return that record."""
     import torch  # noqa: F401
@@ -512,8 +506,9 @@ def run_rl(run: RLRun) -> dict[str, Any]:
     final.save_pretrained(out)
     tok.save_pretrained(out)
     write_tool_view(out, tool_view)
-    _plot(log, out / PLOT_FILE)
-    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    rows = read_log(out)
+    if rows:
+        plot_logs({"": rows}, out / PLOT_FILE)
     record = {
         "stage": "rl",
         "config": run.as_dict(),

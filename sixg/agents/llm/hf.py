@@ -182,8 +182,6 @@ class HFReActAgent(ReActAgent):
         }
 
 
-
-
 class TinyAgent(HFReActAgent):
     """The tiny agent shipped with sixg (``--agent tiny``): a small Qwen2-architecture model trained
     from scratch on this framework's own data with ``python -m sixg.train`` (its run records,

@@ -4,7 +4,7 @@ The catalog's 42 strict schemas are about 85 kB of JSON: more than a small model
 context. The ``compact`` view keeps what a model needs to call a tool (its name, each
 argument's name and JSON type, which ones are required) and drops the descriptions: about
 8 kB for the whole catalog. The ``signatures`` view keeps only each tool's name and argument
-names (about 2.4 kB): for a model trained on the tools' use, which learns the argument types
+names (about 2.6 kB): for a model trained on the tools' use, which learns the argument types
 from the calls it sees rather than from a schema. A model trained on one view must be evaluated on the same one, so the
 training stage writes the view into the model directory (:data:`PROMPT_FILE`) and
 :class:`~sixg.agents.llm.hf.HFReActAgent` reads it from there.
