@@ -70,3 +70,28 @@ def test_recall_leaves_what_it_cannot_fill_as_written():
     r.observe(tool="get_edge_load", output={"utilisation": 0.5}, error=None, state=None)
     r.observe(tool="get_edge_load", output={"utilisation": 0.9}, error="failed", state=None)  # a failed call keeps the last output
     assert json.loads(r.fill('{"edge": {"$": "out", "tool": "get_edge_load"}}')) == {"edge": {"utilisation": 0.5}}
+
+
+def test_recall_reads_arguments_as_the_boundary_does():
+    """Arguments the boundary would refuse (nested past its limit, a duplicate key, a non-finite number) are
+    left as written even when they hold a reference, so filling never hides a malformed call or crashes."""
+    r = Recall()
+    r.observe(tool="get_edge_load", output={"utilisation": 0.5}, error=None, state=None)
+    ref = '{"$": "out", "tool": "get_edge_load"}'
+    deep = '{"edge": ' + ref + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert r.fill(deep) == deep
+    dup = '{"edge": 1, "edge": ' + ref + "}"
+    assert r.fill(dup) == dup
+    inf = '{"edge": ' + ref + ', "x": 1e999}'
+    assert r.fill(inf) == inf
+    huge = '{"edge": ' + ref + ', "note": "' + "x" * 1_000_000 + '"}'
+    assert json.loads(r.fill(huge)) == {"edge": {"utilisation": 0.5}, "note": "x" * 1_000_000}
+
+
+def test_a_malformed_call_with_a_reference_is_still_refused_by_the_boundary(env):
+    """A model's call that repeats an argument, one copy a reference, reaches the boundary as written and is refused as malformed."""
+    dup = '{"edge": {"$": "out", "tool": "get_edge_load"}, "edge": {"$": "out", "tool": "get_edge_load"}, "task": ' + json.dumps(JOB) + "}"
+    agent = Scripted([_call("get_edge_load", {}), ModelReply(text="Pick.", tool_calls=(ToolCall(name="select_offload_target", arguments=dup, id=None),)), "Final Answer: stop."])
+    res = run_episode(env, agent, seed=3, options={"intent": "Pick an offload target.", "max_steps": 4})
+    err = res.trajectory.steps[1]["result"]["error"]
+    assert err is not None and err["kind"] == "malformed_arguments" and "duplicate argument" in err["message"]

@@ -189,6 +189,12 @@ def _load_object(text: str, what: str, *, whole_call: bool = False) -> dict[str,
     return value
 
 
+def read_arguments(text: str) -> dict[str, Any]:
+    """A call's arguments text read the way :meth:`Boundary.bind` reads it (one object, unique keys,
+    finite numbers, bounded nesting); :class:`MalformedCallError` otherwise."""
+    return _load_object(text, "the arguments")
+
+
 def coerce_call(raw: ToolCall | Mapping[str, Any] | str) -> ToolCall:
     """Read a call in any of the shapes models emit; :class:`MalformedCallError` if it is none of them.
 

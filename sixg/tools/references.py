@@ -19,6 +19,8 @@ from pydantic import ConfigDict, Field, ValidationError, model_serializer, model
 from pydantic_core import to_jsonable_python
 
 from sixg.domain import Frozen, NetworkState
+from sixg.errors import MalformedCallError
+from sixg.tools.boundary import read_arguments
 
 __all__ = ["Earlier", "Recall", "STATE", "SLICE", "output_of", "REFERENCE_RULE"]
 
@@ -99,14 +101,14 @@ class Recall:
     def fill(self, arguments: str) -> str:
         """``arguments`` (a call's JSON text) with every top-level reference replaced by its value.
 
-        Text that is not a JSON object, and a reference to something not seen yet, are left as
-        written: the tool boundary then rejects the call with a typed error the caller can read.
+        Text the tool boundary would not read (not a JSON object, a duplicate key, a non-finite
+        number, nesting past its limit: it is read by the boundary's own reader), and a reference to
+        something not seen yet, are left as written: the boundary then rejects the call with a
+        typed error the caller can read.
         """
         try:
-            args = json.loads(arguments)
-        except (TypeError, ValueError):
-            return arguments
-        if not isinstance(args, dict):
+            args = read_arguments(arguments)
+        except MalformedCallError:
             return arguments
         filled, changed = {}, False
         for k, v in args.items():
