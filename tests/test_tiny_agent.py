@@ -27,7 +27,8 @@ def test_the_shipped_model_is_small_and_carries_its_training_records():
 
 @pytest.mark.llm
 def test_tiny_agent_plays_a_benchmark_task_the_same_way_twice():
-    """--agent tiny loads without arguments and decodes greedily: two episodes of one task make the same calls and verdict."""
+    """--agent tiny loads without arguments and decodes greedily: two episodes of one task make the same calls and verdict,
+    calls the boundary accepts and that pass earlier results by reference."""
     task = next(t for t in load_benchmark().tasks if t.tier == "L1")
     env = NetOpsEnv(backend="surrogate")
     try:
@@ -38,6 +39,10 @@ def test_tiny_agent_plays_a_benchmark_task_the_same_way_twice():
             assert ep.error is None and traj is not None
             runs.append(([s["call"] for s in traj.steps], ep.success, ep.checks))
         assert runs[0] == runs[1]
+        # A trained model, not one that idles or babbles: calls the boundary accepts, earlier results passed by reference.
+        assert sum(s["result"]["error"] is None for s in traj.steps) >= 3
+        written = [m["tool_calls"][0]["function"]["arguments"] for m in agent.messages if m.get("tool_calls")]
+        assert any('"$"' in a for a in written)
         assert agent.describe()["temperature"] == 0.0
     finally:
         env.close()
@@ -47,3 +52,16 @@ def test_tiny_agent_names_a_missing_model(tmp_path):
     """Pointing the tiny agent at a folder with no model is a clear error, not a crash at the first turn."""
     with pytest.raises(UserError, match="no model directory|could not load"):
         make_agent("tiny", model=str(tmp_path / "nowhere"))
+
+
+def test_a_corrupt_weights_file_is_a_clear_error(tmp_path):
+    """A copy of the model whose weights file was cut short fails to load with a UserError that says so, not a library traceback."""
+    import shutil
+
+    copy = tmp_path / "tiny"
+    shutil.copytree(TINY_MODEL_DIR, copy)
+    weights = copy / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100_000])
+    agent = make_agent("tiny", model=str(copy))
+    with pytest.raises(UserError, match="cut short or corrupt"):
+        agent.reset(intent="Check the network.", tools=[{"type": "function", "function": {"name": "check_network_state", "parameters": {"type": "object", "properties": {}}}}])

@@ -127,3 +127,10 @@ def test_plot_compares_rl_runs_and_names_a_missing_log(tmp_path, capsys):
     assert "rl-dapo: 3 step(s), last reward 0.100" in out and "rl-grpo: 3 step(s), last reward -0.300" in out
     assert main(["plot", str(tmp_path), "--out", str(png)]) == 2
     assert "no RL log at" in capsys.readouterr().err
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for text, says in (('{"step": 1, "reward": 0.1, "succ', "line 1 is not JSON"), ("[1]\n", "line 1 is not a step"), ('{"step": 1}\n', "line 1 is not a step"),
+                       ('{"step": 1, "reward": "high", "success_rate": 0, "malformed_rate": 0}\n', "line 1 is not a step"), ("[" * 100_000, "line 1 is not JSON")):
+        (bad / "rl-log.jsonl").write_text(text)
+        assert main(["plot", str(bad), "--out", str(png)]) == 2
+        assert says in capsys.readouterr().err

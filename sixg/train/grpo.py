@@ -27,10 +27,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sixg.agents.llm.hf import HFReActAgent, _template_messages
+from sixg.agents.llm.hf import HFReActAgent, _template_messages, load_local_lm
 from sixg.agents.llm.prompt import present_tools, read_tool_view, write_tool_view
 from sixg.agents.llm.react import sampling_seed
 from sixg.agents.llm.reply import ModelReply
+from sixg import jsontext
 from sixg.errors import SixgError, UserError
 from sixg.train.data import Selection
 from sixg.train.rl import Band, RewardWeights, episode_reward, fill_batch
@@ -304,15 +305,9 @@ def composite_reward(completions, reward, **_) -> list[float]:
 
 
 def _load_policy(path: str, device: str):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     if not Path(path).is_dir():
         raise UserError(f"no model directory at {path!r}: pass --init the output of python -m sixg.train sft")
-    try:
-        tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype="float32")
-    except (OSError, ValueError) as exc:
-        raise UserError(f"could not load a causal LM and tokenizer from {path!r}: {exc}") from exc
+    model, tok = load_local_lm(path, dtype="float32")
     if not tok.chat_template:
         raise UserError(f"the tokenizer in {path!r} has no chat template: start from a sixg.train sft directory")
     if tok.pad_token_id is None:
@@ -405,6 +400,10 @@ class _StepLog:
             f.write(json.dumps(row) + "\n")
 
 
+#: What every row of a step log carries, and the plots draw.
+_LOGGED = ("step", "reward", "success_rate", "malformed_rate")
+
+
 def read_log(run_dir: str | Path) -> list[dict[str, Any]]:
     """The per-step rows of the RL run in ``run_dir`` (its :data:`LOG_FILE`).
 
@@ -414,10 +413,18 @@ def read_log(run_dir: str | Path) -> list[dict[str, Any]]:
     log = Path(run_dir, LOG_FILE)
     if not log.is_file():
         raise UserError(f"no RL log at {log}: pass the --out directory of a `python -m sixg.train rl` run")
-    try:
-        return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    except ValueError as exc:
-        raise UserError(f"{log} has a line that is not JSON ({exc}): was it cut off? rerun the step with --resume") from None
+    rows = []
+    for n, line in enumerate(log.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = jsontext.loads(line)
+        except ValueError as exc:
+            raise UserError(f"{log} line {n} is not JSON ({exc}): was it cut off? rerun the step with --resume") from None
+        if not isinstance(row, dict) or not all(isinstance(row.get(k), (int, float)) and not isinstance(row.get(k), bool) for k in _LOGGED):
+            raise UserError(f"{log} line {n} is not a step of an RL log (it needs the numbers {', '.join(_LOGGED)}): was the file written by python -m sixg.train rl?")
+        rows.append(row)
+    return rows
 
 
 def plot_logs(runs: dict[str, list[dict[str, Any]]], out: str | Path) -> None:
@@ -430,7 +437,7 @@ def plot_logs(runs: dict[str, list[dict[str, Any]]], out: str | Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
     for label, rows in runs.items():
         steps = [r["step"] for r in rows]
-        for ax, key in zip(axes, ("reward", "success_rate", "malformed_rate")):
+        for ax, key in zip(axes, _LOGGED[1:]):
             ax.plot(steps, [r[key] for r in rows], marker="o", markersize=3, label=label or None)
     for ax, title in zip(axes, ("mean reward", "success rate", "malformed calls per call")):
         ax.set_xlabel("step")

@@ -10,7 +10,6 @@ Checkpoints go to ``OUT/checkpoints``; a run started again with ``resume`` conti
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -79,16 +78,10 @@ def _imports():
 
 
 def _load_pretrained(run: SFTRun):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from sixg.agents.llm.hf import load_local_lm
 
     path = run.model
-    if not os.path.isdir(path):
-        raise UserError(f"no model directory at {path!r}: pass a local Hugging Face causal LM (models are never downloaded)")
-    try:
-        tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype="bfloat16" if run.bf16 else "float32")
-    except (OSError, ValueError) as exc:
-        raise UserError(f"could not load a causal LM and tokenizer from {path!r}: {exc}") from exc
+    model, tok = load_local_lm(path, dtype="bfloat16" if run.bf16 else "float32")
     if not tok.chat_template:
         raise UserError(f"the tokenizer in {path!r} has no chat template: use an instruction-tuned model")
     return model, tok

@@ -13,7 +13,7 @@ from sixg.agents.llm.react import ReActAgent, sampling_seed
 from sixg.agents.llm.reply import ModelReply
 from sixg.errors import DependencyNotInstalled, UserError
 
-__all__ = ["HFReActAgent", "TinyAgent", "TINY_MODEL_DIR"]
+__all__ = ["HFReActAgent", "TinyAgent", "TINY_MODEL_DIR", "load_local_lm"]
 
 #: One model load at a time: transformers' lazy imports are not safe when two threads (parallel
 #: episodes) import it at once ("cannot import name 'AutoModelForCausalLM'").
@@ -21,6 +21,26 @@ _LOAD_LOCK = threading.Lock()
 
 #: Where the tiny agent trained with ``python -m sixg.train`` ships inside the package.
 TINY_MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "agents" / "tiny"
+
+
+def load_local_lm(path: str, *, dtype: Any = "float32"):
+    """A causal LM and its tokenizer from the local directory ``path`` (nothing is downloaded).
+
+    Raises:
+        UserError: no directory there, or files that do not load (missing, of another kind, a
+            weights file cut short or corrupt), with what the loader said.
+    """
+    from safetensors import SafetensorError
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if not os.path.isdir(path):
+        raise UserError(f"no model directory at {path!r}: pass a local Hugging Face causal LM (models are never downloaded)")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
+    except (OSError, ValueError, SafetensorError) as exc:
+        raise UserError(f"could not load a causal LM and tokenizer from {path!r} (a file missing, cut short or corrupt?): {exc}") from exc
+    return model, tokenizer
 
 
 def _template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -103,17 +123,12 @@ class HFReActAgent(ReActAgent):
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
             import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
+            import transformers  # noqa: F401
         except ImportError as exc:
             raise DependencyNotInstalled(
                 f"the react-hf agent needs torch and transformers ({exc}); install them with: pip install sixg"
             ) from exc
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
-            dtype = self.dtype if self.dtype == "auto" else getattr(torch, self.dtype)
-            model = AutoModelForCausalLM.from_pretrained(self.model_path, local_files_only=True, dtype=dtype)
-        except (OSError, ValueError) as exc:
-            raise UserError(f"could not load a causal LM and tokenizer from {self.model_path!r}: {exc}") from exc
+        model, tokenizer = load_local_lm(self.model_path, dtype=self.dtype if self.dtype == "auto" else getattr(torch, self.dtype))
         if self.chat_template is not None:
             tokenizer.chat_template = self.chat_template
         if not tokenizer.chat_template:
