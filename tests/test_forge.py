@@ -331,6 +331,12 @@ def test_every_wording_carries_what_the_program_needs():
                         assert args["alert"].replace("_", " ") in text, text
                     if step.tool == "broadcast_status":
                         assert args["message"]["status"] in text, text
+                    if step.tool == "trigger_slice_reallocation":
+                        assert args["slice"] in text and f"{args['resources']['share'] * 100:g}" in text, text
+                    if step.tool == "assign_task":
+                        assert args["task"]["name"] in text and args["uav"] in text, text
+                    if step.tool == "update_mission_plan":
+                        assert args["mission"]["mission_id"] in text and all(f"{p[k]:g}" in text for p in args["mission"]["targets"] for k in "xy"), text
     assert seen > 1000
 
 
@@ -348,3 +354,45 @@ def test_entity_ids_keep_their_case_at_the_start_of_a_sentence():
                 except Unfit:
                     continue
                 assert not re.search(r"\b(Uav|Gnb|Ue)-\d", text), text
+
+
+def test_programs_call_every_tool_the_benchmark_references_call():
+    """A model trained on Forge's programs has seen every tool that 6GAgentBench's reference solutions use (read from the shipped benchmark file)."""
+    from sixg.bench.build import load_benchmark
+    from sixg.forge.programs import SCENES, Unfit
+
+    needed = {s.tool for t in load_benchmark().tasks for s in t.reference}
+    seen: set[str] = set()
+    for scene in SCENES:
+        for seed in range(1, 51, 3):
+            for variant in range(4):
+                try:
+                    program = render(Blueprint(scene=scene, seed=seed, variant=variant, detail=2, diagnose=variant == 1, degrade=variant == 2))
+                except Unfit:
+                    continue
+                seen |= {s.tool for s in program.steps}
+    assert needed - seen == set()
+
+
+@pytest.mark.parametrize("scene", ["share_grant", "coverage_route", "fleet_tasking"])
+def test_new_scenes_verify_and_doing_nothing_fails_them(scene, env):
+    """Programs of the slice-share, coverage-route and fleet-tasking scenes reach their goal on the surrogate, and the same situation with no calls does not."""
+    import random
+
+    from sixg.forge.pipeline import verify_program
+    from sixg.forge.programs import Unfit
+    from sixg.forge.teacher import OfflineTeacher
+    from sixg.forge.verify import execute
+
+    rng, teacher = random.Random(5), OfflineTeacher(range(1, 51))
+    kept = tried = 0
+    while tried < 8:
+        try:
+            program = render(Blueprint(scene=scene, seed=rng.randint(1, 50), variant=rng.randrange(10**6), detail=rng.randint(0, 2)))
+        except Unfit:
+            continue
+        tried += 1
+        kept += verify_program(program, env, teacher, episode_seed=tried, backend="surrogate", checkpoint=None).record is not None
+        idle = execute(program.task.model_copy(update={"reference": ()}), (), env, episode_seed=tried, final="Final Answer: done")
+        assert not idle.verdict.success, program.task.intent
+    assert kept >= 6

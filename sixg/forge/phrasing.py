@@ -159,7 +159,7 @@ def intent(scene: str, sc: Scenario, sla: SLASpec | None, slots: dict[str, Any],
     if diagnose:
         extra.append(_one(rng, *_DIAGNOSE[reg]))
     if degrade:
-        extra.append(_RECOVERY.get(scene, _RECOVERY["other"])(svc, slots, rng, terse))
+        extra.append((_shed if "shed" in slots else _surge)(svc, slots, rng, terse))
     target = None
     if sla is not None:
         target = _one(rng, *_TARGETS[reg]).format(s=sla_words(sla, rng, "compact" if terse and rng.random() < 0.7 else None))
@@ -350,7 +350,91 @@ def _jam(svc: str, s: dict, rng: random.Random, terse: bool) -> tuple[str, str]:
     return situation, ask
 
 
-_BODIES = {"slice_rescue": _slice, "compute_relocation": _compute, "uav_reposition": _uav, "cell_escape": _escape, "crew_coordination": _crew, "jam_recovery": _jam}
+def _xyz(p) -> str:
+    return f"({p.x:g}, {p.y:g}, {p.z:g})"
+
+
+def _share(svc: str, s: dict, rng: random.Random, terse: bool) -> tuple[str, str]:
+    sl, pct = s["slice"], f"{s['share'] * 100:g}"
+    name = {"URLLC": ("URLLC", "the URLLC slice", "the low-latency slice (URLLC)"), "mMTC": ("mMTC", "the mMTC slice", "the IoT slice (mMTC)"), "eMBB": ("eMBB", "the eMBB slice", "the broadband slice (eMBB)")}[sl]
+    if terse:
+        grant = _one(rng, f"{sl} share -> {pct} %", f"realloc: {sl} >= {pct}%", f"set {sl} share {pct} %", f"{sl} to {pct}% of each cell")
+    else:
+        grant = _one(
+            rng, f"give {_one(rng, *name)} {pct} % of every cell", f"raise the share of {_one(rng, *name)} to {pct} %", f"reallocate so that {sl} holds {pct} % of each cell's capacity",
+            f"resize {_one(rng, *name)} to a {pct} % share", f"set aside {pct} % of cell capacity for {sl}", f"grow {_one(rng, *name)} to {pct} % of capacity",
+        )
+    if s["protect"]:
+        cell, rate = _cell(s["cell"], rng, terse=terse), f"{s['rate']:g}"
+        if terse:
+            situation = _one(rng, f"{cell} congested (+{rate} Mbps)", f"load spike @ {cell}", f"{cell} busy, lag reported")
+            move = _one(rng, f"then {svc} -> URLLC", f"+ move {svc} to URLLC", f"and re-slice {svc} to URLLC")
+        else:
+            situation = _one(rng, f"{cell} is carrying about {rate} Mbit/s of extra broadband load", f"a traffic surge is building on {cell}", f"{svc} is suffering from congestion on {cell}", f"{cell} is getting crowded")
+            move = _one(rng, f"then put {svc} on URLLC", f"and move {svc} onto that slice", f"then switch {svc} to URLLC", f"and carry {svc} on URLLC afterwards")
+        return situation, f"{grant} {move}"
+    if terse:
+        return _one(rng, "", "", "capacity plan update", f"{sl} demand up", "quota change"), grant
+    situation = _one(
+        rng, "", "", "", "the capacity plan changed", f"demand on {sl} is expected to grow", f"a new tenant signed up on {sl}", f"{sl} traffic keeps hitting its quota",
+        "the slice quotas were reviewed", f"a rollout on {sl} needs more room", "the planning team asked for a new split",
+    )
+    return situation, grant
+
+
+def _route(svc: str, s: dict, rng: random.Random, terse: bool) -> tuple[str, str]:
+    u, at = s["uav"], _xyz(s["target"])
+    if terse:
+        return (
+            _one(rng, "", "new inspection point", "relay needed", "coverage gap"),
+            _one(rng, f"{u} -> {at} via covered route, check energy", f"route {u} to {at} (coverage + battery check)", f"plan path {u} -> {at}, energy ok? then go"),
+        )
+    ask = _one(
+        rng, f"plan a route for {u} to {at} that keeps radio coverage, check the battery covers it, then send it", f"send {u} to {at} along a well-covered path once its energy budget is confirmed",
+        f"get {u} to {at}: plan the path with coverage in mind, work out the energy, then dispatch", f"check that {u} can reach {at} with signal all the way and enough battery, and fly it there",
+        f"work out a coverage-safe path for {u} to {at}, make sure the battery is enough, and go",
+    )
+    situation = _one(rng, "", "", "", "a relay is needed out there", "ground control wants a look at a new spot", "an inspection point was added", "coverage must hold on the way", f"{u} is the closest drone")
+    return situation, ask
+
+
+def _fleet(svc: str, s: dict, rng: random.Random, terse: bool) -> tuple[str, str]:
+    if s["how"] == "assign":
+        u, kind, name, at = s["uav"], s["kind"], s["task"], _xyz(s["target"])
+        if terse:
+            return _one(rng, "", f"new {kind} job", "tasking"), _one(rng, f"task {name} ({kind} @ {at}) -> {u}, dispatch", f"assign {name} to {u}, fly to {at}", f"{u}: accept {kind} task {name} at {at} + go")
+        ask = _one(
+            rng, f"assign the {kind} task {name} at {at} to {u} and send it there", f"give {u} the task {name} ({kind} at {at}) and dispatch it", f"hand task {name}, a {kind} job at {at}, to {u}, then fly it over",
+            f"task {u} with {name} ({kind}, location {at}) and get it moving", f"have {u} take on {name}: a {kind} at {at}; send it once accepted",
+        )
+        return _one(rng, "", "", f"a {kind} job came in", "operations queued new work", f"{u} is free"), ask
+    if s["how"] == "contest":
+        a, b, name, at = s["a"], s["b"], s["task"], _xyz(s["spot"])
+        if terse:
+            return f"{a}/{b} both want relay slot {at}", _one(rng, f"prio to {a}: task {name}, send it; alert {b} (mission update) + {b} holding", f"negotiate -> {a} wins, {name} to {a}, fly it; {b}: mission update alert, broadcast holding")
+        situation = _one(rng, f"{a} and {b} both claim the relay slot at {at}", f"two UAVs, {a} and {b}, want the same relay position {at}", f"the relay slot at {at} is contested by {a} and {b}")
+        ask = _one(
+            rng, f"settle the priority in favour of {a}, give it the relay task {name} and send it to the slot; raise a mission update alert on {b} and have {b} announce it is holding",
+            f"negotiate: {a} goes first with task {name} and flies there, {b} gets a mission update alert and broadcasts that it is holding",
+            f"resolve it for {a} (task {name}, dispatch it to the slot), then alert {b} with a mission update and let it broadcast holding",
+        )
+        return situation, ask
+    uavs, mid = s["uavs"], s["mission"]
+    pts = " and ".join(_xyz(p) for p in s["targets"])
+    who = " and ".join(uavs)
+    tasks = ", ".join(s["tasks"])
+    if terse:
+        return f"mission {mid}: {who}", _one(rng, f"plan, assign {tasks}, fly over {pts} (10 m), batt >= 20 %, validate", f"{mid}: tasks {tasks}; targets {pts} within 10 m; keep 20 % batt; validate at end")
+    situation = _one(rng, f"mission {mid} was approved for {who}", f"operations opened mission {mid}", f"{who} {'are' if len(uavs) > 1 else 'is'} on mission {mid}")
+    ask = _one(
+        rng, f"plan mission {mid}, assign {tasks}, fly over {pts} within 10 m while keeping 20 % battery, then validate it",
+        f"run mission {mid}: plan it, hand out the tasks {tasks}, pass {pts} (10 m tolerance, battery floor 20 %) and confirm completion",
+        f"carry out {mid} -- tasks {tasks} accepted, every point of {pts} overflown within 10 m, no UAV under 20 % battery -- and validate it at the end",
+    )
+    return situation, ask
+
+
+_BODIES = {"share_grant": _share, "coverage_route": _route, "fleet_tasking": _fleet, "slice_rescue": _slice, "compute_relocation": _compute, "uav_reposition": _uav, "cell_escape": _escape, "crew_coordination": _crew, "jam_recovery": _jam}
 
 
 def _shed(svc: str, s: dict, rng: random.Random, terse: bool) -> str:
@@ -366,8 +450,6 @@ def _surge(svc: str, s: dict, rng: random.Random, terse: bool) -> str:
         return _one(rng, f"surge expected @ {c}: {svc} -> URLLC", f"+ congestion risk {c}, URLLC for {svc}", f"also protect {svc} w/ URLLC ({c} surge)")
     return _one(rng, f"A congestion surge may hit {c}; if it does, move {svc} to URLLC.", f"A load burst is likely in {c}, so protect {svc} with URLLC as well.", f"Also recover {svc} from the congestion building in {c} with URLLC.", f"Congestion is building in {c}: put {svc} on URLLC too.", f"Expect a traffic surge in {c} and move {svc} to URLLC when it comes.")
 
-
-_RECOVERY = {"jam_recovery": _shed, "slice_rescue": _shed, "other": _surge}
 
 
 _THOUGHTS = {
@@ -398,6 +480,14 @@ _THOUGHTS = {
     "monitor_interference": ("Measure interference near the service UE.", "Is something jamming the cell?"),
     "broadcast_status": ("Broadcast the status.", "Tell the others the UAV's status."),
     "graceful_degradation": ("Shed part of the background load.", "Throttle the eMBB background traffic."),
+    "trigger_slice_reallocation": ("Resize the slice's share of each cell.", "Reallocate capacity to the slice."),
+    "get_signal_strength": ("How good is the signal at that point?", "Check coverage at the destination."),
+    "path_planning": ("Plan a route that keeps coverage.", "Find a path with good signal along the way."),
+    "compute_energy_budget": ("Does the battery cover the route?", "Work out the energy for the route."),
+    "assign_task": ("Assign the task to the UAV.", "Hand the task over and see if it is accepted."),
+    "negotiate_priority": ("Settle which UAV goes first.", "Negotiate priority between the two UAVs."),
+    "update_mission_plan": ("Plan the mission legs.", "Work out who flies where for the mission."),
+    "validate_mission_completion": ("Check the mission is complete.", "Validate the mission against the log."),
 }
 
 

@@ -13,6 +13,7 @@ blueprint is deterministic, so a blueprint names its program.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from typing import Any, Literal
 
@@ -28,9 +29,11 @@ from sixg.bench.tasks import (
     EnvGoal,
     HostIs,
     LogHas,
+    MissionComplete,
     NotServedBy,
     RefStep,
     ShapedAtLeast,
+    ShareAtLeast,
     SlaMet,
     SliceIs,
     Task,
@@ -42,23 +45,44 @@ from sixg.bench.tasks import (
 from sixg.domain import Frozen, Position, SLASpec, SliceType
 from sixg.errors import SeedSplitError
 from sixg.forge import phrasing
+from sixg.kinematics import UavMotion
 from sixg.radio import cell_signals
 from sixg.scenario import SPLIT_SEEDS, Scenario, Split, generate
 from sixg.schedule import Schedule, ScheduledEvent
-from sixg.tools.types import DecisionRecord, DegradationSpec, OffloadTarget, StatusMsg, TaskSpec
+from sixg.snapshot import WARMUP_S
+from sixg.tools.types import (
+    DecisionRecord,
+    DegradationSpec,
+    Intent,
+    MissionLog,
+    MissionSpec,
+    OffloadTarget,
+    Priority,
+    ResourceSpec,
+    StatusMsg,
+    TaskKind,
+    TaskSpec,
+)
 
-Scene = Literal["slice_rescue", "compute_relocation", "uav_reposition", "cell_escape", "jam_recovery", "crew_coordination"]
-SCENES: tuple[Scene, ...] = ("slice_rescue", "compute_relocation", "uav_reposition", "cell_escape", "jam_recovery", "crew_coordination")
+Scene = Literal[
+    "slice_rescue", "share_grant", "compute_relocation", "uav_reposition", "coverage_route", "cell_escape", "jam_recovery", "crew_coordination", "fleet_tasking"
+]
+SCENES: tuple[Scene, ...] = (
+    "slice_rescue", "share_grant", "compute_relocation", "uav_reposition", "coverage_route", "cell_escape", "jam_recovery", "crew_coordination", "fleet_tasking"
+)
 DOMAIN_OF: dict[str, Domain] = {
     "slice_rescue": "network_slicing",
+    "share_grant": "network_slicing",
     "compute_relocation": "edge_offloading",
     "uav_reposition": "uav_control",
+    "coverage_route": "uav_control",
     "cell_escape": "degradation_recovery",
     "jam_recovery": "degradation_recovery",
     "crew_coordination": "multi_agent_coordination",
+    "fleet_tasking": "multi_agent_coordination",
 }
 #: Scenes whose plainest program is (for some variants) an L1 one: three calls or fewer.
-SHORT_SCENES: tuple[Scene, ...] = ("slice_rescue", "compute_relocation", "uav_reposition", "crew_coordination")
+SHORT_SCENES: tuple[Scene, ...] = ("slice_rescue", "share_grant", "compute_relocation", "uav_reposition", "crew_coordination", "fleet_tasking")
 #: Reads with no argument that depends on another call: any of them may be added, and their order changed.
 PROBES = ("read_telemetry", "check_network_state", "get_edge_load", "slice_embb", "traffic_embb", "forecast")
 #: The loosest loss bound an SLA goal uses: a healthy network's one-second averages still lose a few percent.
@@ -160,6 +184,7 @@ class _Draft:
         self.setup: list = []
         self.events: list[ScheduledEvent] = []
         self.verify = False
+        self.mission: MissionSpec | None = None
         self.think_time_s = 0.5
         self.focus: str | None = None
 
@@ -299,6 +324,119 @@ def _jam_recovery(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
     return {"cell": cell, "power": power}
 
 
+def _share_grant(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
+    """A slice is given a larger share of every cell; now and then the service is then moved onto it."""
+    protect = rng.random() < 0.4
+    sl = SliceType.URLLC if protect else rng.choice([SliceType.URLLC, SliceType.MMTC, SliceType.EMBB])
+    low = {SliceType.URLLC: 0.3, SliceType.MMTC: 0.2, SliceType.EMBB: 0.65}[sl]
+    share = round(rng.uniform(low, low + 0.25), 2)
+    d.add(_step("get_slice_status", slice=sl), rng, look=1)
+    d.add(_step("trigger_slice_reallocation", slice=sl, resources=ResourceSpec(share=share)), rng)
+    d.goal.append(ShareAtLeast(slice=sl, share=share))
+    slots: dict = {"slice": sl.value, "share": share, "protect": protect}
+    if not protect:
+        d.add(_step("get_slice_status", slice=sl), rng, look=2)
+        d.add(_step("check_network_state"), rng, look=1)
+        return slots
+    cell = _serving(sc)[0].gnb
+    rate = round(rng.uniform(15.0, 22.0), 1)
+    d.events.append(_onset(0.0, CongestionSurge(gnb=cell, rate_mbps=rate)))
+    d.sla = _sla(sc, rng, latency_floor=2 * sc.cloud.link_delay_ms + rng.uniform(30.0, 45.0))
+    d.add(_step("switch_network_slice", from_slice=SLICE, to_slice=SliceType.URLLC), rng)
+    d.add(_step("check_network_state"), rng, look=1)
+    d.verify = True
+    d.goal += [SliceIs(slice=SliceType.URLLC), SlaMet(sla=d.sla, over_s=SETTLE_S)]
+    return slots | {"cell": cell, "rate": rate}
+
+
+def _in_area(sc: Scenario, x: float, y: float, margin: float = 10.0) -> tuple[float, float]:
+    xmin, ymin, xmax, ymax = sc.area
+    return min(max(x, xmin + margin), xmax - margin), min(max(y, ymin + margin), ymax - margin)
+
+
+def _coverage_route(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
+    """A UAV is sent to a point along a route planned for radio coverage, once its battery is known to cover it."""
+    if not sc.uav_ids:
+        raise Unfit("no UAV in this topology")
+    uav = d.focus if d.focus in sc.uav_ids else rng.choice(sc.uav_ids)
+    xmin, ymin, xmax, ymax = sc.area
+    target = _p(Position(x=rng.uniform(0.7 * xmin, 0.7 * xmax), y=rng.uniform(0.7 * ymin, 0.7 * ymax), z=float(rng.choice(range(40, 121, 10)))))
+    d.add(_step("read_uav_position", uav=uav), rng)
+    d.add(_step("get_battery_level", uav=uav), rng)
+    d.add(_step("get_signal_strength", position=target), rng, look=1)
+    d.add(_step("path_planning", start=output_of("read_uav_position"), goal=target, state=STATE), rng)
+    d.add(_step("compute_energy_budget", route=output_of("path_planning"), battery=output_of("get_battery_level")), rng)
+    d.add(_step("set_waypoint", uav=uav, position=target), rng)
+    d.add(_step("heartbeat", uav=uav), rng, look=2)
+    d.goal.append(UavHeadingTo(uav=uav, position=target, tolerance_m=30.0))
+    return {"uav": uav, "target": target}
+
+
+def _dispatch_point(sc: Scenario, uav: str, rng: random.Random, after_s: float, near: tuple[float, float]) -> Position:
+    """A point ``near[0]``-``near[1]`` metres from where ``uav`` is ``after_s`` into the episode, at its height."""
+    motion = UavMotion.from_spec(sc.uav(uav))
+    motion.advance(WARMUP_S + after_s)
+    here = motion.as_position()
+    angle, dist = rng.uniform(0.0, 2 * math.pi), rng.uniform(*near)
+    x, y = _in_area(sc, here.x + dist * math.cos(angle), here.y + dist * math.sin(angle))
+    return _p(Position(x=x, y=y, z=here.z))
+
+
+_TASK_KINDS = (TaskKind.SURVEY, TaskKind.RELAY, TaskKind.INSPECTION, TaskKind.DELIVERY)
+
+
+def _fleet_tasking(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
+    """Work handed to the fleet: one task to one UAV, a contested slot settled by priority, or a small mission planned, flown and validated."""
+    if not sc.uav_ids:
+        raise Unfit("no UAV in this topology")
+    how = rng.choice(["assign", "assign", "contest", "mission"])
+    if how != "assign" and len(sc.uav_ids) < 2:
+        how = "assign"
+    if how == "assign":
+        uav = d.focus if d.focus in sc.uav_ids else rng.choice(sc.uav_ids)
+        kind = rng.choice(_TASK_KINDS)
+        target = _dispatch_point(sc, uav, rng, 2.0, (40.0, 90.0))
+        name = f"{kind.value}-{rng.randrange(10, 100)}"
+        d.add(_step("get_battery_level", uav=uav), rng, look=1)
+        d.add(_step("assign_task", uav=uav, task=TaskSpec(name=name, kind=kind, target=target, compute_jobs_s=0.0, max_latency_ms=None, priority=rng.choice(list(Priority)))), rng)
+        d.add(_step("set_waypoint", uav=uav, position=target), rng)
+        d.add(_step("read_uav_position", uav=uav), rng, look=2)
+        d.goal += [LogHas(kind="task", uav=uav, data={"accepted": True, "task": name}), UavHeadingTo(uav=uav, position=target, tolerance_m=30.0)]
+        return {"how": how, "uav": uav, "kind": kind.value, "task": name, "target": target}
+    a, b = rng.sample(list(sc.uav_ids), 2)
+    if how == "contest":
+        spot = _dispatch_point(sc, a, rng, 2.0, (40.0, 90.0))
+        name = f"relay-{rng.randrange(10, 100)}"
+        where = f"({spot.x:g}, {spot.y:g})"
+        d.add(_step("negotiate_priority", first=a, second=b, intent=Intent(text=f"{a} takes the relay slot at {where}", slice=None, sla=None, priority=Priority.HIGH)), rng)
+        d.add(_step("assign_task", uav=a, task=TaskSpec(name=name, kind=TaskKind.RELAY, target=spot, compute_jobs_s=0.0, max_latency_ms=None, priority=Priority.HIGH)), rng)
+        d.add(_step("set_waypoint", uav=a, position=spot), rng, look=1)
+        d.add(_step("send_alert", uav=b, alert="mission_update"), rng)
+        d.add(_step("broadcast_status", uav=b, message=StatusMsg(status="holding", text=phrasing.status_text(b, "holding", rng))), rng)
+        d.goal += [LogHas(kind="task", uav=a, data={"accepted": True, "task": name}), LogHas(kind="alert", uav=b, data={"alert": "mission_update"}), LogHas(kind="broadcast", uav=b, data={"status": "holding"})]
+        return {"how": how, "a": a, "b": b, "task": name, "spot": spot}
+    # A small mission: each UAV overflies one point close to where it will be when dispatched.
+    uavs = (a, b) if rng.random() < 0.5 else (a,)
+    mid = f"MSN-{rng.randrange(100, 1000)}"
+    targets = tuple(_dispatch_point(sc, u, rng, 2.5, (18.0, 30.0)) for u in uavs)
+    tasks = tuple(f"{rng.choice(['survey', 'inspect', 'scan'])}-{u}" for u in uavs)
+    mission = MissionSpec(mission_id=mid, uavs=uavs, targets=targets, tolerance_m=10.0, min_battery_fraction=0.2, deadline_s=None, required_tasks=tasks)
+    d.add(_step("update_mission_plan", mission=mission, state=STATE), rng)
+    for u, t, name in zip(uavs, targets, tasks):
+        d.add(_step("assign_task", uav=u, task=TaskSpec(name=name, kind=TaskKind.SURVEY, target=t, compute_jobs_s=0.0, max_latency_ms=None, priority=Priority.NORMAL)), rng)
+    for u, t in zip(uavs, targets):
+        d.add(_step("set_waypoint", uav=u, position=t), rng)
+    # The UAVs need a few seconds to get there: watch them before asking for the verdict.
+    d.think_time_s = 1.0
+    for _ in range(rng.randint(3, 4)):
+        u = rng.choice(uavs)
+        d.add(_step(rng.choice(["read_uav_position", "heartbeat"]), uav=u), rng)
+    d.add(_step("validate_mission_completion", mission=mission, log=MissionLog(mission_id=mid, since_s=0.0)), rng)
+    d.mission = mission
+    d.goal.append(MissionComplete(mission=mission))
+    return {"how": how, "uavs": uavs, "mission": mid, "targets": targets, "tasks": tasks}
+
+
 _SCENES = {
     "slice_rescue": _slice_rescue,
     "compute_relocation": _compute_relocation,
@@ -306,13 +444,17 @@ _SCENES = {
     "cell_escape": _cell_escape,
     "crew_coordination": _crew_coordination,
     "jam_recovery": _jam_recovery,
+    "share_grant": _share_grant,
+    "coverage_route": _coverage_route,
+    "fleet_tasking": _fleet_tasking,
 }
 
 
-def _recovery(sc: Scenario, rng: random.Random, d: _Draft, scene: str) -> dict:
-    """An extra degradation and the sub-sequence that recovers from it."""
+def _recovery(sc: Scenario, rng: random.Random, d: _Draft, *, moving: bool) -> dict:
+    """An extra degradation and the sub-sequence that recovers from it (``moving``: the program
+    already moves the service to URLLC)."""
     cell = _serving(sc)[0].gnb
-    if scene in ("slice_rescue", "jam_recovery"):  # already moving to URLLC: relieve the cell instead
+    if moving:  # already moving to URLLC: relieve the cell instead
         frac = round(rng.uniform(0.4, 0.7), 2)
         d.add(_step("get_traffic_pattern", slice=SliceType.EMBB), rng)
         d.add(_step("graceful_degradation", spec=DegradationSpec(slice=SliceType.EMBB, fraction=frac, mode=rng.choice(["shed", "shape"]))), rng)
@@ -365,7 +507,7 @@ def render(bp: Blueprint) -> Program:
     if bp.degrade:
         more = _Draft()
         more.goal = d.goal
-        slots |= _recovery(sc, rng, more, bp.scene)
+        slots |= _recovery(sc, rng, more, moving=any(s.tool == "switch_network_slice" for s, _, _ in d.steps))
         d.events += more.events
         steps += [(s, t, 0) for s, t, _ in more.steps]
     lead: list = []
@@ -396,8 +538,8 @@ def render(bp: Blueprint) -> Program:
         setup=tuple(d.setup),
         schedule=Schedule(events=tuple(d.events)),
         goal=tuple(d.goal),
-        env_goal=EnvGoal(sla=d.sla) if d.verify else EnvGoal(),
-        requires_verification=d.verify,
+        env_goal=EnvGoal(sla=d.sla, mission=d.mission) if d.verify or d.mission else EnvGoal(),
+        requires_verification=d.verify or d.mission is not None,
         # Judged as the benchmark judges: on the SLA the network sustains after the program stops.
         settle_s=SETTLE_S,
         reference=tuple(s for s, _, _ in steps),
