@@ -57,7 +57,8 @@ def explore(backend, seed: int, episode: int, *, windows: int = 40):
 
 @pytest.mark.parametrize(("seed", "episode"), [(9, 3), (54, 1), (11, 0)])
 def test_context_from_a_trace_row_equals_the_one_built_live(backend, seed, episode):
-    """The surrogate's own episode, written as trace rows and read back the training way, gives the contexts it built live."""
+    """The surrogate's own episode, written as trace rows and read back the training way, gives the contexts it built
+    live (the handover inputs included: windows since the service's cell changed, its margin to the best cell)."""
     sc, rows, live, _ = explore(backend, seed, episode)
     from_rows = episode_contexts(rows, sc)
     assert len(from_rows) == len(live) == 40
@@ -65,6 +66,7 @@ def test_context_from_a_trace_row_equals_the_one_built_live(backend, seed, episo
         assert a.action == b.action and a.onsets == b.onsets and a.recoveries == b.recoveries, i
         assert a.here.keys() == b.here.keys() and a.other.keys() == b.other.keys(), i
         assert (a.host_edge, a.shaped, a.edge_overload, a.drift_service, a.drift_other) == (b.host_edge, b.shaped, b.edge_overload, b.drift_service, b.drift_other), i
+        assert a.since_cell_change == b.since_cell_change and a.serving_margin_db == pytest.approx(b.serving_margin_db, abs=0.05), i
     # Trace rows round KPIs (1e-4) and positions (1 cm), and the live history starts from the warm-up.
     xa = encode_inputs(from_rows[HISTORY:], backend._sf)
     xb = encode_inputs(live[HISTORY:], backend._sf)

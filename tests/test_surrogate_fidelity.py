@@ -14,7 +14,7 @@ from toynet import ToyBackend
 from sixg.domain import SliceType
 from sixg.surrogate.effects import Situation, effect_table, format_effects, measure
 from sixg.surrogate.evaluate import ChangeTable, evaluate
-from sixg.surrogate.features import DIMENSIONS, INPUT_NAMES, SLICE_NAMES, encode_corpus
+from sixg.surrogate.features import BASE, DIMENSIONS, INPUT_NAMES, SLICE_NAMES, encode_corpus
 from sixg.surrogate.model import QUANTILES, default_checkpoint, load
 from sixg.surrogate.rollout import format_open_loop, open_loop, open_loop_targets, own_state_inputs, rollout_predictions, successors, traces_of
 from sixg.surrogate.train import TrainConfig, load_training_transitions, train
@@ -27,6 +27,8 @@ URLLC_COL = INPUT_NAMES.index("slice_URLLC")
 
 class ConstantModel:
     """A tiny stand-in model: every window it predicts 777 ms latency on URLLC, and it keeps every input it was given."""
+
+    features = BASE
 
     def __init__(self):
         self.inputs: list[np.ndarray] = []
@@ -76,7 +78,7 @@ class Recording:
     """Wraps a model and keeps every batch of inputs it was asked to predict."""
 
     def __init__(self, model):
-        self.model, self.inputs = model, []
+        self.model, self.inputs, self.features = model, [], model.features
 
     def predict(self, X):
         self.inputs.append(np.array(X))

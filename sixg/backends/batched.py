@@ -44,6 +44,10 @@ class _SharedModel:
     def config(self) -> dict:
         return self._batch.model.config
 
+    @property
+    def features(self):
+        return self._batch.model.features
+
     def predict(self, X: np.ndarray) -> Prediction:
         return self._batch._predict(X)
 

@@ -23,7 +23,19 @@ from sixg.errors import ResetNeeded
 from sixg.radio import Geometry
 from sixg.scenario import Scenario
 from sixg.snapshot import WARMUP_S, WINDOW_S, ActionResult, Snapshot, UeTable
-from sixg.surrogate.features import DIMENSIONS, EXTRAS, HISTORY, SLICE_NAMES, Context, ScenarioFeatures, build_context, encode_inputs, from_model_space_many, geometric_signal
+from sixg.surrogate.features import (
+    DIMENSIONS,
+    EXTRAS,
+    HISTORY,
+    SINCE_CHANGE_CAP,
+    SLICE_NAMES,
+    Context,
+    ScenarioFeatures,
+    build_context,
+    encode_inputs,
+    from_model_space_many,
+    geometric_signal,
+)
 from sixg.surrogate.model import QUANTILES, ExperimentModel, Prediction
 
 RAN = "LTE/EPC behaviour learned from ns-3 traces (Experiment Model); geometry computed"
@@ -105,6 +117,9 @@ class SurrogateBackend(Backend):
         self._geo_prev = geometric_signal(sc, *service_xyz, self.control.serving[sc.service.ue])[0]
         guess = (self.control.slice.value, 2 * sc.cloud.link_delay_ms + 15.0, 1.5, 0.0, self._sf.offered_mbps, self._sf.tenant_fraction)
         self._history = [guess]
+        # Per state of the history: the model's own (every one it predicts, and the guess) or measured (a resync).
+        self._own = [True]
+        self._since_cell_change = SINCE_CHANGE_CAP
         # Like ns-3's warm-up: let the model settle from a rough guess to its steady state.
         for _ in range(WARMUP_WINDOWS):
             self._predict_and_advance(None, [], [], sample=False, move=False)
@@ -159,6 +174,7 @@ class SurrogateBackend(Backend):
         """Continue from another backend's window (used when ns-3 answers a step in dual mode)."""
         s = snapshot.state
         self._history = [(s.slice.value, s.latency_ms, s.jitter_ms, s.loss_rate, s.throughput_mbps, s.edge_load), *self._history][: HISTORY + 1]
+        self._own = [False, *self._own][: HISTORY + 1]
         self.control.slice = s.slice
 
     # --- the model ------------------------------------------------------------------------------------
@@ -184,6 +200,8 @@ class SurrogateBackend(Backend):
             host=self.control.host,
             shares={s.value: self.control.shares[s] for s in SLICES},
             shaped={s.value: p.fraction for s, p in self.control.degraded.items()},
+            own=self._own,
+            since_cell_change_before=self._since_cell_change,
         )
 
     def _predict_and_advance(self, action, onsets, recoveries, *, sample: bool, move: bool) -> Prediction:
@@ -202,7 +220,7 @@ class SurrogateBackend(Backend):
                 m.advance(self.window_s)
                 self._xyz[self._row[uid]] = m.position
         self.last_context = self._context(action, onsets, recoveries, before)
-        self.last_inputs = encode_inputs([self.last_context], self._sf)
+        self.last_inputs = encode_inputs([self.last_context], self._sf, self.model.features)
         return self.last_inputs
 
     def _take(self, pred: Prediction, row: int, *, sample: bool) -> None:
@@ -220,7 +238,9 @@ class SurrogateBackend(Backend):
         slice_name = SLICE_NAMES[int(pred.slice_probs[row].argmax())]
         self.control.slice = SliceType(slice_name)
         self._history = [(slice_name, *natural[: len(DIMENSIONS)]), *self._history][: HISTORY + 1]
+        self._own = [True, *self._own][: HISTORY + 1]
         self._geo_prev = self.last_context.geo_sinr_db
+        self._since_cell_change = self.last_context.since_cell_change
 
     # --- the snapshot -------------------------------------------------------------------------------------
     def _snapshot(self, *, t: float) -> Snapshot:

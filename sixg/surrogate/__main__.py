@@ -1,6 +1,7 @@
 """``python -m sixg.surrogate``: train and evaluate the Experiment Model.
 
     python -m sixg.surrogate train --traces data/traces --out runs/model.safetensors
+    python -m sixg.surrogate train ... --rollout-horizon 5 --provenance --handover-features   # optional inputs
     python -m sixg.surrogate evaluate --checkpoint runs/model.safetensors --seeds 51-80 [--json]
     python -m sixg.surrogate evaluate --effects-seeds 51-56 --out runs/fidelity   # + open-loop and ns-3 A/B effects
     python -m sixg.surrogate info [--checkpoint PATH]
@@ -33,6 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         help="also train on the model's own open-loop rollouts 2 to N windows ahead, regenerated every epoch, e.g. 5 (default 1: one-step training only)",
     )
     t.add_argument("--rollout-share", type=positive_float, default=1.0, help="own-rollout transitions per epoch, as a share of the one-step ones (default 1.0)")
+    t.add_argument(
+        "--provenance",
+        action="store_true",
+        help="give the model, per input state, whether it is its own prediction or measured (needs --rollout-horizon above 1; default off)",
+    )
+    t.add_argument(
+        "--handover-features",
+        action="store_true",
+        help="give the model the service cell's margin to the best cell and the windows since its cell changed (default off)",
+    )
     t.add_argument("--calibration-seeds", default="41-50", help="training seeds held out to calibrate intervals and stop early")
     t.add_argument("--no-resume", action="store_true", help="ignore a partial run left by an interrupted training")
     e = sub.add_parser("evaluate", help="fidelity on held-out seeds against persistence and a per-tool average-change table")
@@ -62,13 +73,25 @@ def _with_one_torch_thread(command, args) -> int:
 def _train(args) -> int:
     from tqdm import tqdm
 
+    from sixg.errors import UserError
     from sixg.scenario import parse_seeds
     from sixg.surrogate.train import TrainConfig, corpus_fingerprint, load_training_transitions, train
 
     calib = parse_seeds(args.calibration_seeds)
+    config = TrainConfig(
+        epochs=args.epochs,
+        members=args.members,
+        hidden=args.hidden,
+        seed=args.seed,
+        rollout_horizon=args.rollout_horizon,
+        rollout_share=args.rollout_share,
+        provenance=args.provenance,
+        handover_features=args.handover_features,
+    )
+    if config.provenance and config.rollout_horizon < 2:
+        raise UserError("--provenance needs the model's own rollouts to learn from: add --rollout-horizon N with N above 1, e.g. 5")
     print(f"encoding the training split of {args.traces} ...", file=sys.stderr)
-    fit, cal = load_training_transitions(args.traces, calibration_seeds=calib)
-    config = TrainConfig(epochs=args.epochs, members=args.members, hidden=args.hidden, seed=args.seed, rollout_horizon=args.rollout_horizon, rollout_share=args.rollout_share)
+    fit, cal = load_training_transitions(args.traces, calibration_seeds=calib, features=config.features)
     meta = {"corpus_fingerprint": corpus_fingerprint(args.traces), "traces": str(args.traces)}
     partial = args.out.with_name(args.out.stem + ".partial.safetensors")
     if args.no_resume and partial.exists():
@@ -106,7 +129,7 @@ def _evaluate(args) -> int:
         raise UserError(f"no trace directory {traces}; pass --traces DIR")
     seeds = parse_seeds(args.seeds)
     split = split_of_seeds(seeds).value
-    held = encode_corpus(load_windows(traces, split=split, seeds=seeds))
+    held = encode_corpus(load_windows(traces, split=split, seeds=seeds), features=model.features)
     # The per-tool table learns from every training transition (the fit and calibration seeds alike).
     result = evaluate(model, held, ChangeTable.fit(encode_corpus(load_windows(traces, split="train"))))
     result["checkpoint"] = str(path)
@@ -178,7 +201,7 @@ def _info(args) -> int:
     path = args.checkpoint or default_checkpoint()
     model = load(path)
     cfg = model.config
-    print(json.dumps({"checkpoint": str(path), **{k: cfg.get(k) for k in ("architecture", "training", "corpus_fingerprint", "feature_schema", "version")}}, indent=2))
+    print(json.dumps({"checkpoint": str(path), "features": model.features.as_config(), **{k: cfg.get(k) for k in ("architecture", "training", "corpus_fingerprint", "feature_schema", "version")}}, indent=2))
     return 0
 
 

@@ -7,7 +7,10 @@ surrogate backend from its own bookkeeping; both hand what they know to the one
 model is served is what it was trained on (a test builds both from the same episode).
 
 Inputs are plain numbers in a fixed order (:data:`INPUT_NAMES`); the schema's hash is
-stored in every checkpoint and a checkpoint made for another schema is refused.
+stored in every checkpoint and a checkpoint made for another schema is refused. A
+:class:`FeatureSet` names optional inputs appended after them (where each state came
+from, the service's cell change and margin); a checkpoint records the set it was
+trained with, and one without a record takes none (the encoding and hash as before).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,6 +28,7 @@ from pydantic import TypeAdapter
 
 from sixg.actions import ACTION_ADAPTER, Action, Degradation, GracefulDegradation, Handover, SetUavPlan
 from sixg.domain import SLICES, SliceType
+from sixg.errors import CheckpointMismatch
 from sixg.radio import cell_signals, noise_per_re_dbm, pathloss_db, re_power_dbm
 from sixg.scenario import Scenario, generate, split_of
 
@@ -187,6 +192,17 @@ def geometric_signal(sc: Scenario, x: float, y: float, z: float, gnb: str | None
     return -10.0, -140.0  # detached
 
 
+def geometric_margin(sc: Scenario, x: float, y: float, z: float, gnb: str | None) -> float:
+    """How many dB the geometric SINR (or RSRP: the noise is the same for every cell) of ``gnb`` at
+    (x, y, z) lies below the strongest cell's there: 0 on the best cell, negative on a weaker one."""
+    ran, here = sc.ran, (x, y, max(z, 0.0))
+    rsrp = {g.id: re_power_dbm(ran, g.tx_power_dbm) - pathloss_db(ran, math.dist((g.position.x, g.position.y, g.position.z), here)) for g in sc.gnbs}
+    best = max(rsrp.values())
+    if gnb in rsrp:
+        return rsrp[gnb] - best
+    return geometric_signal(sc, x, y, z, None)[0] - geometric_signal(sc, x, y, z, max(rsrp, key=rsrp.get))[0]  # detached
+
+
 # --- the input columns ---------------------------------------------------------------------
 
 _STATE = ("log_latency", "log_jitter", "loss", "thr_ratio", "edge_load")
@@ -232,10 +248,64 @@ INPUT_NAMES: tuple[str, ...] = (
 _COLUMN = {n: i for i, n in enumerate(INPUT_NAMES)}
 
 
-def schema_fingerprint() -> str:
-    """Hash of everything that defines the encoding; checkpoints carry it."""
-    blob = json.dumps({"v": FEATURE_SCHEMA_VERSION, "inputs": INPUT_NAMES, "dims": DIMENSIONS, "extras": EXTRAS, "slices": SLICE_NAMES, "actions": ACTION_KINDS})
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+#: Optional inputs: whether each state of the input (current, then each earlier one) is the model's own prediction.
+PROVENANCE_INPUTS = tuple(f"own_state_{k}" for k in range(HISTORY + 1))
+#: Optional inputs: the service cell's geometric margin to the best cell, and windows since the cell changed.
+HANDOVER_INPUTS = ("serving_margin", "since_cell_change")
+#: Windows since the service's cell changed are counted up to this (and start here: no change seen yet).
+SINCE_CHANGE_CAP = 10
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """Which optional inputs a model takes, appended after :data:`INPUT_NAMES` in this order.
+
+    Attributes:
+        provenance: One flag per state of the input (:data:`PROVENANCE_INPUTS`): 1 where it
+            is the model's own prediction, 0 where a network measured it.
+        handover: :data:`HANDOVER_INPUTS`: the service cell's geometric SINR margin against
+            the strongest cell at the UE's position, and windows since its cell changed.
+    """
+
+    provenance: bool = False
+    handover: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return _names(self)
+
+    def as_config(self) -> dict[str, bool]:
+        return {"provenance": self.provenance, "handover": self.handover}
+
+    @classmethod
+    def of_config(cls, entry: object) -> FeatureSet:
+        """The set a checkpoint config records (``None``: a checkpoint made before sets existed, so none)."""
+        if entry is None:
+            return cls()
+        if not isinstance(entry, dict) or set(entry) - {"provenance", "handover"} or not all(isinstance(v, bool) for v in entry.values()):
+            raise CheckpointMismatch(
+                f"the checkpoint's 'features' entry {entry!r} is not a feature set (an object of booleans 'provenance' and 'handover'); retrain it"
+            )
+        return cls(**entry)
+
+
+#: What every model takes: :data:`INPUT_NAMES` and nothing else (the shipped checkpoint's set).
+BASE = FeatureSet()
+
+
+@lru_cache(maxsize=None)
+def _names(features: FeatureSet) -> tuple[str, ...]:
+    return (*INPUT_NAMES, *(PROVENANCE_INPUTS if features.provenance else ()), *(HANDOVER_INPUTS if features.handover else ()))
+
+
+def schema_fingerprint(features: FeatureSet = BASE) -> str:
+    """Hash of everything that defines the encoding; checkpoints carry it. The base set hashes
+    exactly as before optional inputs existed, so earlier checkpoints still match."""
+    blob = {"v": FEATURE_SCHEMA_VERSION, "inputs": INPUT_NAMES, "dims": DIMENSIONS, "extras": EXTRAS, "slices": SLICE_NAMES, "actions": ACTION_KINDS}
+    if features != BASE:
+        blob["optional"] = features.names[len(INPUT_NAMES) :]
+        blob["since_change_cap"] = SINCE_CHANGE_CAP
+    return hashlib.sha256(json.dumps(blob).encode()).hexdigest()[:16]
 
 
 State = tuple[str, float, float, float, float, float]
@@ -270,6 +340,9 @@ class Context:
     geo_rsrp_dbm: float
     geo_sinr_prev_db: float
     cell_load: float = 0.0
+    own: tuple[bool, ...] = ()
+    serving_margin_db: float = 0.0
+    since_cell_change: int = SINCE_CHANGE_CAP
 
 
 def build_context(
@@ -289,6 +362,8 @@ def build_context(
     host: str,
     shares: dict[str, float],
     shaped: dict[str, float],
+    own: Sequence[bool] = (),
+    since_cell_change_before: int = SINCE_CHANGE_CAP,
 ) -> Context:
     """The model's inputs for one window: the one place they are made, for training and serving alike.
 
@@ -303,6 +378,8 @@ def build_context(
         geo_sinr_prev_db: The previous window's ``geo_sinr_db``.
         host, shares, shaped: Where the service's jobs run, each slice's share and
             shaped fraction, after the window's action.
+        own: Per state of ``states``, whether it is the model's own prediction (default: all measured).
+        since_cell_change_before: The previous window's ``since_cell_change``.
     """
     service = sc.service.ue
     here: dict[str, float] = {}
@@ -348,6 +425,9 @@ def build_context(
         geo_rsrp_dbm=geo_rsrp,
         geo_sinr_prev_db=geo_sinr_prev_db,
         cell_load=cell_load_ratio(sf, sc, gnb, shares, shaped, float(surge.rate_mbps) if surge is not None and surge.gnb == gnb else 0.0, True),
+        own=tuple(bool(o) for o in own[: HISTORY + 1]),
+        serving_margin_db=geometric_margin(sc, *position, gnb),
+        since_cell_change=0 if gnb != source_gnb else min(since_cell_change_before + 1, SINCE_CHANGE_CAP),
     )
 
 
@@ -369,8 +449,30 @@ _CELL_COLS = tuple((where, *(_C[f"{k}_{where}"] for k in ("interference_dbm", "b
 _SHARE_COLS = tuple((n, _C[f"share_{n}"], _C[f"shaped_{n}"]) for n in SLICE_NAMES)
 
 
-def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
-    """Encode contexts of one scenario as a float32 matrix with columns :data:`INPUT_NAMES`."""
+def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures, features: FeatureSet = BASE) -> np.ndarray:
+    """Encode contexts of one scenario as a float32 matrix with columns ``features.names``
+    (:data:`INPUT_NAMES`, then the set's optional inputs)."""
+    X = _encode_base(ctxs, sf)
+    if features == BASE:
+        return X
+    return np.concatenate([X, _encode_optional(ctxs, features)], axis=1)
+
+
+def _encode_optional(ctxs: list[Context], features: FeatureSet) -> np.ndarray:
+    rows = []
+    for c in ctxs:
+        row = []
+        if features.provenance:
+            # A short history is padded with its oldest state (as the state inputs are), and so is its provenance.
+            row += [float(c.own[min(k, len(c.own) - 1)]) if c.own else 0.0 for k in range(HISTORY + 1)]
+        if features.handover:
+            row += [_clip(c.serving_margin_db, -30, 0) / 10.0, min(c.since_cell_change, SINCE_CHANGE_CAP) / SINCE_CHANGE_CAP]
+        rows.append(row)
+    return np.array(rows, dtype=np.float32).reshape(len(ctxs), len(features.names) - len(INPUT_NAMES))
+
+
+def _encode_base(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
+    """The :data:`INPUT_NAMES` columns of contexts of one scenario."""
     offered = sf.offered_mbps
     # What never changes in the scenario, then each row on top of it (plain floats, one conversion at the end).
     static = [0.0] * len(INPUT_NAMES)
@@ -455,7 +557,7 @@ def encode_inputs(ctxs: list[Context], sf: ScenarioFeatures) -> np.ndarray:
 class TransitionSet:
     """Encoded transitions of a corpus, ready for training or evaluation."""
 
-    X: np.ndarray  # inputs (n, len(INPUT_NAMES))
+    X: np.ndarray  # inputs (n, len(features.names))
     Y: np.ndarray  # continuous targets in model space (n, len(DIMENSIONS))
     E: np.ndarray  # extras in model space (n, len(EXTRAS))
     slice_next: np.ndarray  # int (n,)
@@ -483,6 +585,7 @@ def episode_contexts(df: pd.DataFrame, sc: Scenario, sf: ScenarioFeatures | None
     states = [(r["slice"], r["latency_ms"], r["jitter_ms"], r["loss_rate"], r["throughput_mbps"], r["edge_load"]) for r in rows]
     first = rows[0] if rows else None
     geo_prev = geometric_signal(sc, first["service_x"], first["service_y"], first["service_z"], first["service_gnb"] or None)[0] if first else 0.0
+    since = SINCE_CHANGE_CAP
     for i in range(len(rows) - 1):
         cur, nxt = rows[i], rows[i + 1]
         onsets, recoveries = [], []
@@ -517,14 +620,16 @@ def episode_contexts(df: pd.DataFrame, sc: Scenario, sf: ScenarioFeatures | None
             host=nxt["service_host"],
             shares={name: nxt[f"{name.lower()}_share"] for name in SLICE_NAMES},
             shaped=shaped,
+            since_cell_change_before=since,
         )
         ctxs.append(ctx)
         geo_prev = ctx.geo_sinr_db
+        since = ctx.since_cell_change
     return ctxs
 
 
-def encode_corpus(df: pd.DataFrame, *, progress=None) -> TransitionSet:
-    """Encode every transition of a corpus's window rows (grouped by seed and episode)."""
+def encode_corpus(df: pd.DataFrame, *, features: FeatureSet = BASE, progress=None) -> TransitionSet:
+    """Encode every transition of a corpus's window rows (grouped by seed and episode), as inputs of ``features``."""
     parts = []
     groups = list(df.groupby(["seed", "episode"], sort=True))
     for (seed, episode), ep in groups:
@@ -534,7 +639,7 @@ def encode_corpus(df: pd.DataFrame, *, progress=None) -> TransitionSet:
         ctxs = episode_contexts(ep, sc, sf)
         if not ctxs:
             continue
-        X = encode_inputs(ctxs, sf)
+        X = encode_inputs(ctxs, sf, features)
         nxt = ep.iloc[1:]
         cur = ep.iloc[:-1]
         offered = np.full(len(nxt), sf.offered_mbps)

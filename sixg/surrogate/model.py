@@ -8,8 +8,9 @@ resamples, so their disagreement measures what the data did not pin down, and a
 Mahalanobis distance to the training inputs gives an out-of-distribution score.
 
 Checkpoints are the shared :mod:`sixg.checkpoint` pair (safetensors + JSON config, hash
-checked on every load) whose config also names the feature schema; :func:`load` refuses
-one made for another schema.
+checked on every load) whose config also names the feature schema and the optional inputs
+(:class:`~sixg.surrogate.features.FeatureSet`) it was trained with; :func:`load` builds the
+network for that set and refuses a checkpoint made for another schema.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from torch import nn
 
 from sixg import checkpoint
 from sixg.errors import CheckpointMismatch
-from sixg.surrogate.features import DIMENSIONS, EXTRAS, INPUT_NAMES, SLICE_NAMES, schema_fingerprint
+from sixg.surrogate.features import DIMENSIONS, EXTRAS, INPUT_NAMES, SLICE_NAMES, FeatureSet, schema_fingerprint
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MEDIAN = QUANTILES.index(0.5)
@@ -156,12 +157,17 @@ class Prediction:
 
 
 class ExperimentModel:
-    """A trained ensemble with its normalisation, calibration and OOD statistics."""
+    """A trained ensemble with its normalisation, calibration and OOD statistics.
+
+    ``features`` is the set of optional inputs it takes (from ``config["features"]``;
+    none when the config does not say): whoever encodes its inputs encodes that set.
+    """
 
     def __init__(self, net: EnsembleNet, stats: dict[str, np.ndarray], config: dict):
         self.net = net.eval()
         self.stats = stats
         self.config = config
+        self.features = FeatureSet.of_config(config.get("features"))
         s = stats
         self._x_mean = s["x_mean"].astype(np.float32)
         self._x_std = s["x_std"].astype(np.float32)
@@ -248,16 +254,18 @@ def save_checkpoint(path: Path, net: EnsembleNet, stats: dict[str, np.ndarray], 
     """Write ``path`` (.safetensors) and its JSON config next to it (:mod:`sixg.checkpoint`)."""
     tensors = tensors_of(net, stats)
     tensors.update(extra_tensors or {})
-    checkpoint.write(path, tensors, dict(config, feature_schema=schema_fingerprint()), format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION)
+    features = FeatureSet.of_config(config.get("features"))
+    checkpoint.write(path, tensors, dict(config, feature_schema=schema_fingerprint(features)), format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION)
 
 
 def read_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict]:
     """Read and check a checkpoint's arrays and config (hash verified, never unpickles anything)."""
     tensors, cfg = checkpoint.read(path, format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, what="Experiment Model", create_hint=TRAIN_COMMAND)
-    if cfg.get("feature_schema") != schema_fingerprint():
+    expected = schema_fingerprint(FeatureSet.of_config(cfg.get("features")))
+    if cfg.get("feature_schema") != expected:
         raise CheckpointMismatch(
-            f"checkpoint {path} was made for feature schema {cfg.get('feature_schema')}, this sixg encodes features as "
-            f"{schema_fingerprint()}; retrain it with `{TRAIN_COMMAND}`"
+            f"checkpoint {path} was made for feature schema {cfg.get('feature_schema')}, this sixg encodes its features as "
+            f"{expected}; retrain it with `{TRAIN_COMMAND}`"
         )
     return tensors, cfg
 
@@ -267,7 +275,8 @@ def load(path: Path) -> ExperimentModel:
     tensors, cfg = read_checkpoint(path)
     arch = cfg.get("architecture", {})
     try:
-        net = EnsembleNet(len(INPUT_NAMES), hidden=int(arch["hidden"]), layers=int(arch["layers"]), members=int(arch["members"]))
+        n_in = len(FeatureSet.of_config(cfg.get("features")).names)
+        net = EnsembleNet(n_in, hidden=int(arch["hidden"]), layers=int(arch["layers"]), members=int(arch["members"]))
         net.load_state_dict({k[4:]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("net.")})
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
         raise CheckpointMismatch(f"{path} does not hold the network its config describes ({exc})") from None
@@ -275,6 +284,8 @@ def load(path: Path) -> ExperimentModel:
     needed = {"x_mean", "x_std", "y_mean", "y_std", "e_mean", "e_std", "calibration", "precision", "train_d2_quantiles"}
     if not needed <= set(stats):
         raise CheckpointMismatch(f"{path} lacks statistics {sorted(needed - set(stats))}")
+    if stats["x_mean"].shape != (n_in,):
+        raise CheckpointMismatch(f"{path} normalises {stats['x_mean'].shape} inputs but its feature set has {n_in}")
     return ExperimentModel(net, stats, cfg)
 
 

@@ -8,7 +8,9 @@ class) while everything else -- the actions, the degradation events, the service
 host, shares, shaping, cell and position -- comes from the trace, through the one
 context builder (:func:`sixg.surrogate.features.episode_contexts`). The predicted state
 ``h`` windows ahead is compared with what ns-3 measured then, against persistence (the
-state at the start of the rollout held for ``h`` windows).
+state at the start of the rollout held for ``h`` windows). Each state handed to the model
+is marked as the episode would mark it (ns-3's measured, the model's own predicted), which
+a model trained with provenance inputs reads.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sixg.surrogate.features import (
     DIMENSIONS,
     HISTORY,
     INPUT_NAMES,
+    PROVENANCE_INPUTS,
     SLICE_NAMES,
     Context,
     ScenarioFeatures,
@@ -84,6 +87,7 @@ def rollout_predictions(model: ExperimentModel, traces: list[EpisodeTrace], *, h
         for i in range(len(tr.contexts))
     ]
     median = len(QUANTILES) // 2
+    features = model.features
     out: dict[int, dict[str, np.ndarray]] = {}
     for h in range(1, horizon + 1):
         live = [(n, r) for n, r in enumerate(rollouts) if r[1] + h - 1 < len(traces[r[0]].contexts)]
@@ -95,9 +99,10 @@ def rollout_predictions(model: ExperimentModel, traces: list[EpisodeTrace], *, h
         blocks, order, spans = [], [], []
         for k, members in by_trace.items():
             tr = traces[k]
-            # The trace's context for this window, with the rollout's own states in place of ns-3's.
-            ctxs = [replace(tr.contexts[rollouts[n][1] + h - 1], states=rollouts[n][2]) for n in members]
-            blocks.append(encode_inputs(ctxs, tr.sf))
+            # The trace's context for this window, with the rollout's own states in place of ns-3's
+            # (the newest h - 1 of them its own predictions, the rest measured).
+            ctxs = [replace(tr.contexts[rollouts[n][1] + h - 1], states=rollouts[n][2], own=tuple(j < h - 1 for j in range(len(rollouts[n][2])))) for n in members]
+            blocks.append(encode_inputs(ctxs, tr.sf, features))
             spans.append((len(order), len(order) + len(members), tr.sf.offered_mbps))
             order += members
         pred = model.predict(np.concatenate(blocks))
@@ -148,12 +153,13 @@ def own_state_inputs(model: ExperimentModel, X: np.ndarray, nxt: np.ndarray, *, 
     with the model's own states in place of ns-3's.
     """
     live = np.arange(len(X)) if starts is None else np.asarray(starts, dtype=np.int64)
+    own = [len(INPUT_NAMES) + k for k in range(len(PROVENANCE_INPUTS))] if model.features.provenance else []
     cur = X[live].astype(np.float32)
     # The state history in input space, newest first.
     hist = [cur[:, _STATE_IDX].astype(np.float64)]
     for d in _DIFF_IDX:
         hist.append(hist[-1] - cur[:, d])
-    for _ in range(2, horizon + 1):
+    for h in range(2, horizon + 1):
         rows = nxt[live]
         keep = rows >= 0
         if not keep.any():
@@ -167,6 +173,9 @@ def own_state_inputs(model: ExperimentModel, X: np.ndarray, nxt: np.ndarray, *, 
         for k, d in enumerate(_DIFF_IDX):
             cur[:, d] = hist[k] - hist[k + 1]
         cur[:, _SLICE_IDX] = np.eye(len(SLICE_NAMES), dtype=np.float32)[pred.slice_probs.argmax(1)]
+        for k, col in enumerate(own[: h - 1]):
+            # The newest h - 1 states are the model's own; the rest (and a padded history's oldest) stay measured.
+            cur[:, col] = 1.0
         yield live, cur
 
 

@@ -15,6 +15,12 @@ evaluates it, and each transition it reaches is added to that epoch's data with 
 model's own states as inputs and ns-3's next window as the target. Early stopping then weighs the calibration episodes'
 open-loop loss as much as their one-step loss. The default, ``rollout_horizon=1``, is
 one-step training only.
+
+Optional inputs (:class:`~sixg.surrogate.features.FeatureSet`), all off by default:
+``provenance`` tells the model which of its input states are its own predictions (it
+needs own rollouts to learn from, so ``rollout_horizon`` above 1), ``handover_features``
+gives it the service cell's margin to the best cell and the windows since its cell
+changed. The checkpoint records the set, and loading it encodes the same inputs.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import torch
 
 from sixg.errors import CheckpointError, SeedSplitError, UserError
 from sixg.scenario import Split, split_of
-from sixg.surrogate.features import INPUT_NAMES, TransitionSet, encode_corpus
+from sixg.surrogate.features import FeatureSet, TransitionSet, encode_corpus
 from sixg.surrogate.model import QUANTILES, EnsembleNet, ExperimentModel, base_inputs, read_checkpoint, save_checkpoint
 from sixg.surrogate.rollout import own_state_inputs, successors
 from sixg.traces.io import episode_files, load_windows, read_manifest
@@ -56,6 +62,14 @@ class TrainConfig:
     rollout_share: float = 1.0
     #: One-step-only epochs before the first rollouts.
     rollout_warmup: int = 5
+    #: Input flags saying which states are the model's own predictions (needs rollout_horizon > 1).
+    provenance: bool = False
+    #: Inputs for the service's cell changes: margin to the best cell, windows since the cell changed.
+    handover_features: bool = False
+
+    @property
+    def features(self) -> FeatureSet:
+        return FeatureSet(provenance=self.provenance, handover=self.handover_features)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -70,14 +84,14 @@ def corpus_fingerprint(root: Path, split: str = "train") -> str:
     return h.hexdigest()[:16]
 
 
-def load_training_transitions(traces: Path, *, calibration_seeds=CALIBRATION_SEEDS, progress=None) -> tuple[TransitionSet, TransitionSet]:
-    """Encode the corpus's training split into (fit, calibration) sets by seed."""
+def load_training_transitions(traces: Path, *, calibration_seeds=CALIBRATION_SEEDS, features: FeatureSet = FeatureSet(), progress=None) -> tuple[TransitionSet, TransitionSet]:
+    """Encode the corpus's training split into (fit, calibration) sets by seed, as inputs of ``features``."""
     read_manifest(traces)
     df = load_windows(traces, split=Split.TRAIN.value)
     bad = sorted({int(s) for s in df.seed.unique() if split_of(int(s)) is not Split.TRAIN})
     if bad:
         raise SeedSplitError(f"the training split of {traces} holds benchmark seeds {bad}; refusing to train on them")
-    ts = encode_corpus(df, progress=progress)
+    ts = encode_corpus(df, features=features, progress=progress)
     calib = np.isin(ts.seed, list(calibration_seeds))
     if calib.all() or not calib.any():
         raise UserError(
@@ -169,11 +183,19 @@ def train(
             (it is picked up if present and made with the same settings and data).
         on_epoch: Called with (epoch, fit loss, calibration loss) after each epoch.
     """
+    features = config.features
+    if features.provenance and config.rollout_horizon < 2:
+        raise UserError("provenance inputs need the model's own rollouts to learn from: train with a rollout horizon above 1 (--rollout-horizon 5)")
+    if fit.X.shape[1] != len(features.names) or calib.X.shape[1] != len(features.names):
+        raise UserError(
+            f"the transitions hold {fit.X.shape[1]} inputs but the configured feature set {features.as_config()} has {len(features.names)}; "
+            "encode them with the same set (load_training_transitions(..., features=config.features))"
+        )
     torch.manual_seed(config.seed)
     stats = _stats(fit)
     tr, ca = _tensors(fit, stats), _tensors(calib, stats)
     n = len(fit.X)
-    net = EnsembleNet(len(INPUT_NAMES), hidden=config.hidden, layers=config.layers, members=config.members)
+    net = EnsembleNet(len(features.names), hidden=config.hidden, layers=config.layers, members=config.members)
     opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.epochs)
     # Bootstrap: each member sees each sample a Poisson(1) number of times.
@@ -193,7 +215,7 @@ def train(
         if multi and epoch >= config.rollout_warmup:
             # Own-rollout transitions from random starts, made by the network as it is now.
             picks = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1000 + 500 + epoch))[:n_starts]
-            rows, own = _own_rollouts(net, stats, fit, nxt_fit, config.rollout_horizon, np.sort(picks.numpy()))
+            rows, own = _own_rollouts(net, stats, fit, nxt_fit, config.rollout_horizon, np.sort(picks.numpy()), features)
             data = {k: torch.cat([tr[k], own[k]]) for k in tr}
             weights = torch.cat([boot, boot[:, torch.as_tensor(rows)]], dim=1)
         size = len(data["x"])
@@ -214,7 +236,7 @@ def train(
             val = float(joint_loss(net(ca["x"], ca["base"], ca["cur"]), ca)) / config.members
             if multi:
                 # Early stopping weighs the calibration episodes' open-loop error as much as their one-step error.
-                _, own_ca = _own_rollouts(net, stats, calib, nxt_cal, config.rollout_horizon, None)
+                _, own_ca = _own_rollouts(net, stats, calib, nxt_cal, config.rollout_horizon, None, features)
                 if len(own_ca["x"]):
                     val = 0.5 * (val + float(joint_loss(net(own_ca["x"], own_ca["base"], own_ca["cur"]), own_ca)) / config.members)
         if val < best - 1e-4:
@@ -235,7 +257,8 @@ def train(
     cfg = {
         "architecture": {"hidden": config.hidden, "layers": config.layers, "members": config.members, "quantiles": list(QUANTILES)},
         "training": dict(config.as_dict(), best_calibration_loss=best, n_fit=n, n_calibration=len(calib.X), calibration_seeds=sorted({int(s) for s in calib.seed})),
-        "inputs": list(INPUT_NAMES),
+        "inputs": list(features.names),
+        "features": features.as_config(),
         **(meta or {}),
     }
     model = ExperimentModel(net, stats, cfg)
@@ -243,10 +266,10 @@ def train(
     return model
 
 
-def _own_rollouts(net: EnsembleNet, stats: dict, ts: TransitionSet, nxt: np.ndarray, horizon: int, starts: np.ndarray | None) -> tuple[np.ndarray, dict[str, torch.Tensor]]:
+def _own_rollouts(net: EnsembleNet, stats: dict, ts: TransitionSet, nxt: np.ndarray, horizon: int, starts: np.ndarray | None, features: FeatureSet) -> tuple[np.ndarray, dict[str, torch.Tensor]]:
     """The network rolled out on its own predictions from ``starts`` (every row if None), 2 to ``horizon``
     windows ahead: (rows of the transitions reached, their tensors with the model's own states as inputs)."""
-    model = ExperimentModel(net, dict(stats, calibration=np.zeros(ts.Y.shape[1])), {})
+    model = ExperimentModel(net, dict(stats, calibration=np.zeros(ts.Y.shape[1])), {"features": features.as_config()})
     rows, inputs = [], []
     for r, x in own_state_inputs(model, ts.X, nxt, horizon=horizon, starts=starts):
         rows.append(r)
