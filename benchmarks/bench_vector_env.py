@@ -52,10 +52,8 @@ def time_once(envs, actions) -> float:
 
 def forward_pass_us(model, rows: int, repeats: int = 200) -> float:
     """Median microseconds of one Experiment Model forward pass over ``rows`` input rows."""
-    from sixg.surrogate.features import INPUT_NAMES
-
     rng = np.random.default_rng(0)
-    X = (model._x_mean + rng.normal(size=(rows, len(INPUT_NAMES))) * model._x_std).astype(np.float32)
+    X = (model._x_mean + rng.normal(size=(rows, len(model.features.names))) * model._x_std).astype(np.float32)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()

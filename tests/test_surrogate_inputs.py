@@ -180,3 +180,21 @@ def test_a_featured_checkpoint_runs_an_episode_on_the_surrogate_backend(featured
     for _ in range(HISTORY + 1):
         out = backend.step([])
     assert (backend.last_inputs[0, OWN] == 1).all() and np.isfinite(out.snapshot.state.latency_ms)
+
+
+def test_a_featured_checkpoint_serves_a_batch_of_episodes(featured):
+    """Backends sharing a featured model through a batch encode its inputs and step side by side."""
+    from sixg.backends.batched import SurrogateBatch
+
+    batch = SurrogateBatch(2, checkpoint=featured[0])
+    scenarios = [generate(s, split=split_of(s)) for s in (51, 54)]
+
+    def episode(backend, sc):
+        backend.reset(sc, seed=0)
+        for _ in range(3):
+            backend.step([])
+        return backend.last_inputs
+
+    inputs = batch.run([lambda b=b, sc=sc: episode(b, sc) for b, sc in zip(batch.backends, scenarios)])
+    assert all(x.shape == (1, len(BOTH.names)) and (x[0, OWN] == 1).all() for x in inputs)
+    assert batch.forward_passes > 0 and batch.windows >= 2 * 3
