@@ -210,3 +210,14 @@ class Geometry:
         noise = self._noise_mw + (extra_mw if extra_mw is not None else 0.0)
         sinr = np.where(idx >= 0, own - 10.0 * np.log10(noise), -10.0)
         return sinr, own
+
+    def control_sinr_db(self, xyz, serving: list[str | None]):
+        """(U,) SINR of each position's serving cell with every other cell and noise as interference
+        (``loaded_sinr_db`` of :func:`cell_signals`): what ns-3's radio link monitoring compares with
+        ``Qout`` (-inf if detached)."""
+        np = self._np
+        rsrp_mw = 10.0 ** (self.rsrp_dbm(xyz) / 10.0)
+        idx = np.array([self.gnb_ids.index(g) if g in self.gnb_ids else -1 for g in serving])
+        own = np.where(idx >= 0, rsrp_mw[np.arange(len(idx)), np.maximum(idx, 0)], 0.0)
+        with np.errstate(divide="ignore"):
+            return 10.0 * np.log10(own / (rsrp_mw.sum(axis=1) - own + self._noise_mw))

@@ -48,6 +48,17 @@ _SLICE_EXTRAS = tuple((s, *(f"{s.value.lower()}_{k}" for k in ("latency_ms", "lo
 
 _LEVELS = np.asarray(QUANTILES)
 
+# ns-3's own way off a weak cell. Our ns-3 module installs ``NoOpHandoverAlgorithm`` (no
+# measurement-triggered handover), so a UE changes cell unasked only through radio link failure,
+# with ns-3's defaults: the PHY reports out-of-sync when the control SINR (its cell against every
+# other cell on the carrier, plus noise) averaged over ``NumQoutEvalSf`` = 200 subframes is below
+# ``Qout`` = -5 dB; after ``N310`` = 6 such reports in a row the RRC starts ``T310`` = 1 s, and
+# when it runs out the UE gives up the link, selects the strongest cell and reconnects there.
+#: ``LteUePhy::Qout``: control SINR below which the link is out of sync, dB.
+RLF_QOUT_DB = -5.0
+#: ``N310`` x 200 ms + ``T310``: out of sync this long and the UE moves to the strongest cell, s.
+RLF_AFTER_S = 6 * 0.2 + 1.0
+
 
 def sample_quantiles(q: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Draw from piecewise-linear inverse CDFs through the quantile knots (tails extrapolated).
@@ -73,13 +84,17 @@ class SurrogateBackend(Backend):
         sample: Draw each window from the predicted distribution (default) or take the
             median (deterministic given the inputs).
         model: An already loaded :class:`ExperimentModel` (shared between backends).
+        auto_handover: Move a UE whose cell's control SINR stays below :data:`RLF_QOUT_DB`
+            for :data:`RLF_AFTER_S` onto the strongest cell, as ns-3's radio link failure does
+            (off by default: then a UE changes cell only on a handover action).
     """
 
     id = "surrogate"
 
-    def __init__(self, *, checkpoint: str | Path | None = None, window_s: float = WINDOW_S, sample: bool = True, model: ExperimentModel | None = None):
+    def __init__(self, *, checkpoint: str | Path | None = None, window_s: float = WINDOW_S, sample: bool = True, model: ExperimentModel | None = None, auto_handover: bool = False):
         self.window_s = window_s
         self.sample = sample
+        self.auto_handover = auto_handover
         self._checkpoint = checkpoint
         self._model = model
         self._scenario: Scenario | None = None
@@ -120,6 +135,9 @@ class SurrogateBackend(Backend):
         # Per state of the history: the model's own (every one it predicts, and the guess) or measured (a resync).
         self._own = [True]
         self._since_cell_change = SINCE_CHANGE_CAP
+        # Per UE: seconds its cell's control SINR has been below Qout (only with auto_handover).
+        self._out_of_sync_s = dict.fromkeys(self._ue_ids, 0.0)
+        self._auto_cell: str | None = None
         # Like ns-3's warm-up: let the model settle from a rough guess to its steady state.
         for _ in range(WARMUP_WINDOWS):
             self._predict_and_advance(None, [], [], sample=False, move=False)
@@ -144,7 +162,13 @@ class SurrogateBackend(Backend):
                     recoveries.append(a.degradation_kind)
             elif res.ok and model_action is None:
                 model_action = a  # the model was trained on one action per window
+        # Radio link failures that end within this window (their UEs reconnect on the strongest cell).
+        moves = self._link_failures(actions, results) if self.auto_handover else {}
+        self._auto_cell = moves.get(self._scenario.service.ue)
         pred = self._predict_and_advance(model_action, onsets, recoveries, sample=self.sample, move=True)
+        self._auto_cell = None
+        for ue, gnb in moves.items():
+            self.control.serving[ue] = gnb
         # Whether the service's handover completes is learned (ns-3 may still refuse or fail it).
         for i, a in enumerate(actions):
             if isinstance(a, Handover) and results[i].ok:
@@ -152,6 +176,8 @@ class SurrogateBackend(Backend):
                     results[i] = ActionResult(action=describe(a), ok=False, reason="the handover did not complete", details={})
                 else:
                     self.control.complete_handover(a.ue, a.target_gnb)
+        if self.auto_handover:
+            self._count_out_of_sync(moves)
         self._t = round(self._t + self.window_s, 9)
         snap = self._snapshot(t=self._t)
         self._last = snap
@@ -168,7 +194,7 @@ class SurrogateBackend(Backend):
 
     def describe(self) -> dict[str, object]:
         cfg = self.model.config
-        return {"backend": self.id, "window_s": self.window_s, "ran": RAN, "checkpoint": str(self._checkpoint or "shipped default"), "trained_on": cfg.get("corpus_fingerprint"), "sample": self.sample}
+        return {"backend": self.id, "window_s": self.window_s, "ran": RAN, "checkpoint": str(self._checkpoint or "shipped default"), "trained_on": cfg.get("corpus_fingerprint"), "sample": self.sample, **({"auto_handover": True} if self.auto_handover else {})}
 
     def resync(self, snapshot: Snapshot) -> None:
         """Continue from another backend's window (used when ns-3 answers a step in dual mode)."""
@@ -177,13 +203,31 @@ class SurrogateBackend(Backend):
         self._own = [False, *self._own][: HISTORY + 1]
         self.control.slice = s.slice
 
+    # --- ns-3's radio link failure -----------------------------------------------------------------
+    def _link_failures(self, actions: Sequence[Action], results: Sequence[ActionResult]) -> dict[str, str]:
+        """UEs whose out-of-sync time reaches :data:`RLF_AFTER_S` within this window -> the strongest cell."""
+        handed = {a.ue for a, r in zip(actions, results) if isinstance(a, Handover) and r.ok}
+        due = [u for u, s in self._out_of_sync_s.items() if s > 0.0 and s + self.window_s >= RLF_AFTER_S - 1e-9 and u not in handed]
+        if not due:
+            return {}
+        best = self._geometry.rsrp_dbm(self._xyz).argmax(axis=1)
+        moves = {u: self._geometry.gnb_ids[int(best[self._row[u]])] for u in due}
+        return {u: g for u, g in moves.items() if g != self.control.serving.get(u)}
+
+    def _count_out_of_sync(self, moved: dict[str, str]) -> None:
+        """At the window's end: add the window to each UE's out-of-sync time, or reset it."""
+        sinr = self._geometry.control_sinr_db(self._xyz, [self.control.serving.get(u) for u in self._ue_ids])
+        for u, i in self._row.items():
+            below = bool(sinr[i] < RLF_QOUT_DB) and self.control.serving.get(u) is not None and u not in moved
+            self._out_of_sync_s[u] = self._out_of_sync_s[u] + self.window_s if below else 0.0
+
     # --- the model ------------------------------------------------------------------------------------
     def _context(self, action: Action | None, onsets, recoveries, position_before) -> Context:
         sc = self._scenario
         service = sc.service.ue
         source = self.control.serving.get(service)
         # The model was trained on the cell the service UE spent the window in: the target of its handover.
-        cell = action.target_gnb if isinstance(action, Handover) and action.ue == service else source
+        cell = action.target_gnb if isinstance(action, Handover) and action.ue == service else (self._auto_cell or source)
         return build_context(
             sc,
             self._sf,
