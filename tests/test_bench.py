@@ -444,3 +444,21 @@ def test_show_json_prints_only_json(capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["tasks"] == sum(n for tiers in doc["tasks_per_domain_and_tier"].values() for n in tiers.values())
     assert "verification" in doc
+
+
+def test_auto_handover_runs_get_their_own_folder_and_only_on_the_surrogate(tmp_path, monkeypatch, capsys):
+    """`run --auto-handover` records the backend option, is named for it, cannot resume a run without it, and is refused off the surrogate."""
+    from sixg.bench.__main__ import main
+
+    bench = _shipped_slice(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--agent", "reference", "--benchmark", str(bench), "--limit", "1", "--auto-handover"]) == 0
+    ruled = tmp_path / "runs/bench/reference-surrogate-rlf-limit1"
+    summary = json.loads((ruled / "summary.json").read_text())
+    assert summary["backend_options"] == {"auto_handover": True} and summary["episodes"] == 1
+    capsys.readouterr()
+    assert main(["run", "--agent", "reference", "--benchmark", str(bench), "--limit", "1", "--out", str(ruled)]) == 2
+    assert "other settings" in capsys.readouterr().err
+    assert main(["run", "--agent", "reference", "--benchmark", str(bench), "--limit", "1", "--backend", "ns3", "--auto-handover"]) == 2
+    assert "--auto-handover is a rule of the surrogate backend" in capsys.readouterr().err
+    assert not (tmp_path / "runs/bench/reference-ns3-rlf-limit1").exists()

@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--workers", type=positive_int, default=1, help="episodes run in parallel (each with its own backend)")
     r.add_argument("--out", type=Path, help="output directory (default runs/bench/AGENT-BACKEND)")
     r.add_argument("--benchmark", type=Path, help="benchmark file (default: the one shipped with sixg)")
+    r.add_argument(
+        "--auto-handover",
+        action="store_true",
+        help="surrogate backend only: a UE whose cell stays below ns-3's radio-link-failure threshold moves onto the strongest "
+        "cell, as on ns-3 (off by default: the benchmark was built and verified without it)",
+    )
     add_cluster_option(r)
     rp = sub.add_parser("report", help="one table and one plot comparing finished runs")
     rp.add_argument("runs", nargs="+", type=Path, help="run directories (each with a summary.json written by `run`)")
@@ -76,7 +82,10 @@ def _run(args) -> int:
         raise UserError(f"no tasks match the selection ({selection.describe()})")
     kwargs = agent_args(args.agent_arg)
     make_agent(args.agent, **kwargs)  # fail fast on a bad id or argument, before any episode
-    out = args.out or Path("runs") / "bench" / f"{args.agent}-{args.backend}{selection.suffix()}"
+    if args.auto_handover and args.backend != "surrogate":
+        raise UserError(f"--auto-handover is a rule of the surrogate backend (ns-3 hands over by itself): drop it or use --backend surrogate, not {args.backend}")
+    backend_kwargs = {"auto_handover": True} if args.auto_handover else {}
+    out = args.out or Path("runs") / "bench" / f"{args.agent}-{args.backend}{'-rlf' if args.auto_handover else ''}{selection.suffix()}"
     meta = {
         "agent": args.agent,
         "agent_args": kwargs,
@@ -85,6 +94,8 @@ def _run(args) -> int:
         "benchmark_fingerprint": bench.meta.get("fingerprint"),
         "selection": selection.record(tasks),
     }
+    if backend_kwargs:
+        meta["backend_options"] = backend_kwargs  # only when set: runs without it keep the record they always had
     bar = tqdm(total=len(tasks) * args.trials, unit="episode", desc=f"{args.agent} on {args.backend}")
     cluster = cluster_of(args)
     placement = RunStats()
@@ -92,7 +103,7 @@ def _run(args) -> int:
         episodes = run(
             tasks,
             make_agent=lambda: make_agent(args.agent, **kwargs),
-            make_env=lambda: NetOpsEnv(backend=args.backend),
+            make_env=lambda: NetOpsEnv(backend=args.backend, backend_kwargs=backend_kwargs),
             out=out,
             meta=meta,
             trials=args.trials,

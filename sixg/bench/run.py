@@ -230,7 +230,7 @@ def _check_meta(out: Path, meta: dict) -> None:
     path = out / META
     if path.is_file():
         old = json.loads(path.read_text())
-        keys = ("agent", "backend", "benchmark_version", "benchmark_fingerprint")
+        keys = ("agent", "backend", "backend_options", "benchmark_version", "benchmark_fingerprint")
         # Runs written before selections were recorded carry none: they are not compared on it.
         keys += ("selection",) if "selection" in old else ()
         clash = {k: (old.get(k), meta.get(k)) for k in keys if old.get(k) != meta.get(k)}
