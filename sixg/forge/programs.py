@@ -349,11 +349,6 @@ def _share_grant(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
     return slots | {"cell": cell, "rate": rate}
 
 
-def _in_area(sc: Scenario, x: float, y: float, margin: float = 10.0) -> tuple[float, float]:
-    xmin, ymin, xmax, ymax = sc.area
-    return min(max(x, xmin + margin), xmax - margin), min(max(y, ymin + margin), ymax - margin)
-
-
 def _coverage_route(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
     """A UAV is sent to a point along a route planned for radio coverage, once its battery is known to cover it."""
     if not sc.uav_ids:
@@ -373,12 +368,15 @@ def _coverage_route(sc: Scenario, rng: random.Random, d: _Draft) -> dict:
 
 
 def _dispatch_point(sc: Scenario, uav: str, rng: random.Random, after_s: float, near: tuple[float, float]) -> Position:
-    """A point ``near[0]``-``near[1]`` metres from where ``uav`` is ``after_s`` into the episode, at its height."""
+    """A point ``near[0]``-``near[1]`` metres from where ``uav`` is ``after_s`` into the episode, at its height
+    (kept 10 m inside the area)."""
     motion = UavMotion.from_spec(sc.uav(uav))
     motion.advance(WARMUP_S + after_s)
     here = motion.as_position()
     angle, dist = rng.uniform(0.0, 2 * math.pi), rng.uniform(*near)
-    x, y = _in_area(sc, here.x + dist * math.cos(angle), here.y + dist * math.sin(angle))
+    xmin, ymin, xmax, ymax = sc.area
+    x = min(max(here.x + dist * math.cos(angle), xmin + 10.0), xmax - 10.0)
+    y = min(max(here.y + dist * math.sin(angle), ymin + 10.0), ymax - 10.0)
     return _p(Position(x=x, y=y, z=here.z))
 
 
