@@ -450,9 +450,21 @@ def test_auto_handover_runs_get_their_own_folder_and_only_on_the_surrogate(tmp_p
     """`run --auto-handover` records the backend option, is named for it, cannot resume a run without it, and is refused off the surrogate."""
     from sixg.bench.__main__ import main
 
+    import sixg.sim.env as env_module
+
+    built = []
+    real = env_module.make_backend
+
+    def recording(name, **kwargs):
+        backend = real(name, **kwargs)
+        built.append(getattr(backend, "auto_handover", None))
+        return backend
+
+    monkeypatch.setattr(env_module, "make_backend", recording)
     bench = _shipped_slice(tmp_path)
     monkeypatch.chdir(tmp_path)
     assert main(["run", "--agent", "reference", "--benchmark", str(bench), "--limit", "1", "--auto-handover"]) == 0
+    assert built and all(flag is True for flag in built)  # the episodes ran with the rule, not only recorded it
     ruled = tmp_path / "runs/bench/reference-surrogate-rlf-limit1"
     summary = json.loads((ruled / "summary.json").read_text())
     assert summary["backend_options"] == {"auto_handover": True} and summary["episodes"] == 1
