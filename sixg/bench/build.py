@@ -76,23 +76,12 @@ class DedupReport:
 def rouge_l_max(texts: Sequence[str], against: Sequence[str], *, candidates: int = 25) -> list[float]:
     """For each text, its highest ROUGE-L F1 against any of ``against``.
 
-    Exact ROUGE-L over every pair is quadratic in pure Python; the highest one is found
-    among the texts most similar by TF-IDF cosine, so only the ``candidates`` nearest
-    are scored exactly.
+    A :class:`sixg.rouge.RougeIndex` over ``against`` with the TF-IDF prefilter: only the
+    ``candidates`` texts nearest by TF-IDF cosine are scored exactly.
     """
-    from rouge_score import rouge_scorer
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sixg.rouge import RougeIndex
 
-    if not texts or not against:
-        return [0.0 for _ in texts]
-    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
-    vec = TfidfVectorizer(ngram_range=(1, 2)).fit(list(against) + list(texts))
-    sims = (vec.transform(texts) @ vec.transform(against).T).toarray()
-    out = []
-    for i, t in enumerate(texts):
-        nearest = sims[i].argsort()[::-1][:candidates]
-        out.append(max(scorer.score(against[j], t)["rougeL"].fmeasure for j in nearest))
-    return out
+    return [found.score for found in RougeIndex(against, prefilter="tfidf", candidates=candidates).nearest_many(texts)]
 
 
 def dedupe(bench: list[Task], train: list[Task], *, variants: int, threshold: float = ROUGE_THRESHOLD, progress: Callable[[], None] | None = None) -> tuple[list[Task], DedupReport]:
