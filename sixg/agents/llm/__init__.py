@@ -49,9 +49,13 @@ How a reply becomes a call (the same rule for both back-ends):
 An unknown tool name or wrong arguments in an otherwise well-formed call are passed on
 unchanged: validating calls is the tool boundary's job, not the agent's.
 
+A local model can instead be *guided* (``guided=True``, ``--agent-arg guided=true``): its tokens are
+masked so that every reply is a final answer or a call that fits a tool's declared arguments
+(:mod:`~sixg.agents.llm.guide`). Guidance fixes a call's form, not its choice of tool or values.
+
 Where each job lives: :mod:`~sixg.agents.llm.reply` reads a reply, :mod:`~sixg.agents.llm.react`
-is the loop, :mod:`~sixg.agents.llm.hf` the local model and :mod:`~sixg.agents.llm.endpoint`
-the HTTP client.
+is the loop, :mod:`~sixg.agents.llm.hf` the local model, :mod:`~sixg.agents.llm.guide` its guided
+decoding and :mod:`~sixg.agents.llm.endpoint` the HTTP client.
 """
 
 from sixg.agents.llm.endpoint import ChatEndpoint, EndpointError, OpenAIReActAgent

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from sixg.agents.llm.guide import CallGuide
 from sixg.agents.llm.prompt import ToolView, present_tools, read_tool_view
 from sixg.agents.llm.react import ReActAgent, sampling_seed
 from sixg.agents.llm.reply import ModelReply
@@ -72,6 +73,8 @@ class HFReActAgent(ReActAgent):
         system_prompt: Replaces :data:`SYSTEM_PROMPT`.
         tool_view: How the tools are shown (:func:`~sixg.agents.llm.prompt.present_tools`); by
             default the view recorded in the model directory by training, else ``full``.
+        guided: Hold every tool call the model opens with ``<tool_call>`` to the tools' declared
+            arguments (:mod:`~sixg.agents.llm.guide`); its reasoning and final answer stay free.
     """
 
     id = "react-hf"
@@ -88,6 +91,7 @@ class HFReActAgent(ReActAgent):
         chat_template: str | None = None,
         system_prompt: str | None = None,
         tool_view: ToolView | None = None,
+        guided: bool = False,
     ):
         super().__init__(system_prompt=system_prompt, temperature=temperature)
         if max_new_tokens < 1:
@@ -106,8 +110,12 @@ class HFReActAgent(ReActAgent):
         if tool_view is not None:
             present_tools((), tool_view)  # refuses an unknown view here, not at the first turn
         self.tool_view = read_tool_view(self.model_path) if tool_view is None else tool_view
+        if not isinstance(guided, bool) and guided not in (0, 1):
+            raise UserError(f"guided takes true or false, not {guided!r}")
+        self.guided = bool(guided)
         self._model = None
         self._tokenizer = None
+        self._guide: CallGuide | None = None
         self._stop_ids: list[int] = []
 
     def _start(self) -> None:
@@ -144,11 +152,12 @@ class HFReActAgent(ReActAgent):
                     stop.append(int(i))
         if not stop:
             raise UserError(f"the model in {self.model_path!r} declares no end-of-sequence token, so a reply could never end")
+        self._guide = CallGuide(tokenizer) if self.guided else None
         self._model, self._tokenizer, self._stop_ids = model, tokenizer, stop
 
     def _complete(self, messages: list[dict[str, Any]], tools: list[dict], *, seed: int | None, turn: int) -> ModelReply:
         import torch
-        from transformers import GenerationConfig
+        from transformers import GenerationConfig, LogitsProcessorList
 
         tok, model = self._tokenizer, self._model
         inputs = tok.apply_chat_template(
@@ -163,12 +172,13 @@ class HFReActAgent(ReActAgent):
             **({"temperature": self.temperature, "top_p": self.top_p} if sample else {}),
         )
         prompt_len = inputs["input_ids"].shape[-1]
+        guide = LogitsProcessorList([self._guide.processor(tools, start=prompt_len)]) if self._guide else None
         # fork_rng keeps the caller's global RNG state untouched by seeded sampling.
         dev = model.device
         fork = torch.random.fork_rng(devices=[]) if dev.type == "cpu" else torch.random.fork_rng(devices=[dev.index or 0], device_type=dev.type)
         with fork, torch.inference_mode():
             torch.manual_seed(sampling_seed(seed, turn))
-            out = model.generate(**inputs, generation_config=config)
+            out = model.generate(**inputs, generation_config=config, logits_processor=guide)
         new = out[0, prompt_len:].tolist()
         ended = bool(new) and new[-1] in self._stop_ids
         if ended:
@@ -179,7 +189,7 @@ class HFReActAgent(ReActAgent):
 
     def close(self) -> None:
         """Drop the model and tokenizer (a later reset loads them again)."""
-        self._model = self._tokenizer = None
+        self._model = self._tokenizer = self._guide = None
 
     def describe(self) -> dict[str, object]:
         """Model, back-end and decoding settings, for the run record."""
@@ -193,6 +203,7 @@ class HFReActAgent(ReActAgent):
             "top_p": self.top_p if self.temperature > 0 else None,
             "max_new_tokens": self.max_new_tokens,
             "tool_view": self.tool_view,
+            "guided": self.guided,
             "seed": self._seed,
         }
 
@@ -206,12 +217,13 @@ class TinyAgent(HFReActAgent):
         model: Another model directory to run the same way (default: the shipped one).
         max_new_tokens: Generation budget per turn.
         device: Where the model runs.
+        guided: Hold its tool calls to the tools' declared arguments (see :class:`HFReActAgent`).
     """
 
     id = "tiny"
 
-    def __init__(self, *, model: str | None = None, max_new_tokens: int = 256, device: str = "cpu"):
+    def __init__(self, *, model: str | None = None, max_new_tokens: int = 256, device: str = "cpu", guided: bool = False):
         path = Path(model) if model is not None else TINY_MODEL_DIR
         if model is None and not (path / "config.json").is_file():
             raise UserError(f"the tiny agent's model is missing from this installation ({path}): reinstall sixg, or pass model=DIR")
-        super().__init__(os.fspath(path), max_new_tokens=max_new_tokens, device=device)
+        super().__init__(os.fspath(path), max_new_tokens=max_new_tokens, device=device, guided=guided)
