@@ -30,6 +30,9 @@ THERMAL_NOISE_DBM_PER_HZ = -174.0
 DETECTABLE_RSRP_DBM = -124.0
 #: Below this SINR the control channels fail and the link drops.
 LINK_SINR_FLOOR_DB = -6.0
+#: What a UE attached to no cell is taken to get, where a number is needed (the surrogate's inputs).
+DETACHED_SINR_DB = -10.0
+DETACHED_RSRP_DBM = -140.0
 
 #: SINR a slice's traffic needs to meet its targets (URLLC wants robust modulation with
 #: margin; mMTC devices get by with very little).
@@ -202,13 +205,14 @@ class Geometry:
         return 10.0 ** (dbm / 10.0)
 
     def served(self, xyz, serving: list[str | None], extra_mw=None):
-        """(SINR dB, RSRP dBm) per position from its serving cell (-10 dB, -140 dBm if detached)."""
+        """(SINR dB, RSRP dBm) per position from its serving cell (:data:`DETACHED_SINR_DB`,
+        :data:`DETACHED_RSRP_DBM` if detached)."""
         np = self._np
         rsrp = self.rsrp_dbm(xyz)
         idx = np.array([self.gnb_ids.index(g) if g in self.gnb_ids else -1 for g in serving])
-        own = np.where(idx >= 0, rsrp[np.arange(len(idx)), np.maximum(idx, 0)], -140.0)
+        own = np.where(idx >= 0, rsrp[np.arange(len(idx)), np.maximum(idx, 0)], DETACHED_RSRP_DBM)
         noise = self._noise_mw + (extra_mw if extra_mw is not None else 0.0)
-        sinr = np.where(idx >= 0, own - 10.0 * np.log10(noise), -10.0)
+        sinr = np.where(idx >= 0, own - 10.0 * np.log10(noise), DETACHED_SINR_DB)
         return sinr, own
 
     def control_sinr_db(self, xyz, serving: list[str | None]):

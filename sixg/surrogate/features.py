@@ -27,9 +27,9 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from sixg.actions import ACTION_ADAPTER, Action, Degradation, GracefulDegradation, Handover, SetUavPlan
-from sixg.domain import SLICES, SliceType
+from sixg.domain import SLICES, Position, SliceType
 from sixg.errors import CheckpointMismatch
-from sixg.radio import cell_signals, noise_per_re_dbm, pathloss_db, re_power_dbm
+from sixg.radio import DETACHED_RSRP_DBM, DETACHED_SINR_DB, CellSignal, cell_signals
 from sixg.scenario import Scenario, generate, split_of
 
 FEATURE_SCHEMA_VERSION = 2
@@ -178,29 +178,34 @@ def cell_load_ratio(sf: ScenarioFeatures, sc: Scenario, cell: str | None, shares
     return min(3.0, total / max(capacity, 0.1))
 
 
+def _cells_at(sc: Scenario, x: float, y: float, z: float) -> list[CellSignal]:
+    """Every cell's signal at (x, y, z) by :func:`sixg.radio.cell_signals` (no interferer: an
+    interferer's effect is learned from its severity), strongest first; a height below ground
+    counts as ground level."""
+    return cell_signals(sc, Position(x=x, y=y, z=max(z, 0.0)))
+
+
 def geometric_signal(sc: Scenario, x: float, y: float, z: float, gnb: str | None) -> tuple[float, float]:
-    """(SINR dB, RSRP dBm) a UE at (x, y, z) would get from ``gnb`` by geometry alone (no
-    interferer: an interferer's effect is learned from its severity), -10 dB / -140 dBm when
-    detached. The arithmetic is :func:`sixg.radio.cell_signals`' for that one cell."""
-    for g in sc.gnbs:
-        if g.id == gnb:
-            ran = sc.ran
-            p = g.position
-            rsrp = re_power_dbm(ran, g.tx_power_dbm) - pathloss_db(ran, math.dist((p.x, p.y, p.z), (x, y, max(z, 0.0))))
-            noise_mw = 10.0 ** (noise_per_re_dbm(ran) / 10.0)
-            return rsrp - 10.0 * math.log10(noise_mw), rsrp
-    return -10.0, -140.0  # detached
+    """(SINR dB, RSRP dBm) a UE at (x, y, z) would get from ``gnb`` by geometry alone: that cell's
+    ``sinr_db`` and ``rsrp_dbm`` of :func:`sixg.radio.cell_signals`, or :data:`sixg.radio.DETACHED_SINR_DB`
+    / :data:`sixg.radio.DETACHED_RSRP_DBM` when detached (``gnb`` None or not a cell of ``sc``)."""
+    if gnb is not None:
+        for c in _cells_at(sc, x, y, z):
+            if c.gnb == gnb:
+                return c.sinr_db, c.rsrp_dbm
+    return DETACHED_SINR_DB, DETACHED_RSRP_DBM
 
 
 def geometric_margin(sc: Scenario, x: float, y: float, z: float, gnb: str | None) -> float:
     """How many dB the geometric SINR (or RSRP: the noise is the same for every cell) of ``gnb`` at
-    (x, y, z) lies below the strongest cell's there: 0 on the best cell, negative on a weaker one."""
-    ran, here = sc.ran, (x, y, max(z, 0.0))
-    rsrp = {g.id: re_power_dbm(ran, g.tx_power_dbm) - pathloss_db(ran, math.dist((g.position.x, g.position.y, g.position.z), here)) for g in sc.gnbs}
-    best = max(rsrp.values())
-    if gnb in rsrp:
-        return rsrp[gnb] - best
-    return geometric_signal(sc, x, y, z, None)[0] - geometric_signal(sc, x, y, z, max(rsrp, key=rsrp.get))[0]  # detached
+    (x, y, z) lies below the strongest cell's there: 0 on the best cell, negative on a weaker one,
+    and :data:`sixg.radio.DETACHED_SINR_DB` less the best cell's SINR when detached."""
+    cells = _cells_at(sc, x, y, z)
+    best = cells[0]
+    for c in cells:
+        if c.gnb == gnb:
+            return c.rsrp_dbm - best.rsrp_dbm
+    return DETACHED_SINR_DB - best.sinr_db
 
 
 # --- the input columns ---------------------------------------------------------------------
