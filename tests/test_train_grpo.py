@@ -89,6 +89,51 @@ def test_env_mask_covers_exactly_the_tool_results(sft):
 
 
 @pytest.mark.llm
+def test_guided_rollouts_stay_inside_the_call_grammar(sft):
+    """With --guided, every reply a rollout samples is a prefix of a reply the call grammar allows (what react-hf
+    guided=true would accept), while the same micro policy unguided leaves it; log-probabilities are still recorded."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from sixg.agents.llm.guide import CallGuide
+    from sixg.bench.run import play_task
+    from sixg.sim.env import NetOpsEnv
+    from sixg.tools.catalog import default_catalog
+    from sixg.train.frontier import training_tasks
+    from sixg.train.grpo import PolicyAgent
+
+    tok = AutoTokenizer.from_pretrained(sft)
+    model = AutoModelForCausalLM.from_pretrained(sft)
+    guide = CallGuide(tok)
+    task = training_tasks(SAMPLE)[0].model_copy(update={"max_steps": 3})
+
+    def replies(g):
+        agent = PolicyAgent(model, tok, tool_view="compact", max_new_tokens=24, temperature=1.0, budget=2048, guide=g)
+        env = NetOpsEnv(backend="surrogate")
+        try:
+            play_task(task, agent, env, trial=1)
+        finally:
+            env.close()
+        runs, run = [], []
+        for t, m in zip(agent.completion_ids, agent.env_mask):
+            if m:
+                run.append(t)
+            elif run:
+                runs.append(run)
+                run = []
+        assert all(lp <= 0.0 for lp in agent.logprobs)
+        return runs + ([run] if run else [])
+
+    def inside(reply):
+        matcher = guide.processor(default_catalog().schemas(), start=0).matcher
+        body = [t for t in reply if t != tok.eos_token_id]
+        return matcher.try_consume_tokens(body) == len(body)
+
+    guided = replies(guide)
+    assert len(guided) == 3 and all(inside(r) for r in guided)
+    assert not all(inside(r) for r in replies(None))
+
+
+@pytest.mark.llm
 @pytest.mark.parametrize("algo", ["grpo", "dapo"])
 def test_rl_command_writes_log_and_a_loadable_model(sft, tmp_path, monkeypatch, algo):
     """Both algorithms run 2 steps of real episodes and write the per-step log, its plot, the recorded config

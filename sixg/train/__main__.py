@@ -100,6 +100,7 @@ def _rl(args) -> int:
         max_new_tokens=args.max_new_tokens,
         max_completion_length=args.max_completion_length,
         temperature=args.temperature,
+        guided=args.guided,
         learning_rate=args.lr,
         beta=args.beta,
         epsilon=args.epsilon,
@@ -210,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--max-new-tokens", type=positive_int, default=128, help="tokens per turn")
     r.add_argument("--max-completion-length", type=positive_int, default=4096, help="tokens per episode after the prompt (turns and tool results)")
     r.add_argument("--temperature", type=positive_float, default=1.0)
+    r.add_argument("--guided", action="store_true", help="play the rollouts under guided decoding (every call fits a tool's declared arguments), as react-hf guided=true plays")
     r.add_argument("--lr", type=positive_float, default=1e-5)
     r.add_argument("--beta", type=float, default=0.0, help="KL coefficient against the initial policy (0: no reference model)")
     r.add_argument("--epsilon", type=positive_float, default=0.2, help="lower clipping range")

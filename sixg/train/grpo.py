@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sixg.agents.llm.guide import CallGuide
 from sixg.agents.llm.hf import HFReActAgent, _template_messages, load_local_lm
 from sixg.agents.llm.prompt import present_tools, read_tool_view, write_tool_view
 from sixg.agents.llm.react import sampling_seed
@@ -77,6 +78,7 @@ class RLRun:
     max_new_tokens: int = 128
     max_completion_length: int = 4096
     temperature: float = 1.0
+    guided: bool = False  # rollouts under guided decoding (sixg.agents.llm.guide), as react-hf guided=true plays
     learning_rate: float = 1e-5
     beta: float = 0.0
     epsilon: float = 0.2
@@ -126,7 +128,7 @@ class PolicyAgent(HFReActAgent):
     the model's sampled tokens are masked 1 with their log-probabilities.
     """
 
-    def __init__(self, model, tokenizer, *, tool_view, max_new_tokens: int, temperature: float, budget: int):
+    def __init__(self, model, tokenizer, *, tool_view, max_new_tokens: int, temperature: float, budget: int, guide: CallGuide | None = None):
         self.model_path = "<in memory>"
         super(HFReActAgent, self).__init__()
         self.max_new_tokens = max_new_tokens
@@ -137,6 +139,8 @@ class PolicyAgent(HFReActAgent):
         self.chat_template = None
         self.tool_view = tool_view
         self.budget = budget
+        self.guided = guide is not None
+        self._guide = guide
         self._model, self._tokenizer = model, tokenizer
         self._stop_ids = [int(tokenizer.eos_token_id)]
         self._eos_text = tokenizer.decode([tokenizer.eos_token_id])
@@ -163,6 +167,7 @@ class PolicyAgent(HFReActAgent):
 
     def _complete(self, messages: list[dict[str, Any]], tools: list[dict], *, seed: int | None, turn: int) -> ModelReply:
         import torch
+        from transformers import LogitsProcessorList
 
         tok, model = self._tokenizer, self._model
         if turn == 0:
@@ -182,6 +187,9 @@ class PolicyAgent(HFReActAgent):
         if room < 1:
             raise EpisodeBudgetExceeded(f"the episode used its {self.budget} completion tokens: raise --max-completion-length or lower --max-episode-steps")
         context = torch.tensor([self.prompt_ids + self.completion_ids], device=model.device)
+        # Guided: tokens are drawn from the masked distribution; the recorded log-probabilities stay the
+        # model's own (unmasked), which is what the trainer recomputes for the loss.
+        guide = LogitsProcessorList([self._guide.processor(tools, start=context.shape[-1])]) if self._guide else None
         fork = torch.random.fork_rng(devices=[]) if model.device.type == "cpu" else torch.random.fork_rng(devices=[model.device.index or 0], device_type=model.device.type)
         with fork, torch.inference_mode():
             torch.manual_seed(sampling_seed(seed, turn))
@@ -197,6 +205,7 @@ class PolicyAgent(HFReActAgent):
                 pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else self._stop_ids[0],
                 return_dict_in_generate=True,
                 output_logits=True,
+                logits_processor=guide,
             )
         new = out.sequences[0, context.shape[-1] :].tolist()
         logits = torch.stack(out.logits, dim=1)[0].float() / self.temperature
@@ -224,6 +233,7 @@ class EpisodeRollout:
 
         self.run, self.tasks, self.tokenizer, self.tool_view = run, tasks, tokenizer, tool_view
         self.env = NetOpsEnv(backend="surrogate")
+        self.guide = CallGuide(tokenizer) if run.guided else None
         self.pending: list[dict[str, Any]] = []  # rollout statistics not yet logged
 
     def close(self) -> None:
@@ -237,7 +247,7 @@ class EpisodeRollout:
         task = self.tasks[task_id]  # max_steps already capped by --max-episode-steps
         agent = PolicyAgent(
             model, self.tokenizer, tool_view=self.tool_view, max_new_tokens=self.run.max_new_tokens,
-            temperature=self.run.temperature, budget=self.run.max_completion_length,
+            temperature=self.run.temperature, budget=self.run.max_completion_length, guide=self.guide,
         )
         episode, _ = play_task(task, agent, self.env, trial=trial)
         if not agent.prompt_ids:
@@ -329,7 +339,7 @@ def _frontier_tasks(run: RLRun) -> tuple[dict, dict | None]:
         # The initial policy as react-hf plays it, sampling at the RL temperature.
         computed = run_frontier(
             list(tasks.values()),
-            lambda: make_agent("react-hf", model=run.init, temperature=run.temperature, max_new_tokens=run.max_new_tokens),
+            lambda: make_agent("react-hf", model=run.init, temperature=run.temperature, max_new_tokens=run.max_new_tokens, guided=run.guided),
             k=run.frontier_k,
             band=Band(run.frontier_low, run.frontier_high),
             seed=run.seed,
