@@ -42,7 +42,7 @@ def test_tiny_agent_solves_an_outcome_graded_task_the_same_way_twice():
         assert runs[0][1], runs[0][2]
         assert all(s["result"]["error"] is None for s in traj.steps)
         assert "edge_offload" in [s["result"]["tool"] for s in traj.steps]
-        assert agent.describe()["temperature"] == 0.0
+        assert agent.describe()["temperature"] == 0.0 and agent.describe()["guided"] is True
         idle, _ = play_task(task, make_agent("null"), env)
         assert not idle.success
     finally:
