@@ -4,6 +4,11 @@ guided model's calls all reach the tools well formed."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 from pydantic_core import to_jsonable_python
@@ -87,6 +92,74 @@ def test_call_schema_names_every_tool_once():
     schema = call_schema(default_catalog().schemas())
     names = [alt["properties"]["name"]["const"] for alt in schema["anyOf"]]
     assert sorted(names) == sorted(default_catalog()) and len(names) == 42
+
+
+def test_the_processor_leaves_exactly_the_tokens_the_grammar_allows(guide):
+    """Masking keeps the grammar's tokens and sets every other logit, model-only rows past the tokenizer's vocabulary
+    included, to -inf: only the end of turn may follow a closed call, and a reply cannot end before it starts."""
+    import torch
+
+    tok, g = guide
+    wide = len(tok) + 40  # models often have more embedding rows than the tokenizer has tokens
+    call = tok.encode(_call("read_telemetry", {}), add_special_tokens=False)
+    proc = g.processor(default_catalog().schemas(), start=0)
+    first = proc(torch.zeros(1, 0, dtype=torch.long), torch.zeros(1, wide))
+    assert first[0, g.open_id] == 0.0 and first[0, tok.eos_token_id] == float("-inf") and torch.isinf(first[0, len(tok) :]).all()
+    last = proc(torch.tensor([call]), torch.randn(1, wide))
+    assert torch.isfinite(last[0]).nonzero().flatten().tolist() == [tok.eos_token_id]
+
+
+@pytest.mark.llm
+def test_guided_sampling_survives_a_generation_config_that_bans_the_grammars_tokens():
+    """A model whose generation config forbids ending early (min_new_tokens) or repeating itself (no_repeat_ngram_size)
+    can leave no token the grammar allows: guided sampling then still draws one of the grammar's tokens, never NaN."""
+    import torch
+    from transformers import LogitsProcessorList
+
+    from sixg.agents.llm.hf import load_local_lm
+
+    model, tok = load_local_lm(str(TINY_MODEL_DIR))
+    guide = CallGuide(tok)
+    tools = default_catalog().schemas()
+    inputs = tok.apply_chat_template([{"role": "user", "content": "Read the telemetry."}], tools=tools[:3], add_generation_prompt=True, return_dict=True, return_tensors="pt")
+    start = inputs["input_ids"].shape[-1]
+    for config in ({"min_new_tokens": 60}, {"no_repeat_ngram_size": 2}):
+        torch.manual_seed(0)
+        out = model.generate(
+            **inputs, max_new_tokens=60, do_sample=True, top_p=0.9, logits_processor=LogitsProcessorList([guide.processor(tools, start=start)]), **config
+        )
+        reply = [t for t in out[0, start:].tolist() if t != tok.eos_token_id]
+        matcher = guide.processor(tools, start=0).matcher
+        assert matcher.try_consume_tokens(reply) == len(reply), (config, tok.decode(reply))
+
+
+def test_guidance_runs_without_a_cpp_compiler(tmp_path):
+    """Guided decoding works where no C++ compiler is installed (a slim container): nothing is compiled at run time."""
+    script = textwrap.dedent(
+        """
+        import torch
+        from transformers import AutoTokenizer
+        from sixg.agents.llm.guide import CallGuide
+        from sixg.agents.llm.hf import TINY_MODEL_DIR
+        from sixg.tools.catalog import default_catalog
+
+        tok = AutoTokenizer.from_pretrained(TINY_MODEL_DIR)
+        scores = CallGuide(tok).processor(default_catalog().schemas(), start=0)(torch.zeros(1, 0, dtype=torch.long), torch.zeros(1, len(tok)))
+        print("allowed", int(torch.isfinite(scores).sum()))
+        """
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "CXX": str(tmp_path / "no-such-compiler"),
+        "CC": str(tmp_path / "no-such-compiler"),
+        "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / "inductor"),  # nothing compiled earlier to fall back on
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+        "OMP_NUM_THREADS": "1",
+    }
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split("allowed")[-1]) > 100
 
 
 def test_guidance_needs_single_token_call_markers():

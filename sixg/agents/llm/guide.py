@@ -166,25 +166,37 @@ class CallGuide:
         matcher = llguidance.LLMatcher(self._lltok, grammar)
         if matcher.is_error():
             raise UserError(f"the tools' call grammar does not compile: {matcher.get_error()}")
-        return _GuideProcessor(matcher, self._lltok.vocab_size, start)
+        return _GuideProcessor(matcher, start)
+
+
 class _GuideProcessor:
-    """A ``transformers`` logits processor driven by an llguidance matcher (batch of one)."""
+    """A ``transformers`` logits processor driven by an llguidance matcher (batch of one).
 
-    def __init__(self, matcher: Any, vocab_size: int, start: int):
-        import llguidance.torch as lt
+    The mask is applied with plain torch operations: ``llguidance.torch`` applies it with a
+    ``torch.compile`` kernel, which needs a C++ compiler on the machine (absent from slim
+    installations) and seconds of compiling in every new process.
+    """
 
+    def __init__(self, matcher: Any, start: int):
         self.matcher = matcher
         self.start = start
         self._seen = start
-        self._mask = lt.allocate_token_bitmask(1, vocab_size)
 
     def __call__(self, input_ids, scores):
-        import llguidance.torch as lt
+        import torch
 
         ids = input_ids[0].tolist()
         for token in ids[self._seen :]:
             self.matcher.consume_token(token)
         self._seen = len(ids)
-        lt.fill_next_token_bitmask(self.matcher, self._mask, 0)
-        lt.apply_token_bitmask_inplace(scores, self._mask.to(scores.device))
+        # One byte per tokenizer token, 0 where the grammar forbids it; rows a model has past the
+        # tokenizer's vocabulary are never allowed.
+        allowed = torch.frombuffer(bytearray(self.matcher.compute_logit_bias()), dtype=torch.uint8)[: scores.shape[-1]].to(scores.device) != 0
+        scores[:, : allowed.numel()].masked_fill_(~allowed, float("-inf"))
+        scores[:, allowed.numel() :] = float("-inf")
+        if not torch.isfinite(scores).any():
+            # A processor that ran before this one (a model's generation config with min_new_tokens,
+            # no_repeat_ngram_size, bad_words_ids, ...) had ruled out every token the grammar allows:
+            # the grammar wins, evenly among its tokens, instead of leaving nothing to sample from.
+            scores[:, : allowed.numel()].masked_fill_(allowed, 0.0)
         return scores
