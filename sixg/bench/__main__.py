@@ -14,6 +14,7 @@ import json
 import sys
 from pathlib import Path
 
+from sixg.agents.base import agent_ids
 from sixg.bench.scoring import DOMAINS, TIERS
 from sixg.cli import add_cluster_option, agent_args, cluster_of, positive_int, run_command
 
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sixg.bench", description="6GAgentBench: tiered tasks for network-management agents.")
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run an agent on the benchmark (resumable: rerun the same command to continue)")
-    r.add_argument("--agent", required=True, help="agent id: reference, threshold, mapek, drl, random, null, verify-only, react-hf, react-openai")
+    r.add_argument("--agent", required=True, help=f"agent id: {', '.join(agent_ids())}")
     r.add_argument("--agent-arg", action="append", default=[], metavar="KEY=VALUE", help="constructor argument for the agent (repeatable), e.g. model=/path/to/model")
     r.add_argument("--backend", default="surrogate", choices=["surrogate", "ns3", "dual"], help="network backend (default: the shipped surrogate)")
     r.add_argument("--tier", choices=TIERS, help="only this tier")
