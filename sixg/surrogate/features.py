@@ -181,31 +181,40 @@ def cell_load_ratio(sf: ScenarioFeatures, sc: Scenario, cell: str | None, shares
 def _cells_at(sc: Scenario, x: float, y: float, z: float) -> list[CellSignal]:
     """Every cell's signal at (x, y, z) by :func:`sixg.radio.cell_signals` (no interferer: an
     interferer's effect is learned from its severity), strongest first; a height below ground
-    counts as ground level."""
-    return cell_signals(sc, Position(x=x, y=y, z=max(z, 0.0)))
+    counts as ground level. The point is not validated (``model_construct``): a feature of any
+    position a trace or a backend reports is a number, never an error."""
+    return cell_signals(sc, Position.model_construct(x=float(x), y=float(y), z=max(float(z), 0.0)))
+
+
+def _signal_of(cells: list[CellSignal], gnb: str | None) -> tuple[float, float]:
+    for c in cells:
+        if c.gnb == gnb:
+            return c.sinr_db, c.rsrp_dbm
+    return DETACHED_SINR_DB, DETACHED_RSRP_DBM
+
+
+def _margin_of(cells: list[CellSignal], gnb: str | None) -> float:
+    best = cells[0]
+    for c in cells:
+        if c.gnb == gnb:
+            return c.rsrp_dbm - best.rsrp_dbm
+    return DETACHED_SINR_DB - best.sinr_db
 
 
 def geometric_signal(sc: Scenario, x: float, y: float, z: float, gnb: str | None) -> tuple[float, float]:
     """(SINR dB, RSRP dBm) a UE at (x, y, z) would get from ``gnb`` by geometry alone: that cell's
     ``sinr_db`` and ``rsrp_dbm`` of :func:`sixg.radio.cell_signals`, or :data:`sixg.radio.DETACHED_SINR_DB`
     / :data:`sixg.radio.DETACHED_RSRP_DBM` when detached (``gnb`` None or not a cell of ``sc``)."""
-    if gnb is not None:
-        for c in _cells_at(sc, x, y, z):
-            if c.gnb == gnb:
-                return c.sinr_db, c.rsrp_dbm
-    return DETACHED_SINR_DB, DETACHED_RSRP_DBM
+    if gnb is None:
+        return DETACHED_SINR_DB, DETACHED_RSRP_DBM
+    return _signal_of(_cells_at(sc, x, y, z), gnb)
 
 
 def geometric_margin(sc: Scenario, x: float, y: float, z: float, gnb: str | None) -> float:
     """How many dB the geometric SINR (or RSRP: the noise is the same for every cell) of ``gnb`` at
     (x, y, z) lies below the strongest cell's there: 0 on the best cell, negative on a weaker one,
     and :data:`sixg.radio.DETACHED_SINR_DB` less the best cell's SINR when detached."""
-    cells = _cells_at(sc, x, y, z)
-    best = cells[0]
-    for c in cells:
-        if c.gnb == gnb:
-            return c.rsrp_dbm - best.rsrp_dbm
-    return DETACHED_SINR_DB - best.sinr_db
+    return _margin_of(_cells_at(sc, x, y, z), gnb)
 
 
 # --- the input columns ---------------------------------------------------------------------
@@ -403,10 +412,12 @@ def build_context(
     gain, ho_service, plan_service = 0.0, False, False
     if isinstance(action, Handover) and action.ue == service:
         ho_service = True
-        gain = geometric_signal(sc, *position_before, action.target_gnb)[0] - geometric_signal(sc, *position_before, source_gnb)[0]
+        before = _cells_at(sc, *position_before)
+        gain = _signal_of(before, action.target_gnb)[0] - _signal_of(before, source_gnb)[0]
     elif isinstance(action, SetUavPlan):
         plan_service = action.uav == service
-    geo_sinr, geo_rsrp = geometric_signal(sc, *position, gnb)
+    cells = _cells_at(sc, *position)  # one link budget for the signal and the margin
+    geo_sinr, geo_rsrp = _signal_of(cells, gnb)
     surge = active.get("congestion")
     drift = active.get("uav_drift")
     overload = active.get("edge_overload")
@@ -431,7 +442,7 @@ def build_context(
         geo_sinr_prev_db=geo_sinr_prev_db,
         cell_load=cell_load_ratio(sf, sc, gnb, shares, shaped, float(surge.rate_mbps) if surge is not None and surge.gnb == gnb else 0.0, True),
         own=tuple(bool(o) for o in own[: HISTORY + 1]),
-        serving_margin_db=geometric_margin(sc, *position, gnb),
+        serving_margin_db=_margin_of(cells, gnb),
         since_cell_change=0 if gnb != source_gnb else min(since_cell_change_before + 1, SINCE_CHANGE_CAP),
     )
 

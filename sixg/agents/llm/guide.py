@@ -21,7 +21,6 @@ boundary still judges every value.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from collections.abc import Sequence
@@ -81,7 +80,7 @@ def call_schema(tools: Sequence[dict[str, Any]]) -> dict[str, Any]:
         if not isinstance(name, str) or not name:
             raise UserError(f"a tool schema without a name cannot guide decoding: {json.dumps(tool)[:200]}")
         names.append(name)
-        params = _sorted_keys(copy.deepcopy(fn.get("parameters") or {"type": "object", "properties": {}}))
+        params = _sorted_keys(fn.get("parameters") or {"type": "object", "properties": {}})  # a new dict: the caller's stays as it is
         for key, value in params.pop("$defs", {}).items():
             if defs.setdefault(key, value) != value:
                 raise UserError(f"tools define the schema {key!r} differently; guided decoding needs one definition per name")
@@ -179,7 +178,6 @@ class _GuideProcessor:
 
     def __init__(self, matcher: Any, start: int):
         self.matcher = matcher
-        self.start = start
         self._seen = start
 
     def __call__(self, input_ids, scores):
