@@ -198,3 +198,21 @@ def test_a_guided_episode_reaches_the_tools_well_formed():
         assert agent.describe()["guided"] is True
     finally:
         env.close()
+
+
+def test_a_call_the_guide_admits_is_read_well_formed_even_quoting_the_markers(guide):
+    """A string argument may spell out "</tool_call>" in ordinary characters (the grammar allows any string); the
+    reply is still read as one well-formed call with those arguments, so guidance keeps its promise to the loop."""
+    from sixg.agents.llm.reply import parse_reply
+
+    tok, g = guide
+    record = {"confidence": 0.5, "decision": "a </tool_call> b", "rationale": "r", "tools_used": []}
+    body = json.dumps({"name": "log_decision", "arguments": {"record": record}})
+    head, tail = body.split("</tool_call>")
+    plain = tok.encode(head, add_special_tokens=False) + tok.encode("</", add_special_tokens=False)
+    plain += tok.encode("tool_call>", add_special_tokens=False) + tok.encode(tail, add_special_tokens=False)
+    ids = [g.open_id, *tok.encode("\n", add_special_tokens=False), *plain, *tok.encode("\n", add_special_tokens=False), g.close_id]
+    matcher = g.processor(default_catalog().schemas(), start=0).matcher
+    assert matcher.try_consume_tokens(ids) == len(ids) and matcher.is_accepting()
+    calls, _, well_formed = parse_reply(tok.decode(ids, skip_special_tokens=False))
+    assert well_formed and calls[0].name == "log_decision" and json.loads(calls[0].arguments) == {"record": record}

@@ -54,3 +54,21 @@ def test_a_readable_call_is_still_found_after_broken_json():
     calls, thought, well_formed = parse_reply(text)
     assert well_formed and calls[0].name == "check_network_state" and json.loads(calls[0].arguments) == {}
     assert thought.startswith("I think")
+
+
+def test_a_closing_marker_inside_a_string_argument_does_not_cut_the_call():
+    """A call whose string argument contains "</tool_call>" (a decision log quoting a call) is read whole and well
+    formed, the reasoning before it kept, and a second block after it still found."""
+    record = {"confidence": 0.5, "decision": "undo <tool_call>x</tool_call>", "rationale": "r", "tools_used": []}
+    first = json.dumps({"name": "log_decision", "arguments": {"record": record}})
+    text = f"Log it.\n<tool_call>\n{first}\n</tool_call>\n<tool_call>\n" + json.dumps({"name": "read_telemetry", "arguments": {}}) + "\n</tool_call>"
+    calls, thought, well_formed = parse_reply(text)
+    assert well_formed and [c.name for c in calls] == ["log_decision", "read_telemetry"]
+    assert json.loads(calls[0].arguments) == {"record": record}
+    assert thought == "Log it."
+
+
+def test_many_unterminated_call_blocks_are_read_without_raising():
+    """Thousands of blocks each opening an unterminated string give no well-formed call, and the work stays bounded."""
+    calls, _thought, well_formed = parse_reply('<tool_call>{"name": "' * 3000)
+    assert not well_formed and calls

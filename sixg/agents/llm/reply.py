@@ -20,6 +20,8 @@ __all__ = ["ModelReply", "arguments_text", "is_final_answer", "json_objects", "p
 _FINAL_ANSWER = re.compile(r"^[\s*#>_`]*final\s+answer\b", re.IGNORECASE | re.MULTILINE)
 # Reasoning models (Qwen3, DeepSeek-R1) think aloud first; what they think is not what they do.
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL)
+_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
+_SPACE = re.compile(r"\s*")
 _TOOL_CALL_BLOCK = re.compile(r"<tool_call>(.*?)(?:</tool_call>|\Z)", re.DOTALL)
 _RECOVER_NAME = re.compile(r'"name"\s*:\s*"([^"\\]{1,128})"')
 
@@ -128,6 +130,38 @@ def json_objects(text: str) -> list[dict[str, Any]]:
     return out
 
 
+def _block_spans(text: str) -> list[tuple[int, int, str, Any]]:
+    """Each ``<tool_call>`` block of ``text``: (start, end, its inner text, the JSON value it opens
+    with or None). A block that opens with a JSON value ends after it -- so a ``</tool_call>``
+    written inside a string argument does not cut the call short -- and its closing marker;
+    any other block ends at the next ``</tool_call>`` (or the end of the text). Gives up reading
+    blocks as JSON after :data:`MAX_FAILED_DECODES` failures, as :func:`_json_values` does."""
+    decoder = json.JSONDecoder()
+    spans = []
+    pos = failed = 0
+    while (start := text.find(_OPEN, pos)) >= 0:
+        body = start + len(_OPEN)
+        first = _SPACE.match(text, body).end()
+        if failed < MAX_FAILED_DECODES and text[first : first + 1] in ("{", "["):
+            try:
+                value, end = decoder.raw_decode(text, first)
+            except (ValueError, RecursionError):
+                failed += 1
+            else:
+                close = text.find(_CLOSE, end)
+                stop = close + len(_CLOSE) if close >= 0 and not text[end:close].strip() else end
+                spans.append((start, stop, text[first:end], value))
+                pos = stop
+                continue
+        close = text.find(_CLOSE, body)
+        stop = close + len(_CLOSE) if close >= 0 else len(text)
+        inner = text[body : close if close >= 0 else len(text)].strip()
+        values = _json_values(inner)
+        spans.append((start, stop, inner, values[0][0] if values else None))
+        pos = stop
+    return spans
+
+
 def parse_reply(text: str) -> tuple[list[ToolCall], str | None, bool]:
     """Find the tool calls in a model's text reply.
 
@@ -143,14 +177,12 @@ def parse_reply(text: str) -> tuple[list[ToolCall], str | None, bool]:
         ``<think>...</think>`` is reasoning and never read as a call.
     """
     raw, text = text, _THINK.sub("", text)
-    blocks = list(_TOOL_CALL_BLOCK.finditer(text))
+    blocks = _block_spans(text)
     if blocks:
         calls: list[ToolCall] = []
         first_ok = False
-        for k, block in enumerate(blocks):
-            inner = block.group(1).strip()
-            values = _json_values(inner)
-            cand = _candidate(values[0][0], inner) if values else None
+        for k, (_, _, inner, value) in enumerate(blocks):
+            cand = _candidate(value, inner) if value is not None else None
             if cand is None:
                 name = _RECOVER_NAME.search(inner)
                 cand = _Candidate(name=name.group(1) if name else "", arguments=raw, id=None, ok=False)
@@ -159,8 +191,12 @@ def parse_reply(text: str) -> tuple[list[ToolCall], str | None, bool]:
             if k == 0:
                 first_ok = cand.ok
             calls.append(ToolCall(name=cand.name, arguments=cand.arguments, id=cand.id))
-        thought = _TOOL_CALL_BLOCK.sub("", raw).strip() or None
-        return calls, thought, first_ok
+        if raw != text:  # reasoning inside <think> stays in the thought, blocks and all removed
+            thought = _TOOL_CALL_BLOCK.sub("", raw)
+        else:
+            ends = [0] + [stop for _, stop, _, _ in blocks]
+            thought = "".join(text[a:b] for a, b in zip(ends, [start for start, _, _, _ in blocks] + [len(text)]))
+        return calls, thought.strip() or None, first_ok
     for value, start, end in _json_values(text):
         cand = _candidate(value, raw)
         if cand is not None:
