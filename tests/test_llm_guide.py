@@ -216,3 +216,13 @@ def test_a_call_the_guide_admits_is_read_well_formed_even_quoting_the_markers(gu
     assert matcher.try_consume_tokens(ids) == len(ids) and matcher.is_accepting()
     calls, _, well_formed = parse_reply(tok.decode(ids, skip_special_tokens=False))
     assert well_formed and calls[0].name == "log_decision" and json.loads(calls[0].arguments) == {"record": record}
+
+
+def test_with_no_tools_the_guide_allows_only_a_final_answer(guide):
+    """An episode offered no tools is guided to a one-line answer, not refused at every turn."""
+    tok, g = guide
+    matcher = g.processor([], start=0).matcher
+    ids = tok.encode("Final Answer: nothing to do.", add_special_tokens=False)
+    assert matcher.try_consume_tokens(ids) == len(ids) and matcher.is_accepting()
+    matcher = g.processor([], start=0).matcher
+    assert matcher.try_consume_tokens([g.open_id]) == 0

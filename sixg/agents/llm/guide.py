@@ -110,7 +110,10 @@ _LINE = r"/[^<>{}\[\]\n]+/"
 def _grammar(tools_json: str, open_id: int, close_id: int) -> str:
     import llguidance
 
-    schema = call_schema(json.loads(tools_json))
+    tools = json.loads(tools_json)
+    if not tools:  # nothing to call: the reply can only be the final answer
+        return llguidance.LLMatcher.grammar_from_lark(f"start: LINE\nLINE: {_LINE}\n")
+    schema = call_schema(tools)
     schema["x-guidance"] = _LAYOUT
     # A line on its own is the final answer (or prose the loop counts as a failed step); the lexer
     # takes the longest match, so the final answer is not a separate rule with a prefix of its own.
