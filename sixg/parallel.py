@@ -9,6 +9,10 @@ workers (those holding an ns-3 process) as actors, stateless ones as tasks. Resu
 always come back to the calling process, which alone writes files, so a cluster run
 resumes exactly like a local one.
 
+Jobs that compute in Python rather than wait (episodes of the surrogate backend under a
+programmatic agent) hold the GIL, so threads do not spread them over cores; for those,
+:class:`ProcessWorkers` keeps worker processes, each with its own state, across runs.
+
 Ray is imported only when a :class:`Cluster` is given (:mod:`sixg.parallel_ray`).
 """
 
@@ -193,3 +197,74 @@ def run_workers(target: Callable[[], None], count: int, stop: threading.Event, *
         for th in threads:
             th.join()
         raise
+
+
+# --- worker processes ---------------------------------------------------------------------------
+# Threads suit jobs that wait (on an ns-3 process, a model server); jobs that compute in Python
+# (the surrogate backend under a programmatic agent) hold the GIL, so two threads run them no
+# faster than one. For those, worker processes, each holding the state ``setup`` made once.
+
+_PROCESS_STATE: Any = None
+
+
+def _process_init(setup: Callable[[], Any]) -> None:
+    import signal
+
+    global _PROCESS_STATE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _PROCESS_STATE = setup()
+
+
+def _process_call(work: Callable[[Any, Any], Any], job: Any) -> Any:
+    return work(_PROCESS_STATE, job)
+
+
+class ProcessWorkers:
+    """``workers`` processes, each with a state made once by ``setup()`` and reused for every
+    job it runs; kept across several :meth:`run` calls (a state can take seconds to make).
+
+    ``setup``, ``work``, the jobs and their results cross process boundaries, so they must be
+    picklable (module-level functions, :func:`functools.partial` of them, plain data). Worker
+    processes are spawned (a fresh interpreter each), never forked from a process with threads.
+    Use as a context manager; leaving it stops the workers.
+    """
+
+    def __init__(self, setup: Callable[[], Any], workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = max(1, workers)
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_process_init, initargs=(setup,))
+
+    def run(self, jobs: Sequence[Any], work: Callable[[Any, Any], Any], on_result: Callable[[Any, Any, str], None]) -> RunStats:
+        """``work(state, job)`` for every job; ``on_result(job, result, node)`` here, one at a time, as
+        results arrive. An exception raised by ``work`` is re-raised here after the pending jobs are
+        cancelled; so is Ctrl-C (the jobs in progress are abandoned: nothing of theirs is handed over)."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        stats = RunStats()
+        pending = {self._pool.submit(_process_call, work, job): job for job in jobs}
+        try:
+            while pending:
+                done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = pending.pop(fut)
+                    result = fut.result()
+                    t0 = time.perf_counter()
+                    stats.per_node[LOCAL_NODE] += 1
+                    on_result(job, result, LOCAL_NODE)
+                    stats.handling_seconds += time.perf_counter() - t0
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
+        return stats
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ProcessWorkers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -4,8 +4,10 @@ Both de-duplications in sixg use it: the benchmark build keeps benchmark intents
 training intents (:func:`sixg.bench.build.rouge_l_max`) and 6G-Forge refuses near-duplicates of
 its growing pool (:class:`sixg.forge.dedup.DedupIndex`).
 
-Exact ROUGE-L (``rouge-score``'s longest-common-subsequence F1 over its default tokenisation,
-no stemming) against every text is quadratic in pure Python, so a cheap prefilter first picks
+Exact ROUGE-L is ``rouge-score``'s longest-common-subsequence F1 over its default tokenisation,
+no stemming: the tokens are that library's, the LCS length is computed bit-parallel (one
+big-integer step per token instead of a row of its Python table; the same floats, tested) and
+each set text is tokenised once. Scoring every text of a large set is still too slow, so a cheap prefilter first picks
 the texts nearest by cosine similarity of word 1-2-gram vectors (scikit-learn), and only those
 ``candidates`` are scored exactly. The highest ROUGE-L is exact whenever it lies among them.
 Two prefilters, because the two jobs see their texts differently:
@@ -40,9 +42,44 @@ def _scorer():
     return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
 
 
+def tokens(text: str) -> list[str]:
+    """``text`` in ``rouge-score``'s tokens (lower-cased alphanumeric runs), as its ROUGE-L reads it."""
+    return _scorer()._tokenizer.tokenize(text)
+
+
+def _masks(toks: Sequence[str]) -> dict[str, int]:
+    """For each distinct token, the bit set of the positions where it occurs."""
+    masks: dict[str, int] = {}
+    for i, tok in enumerate(toks):
+        masks[tok] = masks.get(tok, 0) | (1 << i)
+    return masks
+
+
+def _lcs(masks: dict[str, int], n: int, other: Sequence[str]) -> int:
+    """Length of the longest common subsequence of a sequence of ``n`` tokens (given as its
+    :func:`_masks`) and ``other``: the bit-parallel recurrence (Allison-Dix, Hyyro), one big-integer
+    step per token of ``other`` instead of a row of the dynamic-programming table."""
+    full = (1 << n) - 1
+    v = full
+    for tok in other:
+        u = v & masks.get(tok, 0)
+        v = ((v + u) | (v - u)) & full
+    return n - v.bit_count()
+
+
+def _f1(lcs: int, n_reference: int, n_text: int) -> float:
+    """ROUGE-L F1 from the LCS length, computed exactly as ``rouge-score`` computes it."""
+    if not n_reference or not n_text:
+        return 0.0
+    precision, recall = lcs / n_text, lcs / n_reference
+    return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+
+
 def rouge_l(reference: str, text: str) -> float:
-    """Exact ROUGE-L F1 of ``text`` against ``reference`` (1.0 for identical texts)."""
-    return _scorer().score(reference, text)["rougeL"].fmeasure
+    """Exact ROUGE-L F1 of ``text`` against ``reference`` (1.0 for identical texts); the same
+    float ``rouge-score``'s ``RougeScorer(["rougeL"]).score(reference, text)`` gives."""
+    ref, txt = tokens(reference), tokens(text)
+    return _f1(_lcs(_masks(txt), len(txt), ref), len(ref), len(txt))
 
 
 class Nearest(NamedTuple):
@@ -67,34 +104,43 @@ class _Tfidf:
 
 
 class _Hashing:
-    """Hashed n-gram cosine, added to one text at a time; candidates by a partial sort."""
+    """Hashed n-gram cosine, added to one text at a time; candidates by a partial sort.
+
+    The set's vectors are kept in blocks stored by column (n-gram), so a query's similarities are
+    summed over the columns of its own n-grams only, not over every entry of the set; within a
+    row the sums run in the same order, so to the same floats, as a row-by-row product. New rows
+    gather in a small block; full blocks merge with equal-sized ones, so each row is copied only
+    a logarithmic number of times as the set grows."""
+
+    BLOCK = 512
 
     def __init__(self):
         from sklearn.feature_extraction.text import HashingVectorizer
 
         self._vec = HashingVectorizer(ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm="l2")
-        self._main = None  # the set's vectors, one sparse row each
-        self._recent: list = []  # rows added since the last merge (merging each one would copy the set each time)
+        self._blocks: list = []  # (rows, the same by column), oldest first; sizes BLOCK * 2**i, decreasing
+        self._recent = None  # rows added since the last full block, one sparse row each
 
     def add(self, text: str) -> None:
         import scipy.sparse as sp
 
-        self._recent.append(self._vec.transform([text]))
-        if len(self._recent) >= 512:
-            blocks = ([self._main] if self._main is not None else []) + self._recent
-            self._main, self._recent = sp.vstack(blocks).tocsr(), []
+        row = self._vec.transform([text])
+        self._recent = row if self._recent is None else sp.vstack([self._recent, row])
+        if self._recent.shape[0] >= self.BLOCK:
+            rows, self._recent = self._recent, None
+            while self._blocks and self._blocks[-1][0].shape[0] == rows.shape[0]:
+                rows = sp.vstack([self._blocks.pop()[0], rows])
+            self._blocks.append((rows, rows.tocsc()))
 
     def candidates(self, texts: list[str], queries: list[str], k: int) -> list[np.ndarray]:
-        import scipy.sparse as sp
-
         out = []
         for query in queries:
-            q = self._vec.transform([query]).T
-            parts = []
-            if self._main is not None:
-                parts.append((self._main @ q).toarray().ravel())
-            if self._recent:
-                parts.append((sp.vstack(self._recent) @ q).toarray().ravel())
+            q = self._vec.transform([query])
+            parts = [cols[:, q.indices] @ q.data for _, cols in self._blocks]
+            if self._recent is not None:
+                dense = np.zeros(q.shape[1])
+                dense[q.indices] = q.data
+                parts.append(self._recent @ dense)
             sims = np.concatenate(parts)
             n = min(k, len(sims))
             out.append(np.argpartition(-sims, n - 1)[:n])
@@ -123,6 +169,7 @@ class RougeIndex:
         self.candidates = candidates
         self._filter = _Tfidf() if prefilter == "tfidf" else _Hashing()
         self._texts: list[str] = []
+        self._tokens: list[list[str]] = []  # each text's tokens, read once
         self.exact_comparisons = 0
         for text in texts:
             self.add(text)
@@ -133,6 +180,7 @@ class RougeIndex:
     def add(self, text: str) -> None:
         """Add ``text`` to the set (its index is the set's size before)."""
         self._texts.append(text)
+        self._tokens.append(tokens(text))
         self._filter.add(text)
 
     def nearest(self, text: str) -> Nearest:
@@ -147,9 +195,12 @@ class RougeIndex:
         found = []
         for query, idx in zip(queries, self._filter.candidates(self._texts, queries, self.candidates)):
             best, best_i = 0.0, None
+            q = tokens(query)
+            masks = _masks(q)
             for i in idx:
                 self.exact_comparisons += 1
-                f = rouge_l(self._texts[i], query)
+                ref = self._tokens[i]
+                f = _f1(_lcs(masks, len(q), ref), len(ref), len(q))
                 if f > best:
                     best, best_i = f, int(i)
             found.append(Nearest(best, best_i))

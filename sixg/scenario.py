@@ -21,6 +21,7 @@ import math
 import random
 import re
 from enum import Enum
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field
@@ -261,7 +262,13 @@ def generate(seed: int, *, split: Split | str, ue_count: int | None = None) -> S
         ue_count: Override the number of UEs (for scaling benchmarks); the service UE
             and UAVs are kept, ground background UEs are added or removed.
     """
-    split = check_split([seed], split)
+    return _build(seed, check_split([seed], split), ue_count)
+
+
+@lru_cache(maxsize=256)
+def _build(seed: int, split: Split, ue_count: int | None) -> Scenario:
+    """:func:`generate` once its split is checked; a scenario is immutable, so each is built once
+    per process (6G-Forge renders thousands of programs on the same 50 topologies)."""
     rng = random.Random(f"sixg-scenario-v{SCENARIO_VERSION}-{seed}")
     ran = RanSpec()
 

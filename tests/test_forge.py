@@ -183,6 +183,15 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(tmp_path):
     assert a == b and len(set(b)) == 10
 
 
+def test_worker_processes_write_the_same_corpus_as_one_worker(corpus, tmp_path):
+    """Verification in two worker processes (the offline teacher's path) writes byte-identical shards to one in-process worker."""
+    out = tmp_path / "two"
+    run_forge(out, seeds=range(1, 21), target=16, batch=8, seed=3, workers=2)
+    one, two = sorted((corpus / "shards").glob("*.jsonl")), sorted((out / "shards").glob("*.jsonl"))
+    assert [p.name for p in one] == [p.name for p in two] and len(one) >= 2
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(one, two))
+
+
 def test_stats_and_decontaminate_commands(capsys, tmp_path):
     """stats --json counts the shipped sample by source, tier and domain (its plot goes to a folder it creates); decontaminate reports ROUGE-L and the probe."""
     from sixg.forge.__main__ import main

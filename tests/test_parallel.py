@@ -94,3 +94,40 @@ def test_an_address_where_no_cluster_listens_is_refused_at_once(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "no Ray cluster answers at 127.0.0.1:1" in proc.stderr and "ray start --head" in proc.stderr
+
+
+def _process_state():
+    return {"pid": os.getpid(), "jobs": 0}
+
+
+def _square_in_process(state, job):
+    if job == "boom":
+        raise ValueError("job failed")
+    state["jobs"] += 1
+    return job * job, state["pid"], state["jobs"]
+
+
+def test_worker_processes_run_each_job_once_with_their_own_state():
+    """Two worker processes share 12 jobs over two runs: every result arrives once, computed away from this process, each state made once per process and reused."""
+    from sixg.parallel import ProcessWorkers
+
+    seen = {}
+    with ProcessWorkers(_process_state, 2) as pool:
+        pool.run(list(range(6)), _square_in_process, lambda job, result, node: seen.setdefault(job, result))
+        stats = pool.run(list(range(6, 12)), _square_in_process, lambda job, result, node: seen.setdefault(job, result))
+    assert sorted(seen) == list(range(12)) and all(seen[j][0] == j * j for j in seen)
+    pids = {r[1] for r in seen.values()}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+    # a state is kept across runs: each process's job counts run 1..n without restarting
+    for pid in pids:
+        counts = sorted(r[2] for r in seen.values() if r[1] == pid)
+        assert counts == list(range(1, len(counts) + 1))
+    assert stats.per_node["local"] == 6
+
+
+def test_a_failing_job_in_a_worker_process_surfaces_here():
+    """An exception raised by a job in a worker process is re-raised in the caller, with its message."""
+    from sixg.parallel import ProcessWorkers
+
+    with ProcessWorkers(_process_state, 1) as pool, pytest.raises(ValueError, match="job failed"):
+        pool.run([1, "boom", 2], _square_in_process, lambda job, result, node: None)

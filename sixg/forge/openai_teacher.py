@@ -127,6 +127,8 @@ class OpenAITeacher:
             above (anything with ``open()``, ``complete(body)`` and ``url``).
     """
 
+    local = False  # it waits on a model server: verification workers are threads
+
     def __init__(
         self,
         model: str,

@@ -15,7 +15,9 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +161,12 @@ def verify_program(program: Program, env, teacher: Teacher, *, episode_seed: int
     return Outcome(None, "correction: still failing after the allowed corrections")
 
 
+def _verify_job(env, job: tuple[int, Program, int], *, teacher: Teacher, backend: str, checkpoint: str | None) -> Outcome:
+    """One verification job of a round: (its index, the program, its episode seed) on a worker's environment."""
+    _, program, episode_seed = job
+    return guarded(verify_program, program, env, teacher, episode_seed=episode_seed, backend=backend, checkpoint=checkpoint)
+
+
 def guarded(verify: Callable[..., Outcome], *args, **kwargs) -> Outcome:
     """``verify(...)``, with a typed sixg error (a backend that refused the situation, a call the
     catalog would not build, a teacher's unusable correction) turned into a counted rejection
@@ -234,7 +242,7 @@ def run_forge(
     """
     import time
 
-    from sixg.parallel import run_jobs
+    from sixg.parallel import ProcessWorkers, run_jobs
     from sixg.sim.env import NetOpsEnv
 
     seeds = [check_train_seed(s) for s in seeds]
@@ -267,86 +275,87 @@ def run_forge(
             demonstrations.append(Demo.of(rec))
         have += 1
     stop = stop or threading.Event()
+    processes = None  # worker processes, made at the first round that needs them and kept for the run
     rounds = empty = 0
-    while have < target and not stop.is_set() and (max_rounds is None or rounds < max_rounds):
-        rnd = len(corpus.manifest()["shards"])
-        rng = random.Random(f"sixg-forge-round:{seed}:{rnd}")
-        t0 = time.perf_counter()
-        proposals: list[tuple[Program, int]] = []
-        attempts = 0
-        # The last rounds propose only about what the target still needs (a few spare for rejections).
-        size = min(batch, int((target - have) * 1.5) + 2)
-        while len(proposals) < size and attempts < 4 * size:
-            attempts += 1
-            try:
-                program = teacher.propose(rng.sample(demonstrations, min(demos, len(demonstrations))), rng, kept=tiers)
-            except Unfit:
-                counters.rejected["proposal: scene does not fit the topology"] += 1
-                continue
-            except TeacherOutputError as exc:
-                counters.rejected[exc.reason] += 1
-                continue
-            proposals.append((program, rng.randrange(2**31 - 1)))
-            if progress:
-                progress("propose", len(proposals), size)
-        counters.proposed += len(proposals)
-        counters.seconds["propose"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        results: dict[int, Outcome] = {}
+    with ExitStack() as stack:
+        while have < target and not stop.is_set() and (max_rounds is None or rounds < max_rounds):
+            rnd = len(corpus.manifest()["shards"])
+            rng = random.Random(f"sixg-forge-round:{seed}:{rnd}")
+            t0 = time.perf_counter()
+            proposals: list[tuple[Program, int]] = []
+            attempts = 0
+            # The last rounds propose only about what the target still needs (a few spare for rejections).
+            size = min(batch, int((target - have) * 1.5) + 2)
+            while len(proposals) < size and attempts < 4 * size:
+                attempts += 1
+                try:
+                    program = teacher.propose(rng.sample(demonstrations, min(demos, len(demonstrations))), rng, kept=tiers)
+                except Unfit:
+                    counters.rejected["proposal: scene does not fit the topology"] += 1
+                    continue
+                except TeacherOutputError as exc:
+                    counters.rejected[exc.reason] += 1
+                    continue
+                proposals.append((program, rng.randrange(2**31 - 1)))
+                if progress:
+                    progress("propose", len(proposals), size)
+            counters.proposed += len(proposals)
+            counters.seconds["propose"] += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            results: dict[int, Outcome] = {}
 
-        def on_result(job, outcome, node, results=results) -> None:
-            results[job] = outcome
-            if progress:
-                progress("verify", len(results), len(proposals))
+            def on_result(job, outcome, node, results=results) -> None:
+                results[job[0]] = outcome
+                if progress:
+                    progress("verify", len(results), len(proposals))
 
-        run_jobs(
-            list(range(len(proposals))),
-            setup=lambda: NetOpsEnv(backend=backend),
-            work=lambda env, j: guarded(verify_program, proposals[j][0], env, teacher, episode_seed=proposals[j][1], backend=backend, checkpoint=checkpoint),
-            on_result=on_result,
-            workers=workers,
-            stop=threading.Event(),
-            teardown=lambda env: env.close(),
-            name="forge-verify",
-        )
-        counters.seconds["verify"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        kept: list[ForgeRecord] = []
-        seen_ids = set()
-        for j in range(len(proposals)):
-            o = results[j]
-            if o.record is None:
-                counters.rejected[o.reason] += 1
-                continue
-            counters.verified[o.record.meta.source] += 1
-            if have + len(kept) >= target:
-                counters.rejected["growth: surplus past the target"] += 1
-                continue
-            ok, _ = (False, 1.0) if o.record.id in seen_ids else index.admit(dedup_text(o.record.intent, o.record.tool_sequence()))
+            jobs = [(j, program, episode_seed) for j, (program, episode_seed) in enumerate(proposals)]
+            work = partial(_verify_job, teacher=teacher, backend=backend, checkpoint=checkpoint)
+            if workers > 1 and getattr(teacher, "local", False):
+                # A teacher that computes here keeps verification CPU-bound: worker processes, kept for the run.
+                if processes is None:
+                    processes = stack.enter_context(ProcessWorkers(partial(NetOpsEnv, backend=backend), workers))
+                processes.run(jobs, work, on_result)
+            else:
+                run_jobs(jobs, setup=lambda: NetOpsEnv(backend=backend), work=work, on_result=on_result, workers=workers, stop=threading.Event(), teardown=lambda env: env.close(), name="forge-verify")
+            counters.seconds["verify"] += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            kept: list[ForgeRecord] = []
+            seen_ids = set()
+            for j in range(len(proposals)):
+                o = results[j]
+                if o.record is None:
+                    counters.rejected[o.reason] += 1
+                    continue
+                counters.verified[o.record.meta.source] += 1
+                if have + len(kept) >= target:
+                    counters.rejected["growth: surplus past the target"] += 1
+                    continue
+                ok, _ = (False, 1.0) if o.record.id in seen_ids else index.admit(dedup_text(o.record.intent, o.record.tool_sequence()))
+                if progress:
+                    progress("dedup", j + 1, len(proposals))
+                if not ok:
+                    counters.duplicates += 1
+                    continue
+                seen_ids.add(o.record.id)
+                kept.append(o.record)
+            counters.exact_rouge = index.exact_comparisons + counters.exact_rouge
+            index.exact_comparisons = 0
+            counters.seconds["dedup"] += time.perf_counter() - t0
+            counters.kept += len(kept)
+            manifest = corpus.append_shard(kept, counters=counters.as_json())
+            demonstrations += [Demo.of(r) for r in kept if r.blueprint]
+            tiers.update(r.meta.tier for r in kept)
+            have += len(kept)
+            rounds += 1
+            empty = 0 if kept else empty + 1
             if progress:
-                progress("dedup", j + 1, len(proposals))
-            if not ok:
-                counters.duplicates += 1
-                continue
-            seen_ids.add(o.record.id)
-            kept.append(o.record)
-        counters.exact_rouge = index.exact_comparisons + counters.exact_rouge
-        index.exact_comparisons = 0
-        counters.seconds["dedup"] += time.perf_counter() - t0
-        counters.kept += len(kept)
-        manifest = corpus.append_shard(kept, counters=counters.as_json())
-        demonstrations += [Demo.of(r) for r in kept if r.blueprint]
-        tiers.update(r.meta.tier for r in kept)
-        have += len(kept)
-        rounds += 1
-        empty = 0 if kept else empty + 1
-        if progress:
-            progress("grow", have, target)
-        if empty >= STALL_ROUNDS:
-            raise ForgeStalled(
-                f"{out}: {empty} rounds in a row kept nothing ({counters.proposed} proposals so far; rejected: {dict(counters.rejected)}); "
-                f"the teacher {teacher.name!r} writes nothing that verifies -- try a stronger model, or --teacher offline"
-            )
+                progress("grow", have, target)
+            if empty >= STALL_ROUNDS:
+                raise ForgeStalled(
+                    f"{out}: {empty} rounds in a row kept nothing ({counters.proposed} proposals so far; rejected: {dict(counters.rejected)}); "
+                    f"the teacher {teacher.name!r} writes nothing that verifies -- try a stronger model, or --teacher offline"
+                )
     return manifest
 
 

@@ -91,6 +91,10 @@ class Teacher(Protocol):
 
     #: Recorded in every record's metadata and in the corpus's settings.
     name: str
+    #: True when the teacher computes in this process (no model server behind it): verification is
+    #: then CPU-bound, and with several workers it runs in worker processes (the teacher is
+    #: pickled to them), else in threads.
+    local: bool
 
     def annotate(self, point: DecisionPoint, rng: random.Random) -> Program:
         """The seed trajectory for a decision point found in the ns-3 trace corpus."""
@@ -121,6 +125,7 @@ class OfflineTeacher:
     """
 
     name = "offline"
+    local = True
 
     def __init__(self, seeds: Sequence[int], *, p_degrade: float = 0.3, p_fault: float = 0.35):
         self.seeds = list(seeds)

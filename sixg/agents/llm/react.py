@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import copy
 import json
+import pickle
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,9 +31,17 @@ Rules:
   starting with "Final Answer:" and a one-sentence summary, and call no tool."""
 
 
+def _copy(data: Any) -> Any:
+    """A deep copy of plain data (chat messages, tool schemas): a pickle round trip, several times
+    faster than :func:`copy.deepcopy` on them; anything pickle cannot take is deep-copied."""
+    try:
+        return pickle.loads(pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return copy.deepcopy(data)
+
+
 def _check_tools(tools: Sequence[dict]) -> list[dict]:
     """Copy the tool schemas after checking they are OpenAI function-calling dicts."""
-    out = []
     for k, tool in enumerate(tools):
         fn = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or tool.get("type") != "function":
@@ -41,8 +50,7 @@ def _check_tools(tools: Sequence[dict]) -> list[dict]:
                 '{"type": "function", "function": {"name": ..., "description": ..., "parameters": {...}}} '
                 "(sixg.tools' catalog produces them)"
             )
-        out.append(copy.deepcopy(tool))
-    return out
+    return _copy(list(tools))
 
 
 class ReActAgent(Agent):
@@ -118,7 +126,7 @@ class ReActAgent(Agent):
             raise ResetNeeded(f"{type(self).__name__}.act() was called before reset(intent=..., tools=...)")
         self._messages.append(self._observation_message(observation))
         self._recall.observe(tool=observation.tool_name, output=observation.tool_result, error=observation.error, state=observation.state)
-        reply = self._complete([copy.deepcopy(m) for m in self._messages], self._tools, seed=self._seed, turn=self._turn)
+        reply = self._complete(_copy(self._messages), self._tools, seed=self._seed, turn=self._turn)
         call = self._decide(reply)
         self._turn += 1
         return call
@@ -128,7 +136,7 @@ class ReActAgent(Agent):
     @property
     def messages(self) -> list[dict[str, Any]]:
         """A copy of the chat history so far (OpenAI message format)."""
-        return copy.deepcopy(self._messages)
+        return _copy(self._messages)
 
     @property
     def final_answer(self) -> str | None:
