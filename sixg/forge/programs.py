@@ -481,8 +481,14 @@ def _order(steps: list, seed: int) -> list:
 _INDEPENDENT = {"read_telemetry", "check_network_state", "get_edge_load", "get_slice_status", "get_traffic_pattern"}
 
 
-def render(bp: Blueprint) -> Program:
-    """The program a blueprint names (:class:`Unfit` when its topology cannot host the scene)."""
+def length(bp: Blueprint) -> int:
+    """How many calls the program of ``bp`` makes (:class:`Unfit` as :func:`render`), without
+    wording its intent or building its task: cheap enough to try many blueprints for a tier."""
+    return len(_draft(bp)[3])
+
+
+def _draft(bp: Blueprint) -> tuple[Scenario, _Draft, dict[str, Any], list]:
+    """The topology, draft, intent slots and (step, thought, detail) list of ``bp``'s program."""
     check_train_seed(bp.seed)
     sc = generate(bp.seed, split=Split.TRAIN)
     rng = random.Random(f"sixg-forge:{bp.scene}:{bp.seed}:{bp.variant}")
@@ -521,6 +527,12 @@ def render(bp: Blueprint) -> Program:
             raise Unfit(f"no argument {bp.fault.argument!r} at step {bp.fault.step}")
         s, t, look = steps[bp.fault.step]
         steps[bp.fault.step] = (RefStep(tool=s.tool, args={**s.args, bp.fault.argument: bp.fault.value}), t, look)
+    return sc, d, slots, steps
+
+
+def render(bp: Blueprint) -> Program:
+    """The program a blueprint names (:class:`Unfit` when its topology cannot host the scene)."""
+    sc, d, slots, steps = _draft(bp)
     wording = random.Random(f"sixg-forge-words:{bp.model_dump_json()}")
     intent = phrasing.intent(bp.scene, sc, d.sla, slots, wording, degrade=bp.degrade, diagnose=bp.diagnose)
     n = len(steps)

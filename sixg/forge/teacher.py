@@ -24,10 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sixg.bench.scoring import tier_of
 from sixg.bench.tasks import STATE, RefStep
 from sixg.domain import SliceType
 from sixg.errors import ModelBehaviorError, UserError
-from sixg.forge.programs import DOMAIN_OF, PROBES, SCENES, SHORT_SCENES, Blueprint, Fault, Program, Unfit, render
+from sixg.forge.programs import DOMAIN_OF, PROBES, SCENES, SHORT_SCENES, Blueprint, Fault, Program, Unfit, length, render
 from sixg.scenario import SPLIT_SEEDS, Split
 
 if TYPE_CHECKING:
@@ -220,16 +221,16 @@ class OfflineTeacher:
             rng.shuffle(candidates)
             for cand in candidates:
                 try:
-                    program = render(cand)
+                    tier = tier_of(length(cand))  # the program's tier, before it is worded and built
                 except Unfit:
                     continue
-                if program.task.tier == want:
-                    return program
-                if closest is None or abs(rank[program.task.tier] - rank[want]) < abs(rank[closest.task.tier] - rank[want]):
-                    closest = program
+                if tier == want:
+                    return render(cand)
+                if closest is None or abs(rank[tier] - rank[want]) < abs(rank[closest[1]] - rank[want]):
+                    closest = (cand, tier)
         if closest is None:
             raise Unfit(f"scene {bp.scene} does not fit topology seed {bp.seed}")
-        return closest
+        return render(closest[0])
 
     def plant_fault(self, program: Program, rng: random.Random) -> Program | None:
         """The same program with one argument wrong in a way only the boundary can tell."""
