@@ -89,6 +89,36 @@ def test_both_teachers_implement_one_protocol():
         assert list(inspect.signature(getattr(model, name)).parameters) == want
 
 
+def test_both_teachers_say_whether_verification_leaves_this_process():
+    """The offline teacher computes here (its runs verify in worker processes and pickle it there); the served one waits on a server (threads)."""
+    import pickle
+
+    offline = OfflineTeacher([1, 2], p_fault=0.5)
+    assert offline.local is True and OpenAITeacher("m", seeds=[1], endpoint=ScriptedEndpoint([])).local is False
+    copy = pickle.loads(pickle.dumps(offline))
+    assert (copy.seeds, copy.p_fault, copy.p_degrade) == ([1, 2], 0.5, offline.p_degrade)
+
+
+def test_a_blueprint_s_length_is_its_program_s():
+    """The step count the teacher fits tiers by is the rendered program's, and an unfit blueprint is unfit for both."""
+    import random
+
+    from sixg.forge.programs import SCENES, Blueprint, Unfit, length
+
+    rng, checked = random.Random(5), 0
+    for _ in range(120):
+        bp = Blueprint(scene=rng.choice(SCENES), seed=rng.randint(1, 50), variant=rng.randrange(10**6), detail=rng.randint(0, 2), diagnose=rng.random() < 0.5, degrade=rng.random() < 0.3)
+        try:
+            n = length(bp)
+        except Unfit:
+            with pytest.raises(Unfit):
+                render(bp)
+            continue
+        assert n == len(render(bp).task.reference) == len(render(bp).thoughts)
+        checked += 1
+    assert checked >= 60
+
+
 def test_a_scripted_valid_program_is_verified_and_kept(tmp_path):
     """A seed trajectory the model writes (its own intent, a valid program) passes verification and is kept, labelled with the teacher."""
     point = _uav_point()
