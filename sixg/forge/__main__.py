@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--seeds", default="1-50", help="training topology seeds, e.g. 1-50 (benchmark seeds are refused)")
     r.add_argument("--target", type=positive_int, required=True, help="trajectories the corpus should hold")
     _teacher_flags(r, "proposes and corrects programs")
-    r.add_argument("--workers", type=positive_int, default=1, help="verification workers, one environment each")
+    r.add_argument("--workers", type=positive_int, default=1, help="verification workers, one environment each (processes with the offline teacher, threads with a served one)")
     r.add_argument("--out", type=Path, required=True, help="corpus directory (created, or resumed if it exists)")
     r.add_argument("--pool", type=Path, help="a corpus whose trajectories open the corpus and seed the pool (default: the ns-3 seed pool shipped with sixg)")
     r.add_argument("--no-pool", action="store_true", help="start from the teacher's own plain programs instead of a seed pool")

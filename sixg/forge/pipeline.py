@@ -229,7 +229,8 @@ def run_forge(
         seeds: Training topology seeds (any benchmark seed is refused).
         teacher: Proposes and corrects programs (a :class:`~sixg.forge.teacher.Teacher`); the
             offline teacher by default.
-        workers: Verification workers (one environment each).
+        workers: Verification workers, one environment each: worker processes kept for the run when
+            the teacher is local (the offline one), else threads.
         batch: Proposals per round (one shard per round).
         demos: Demonstrations drawn from the pool for each proposal (k).
         pool: A corpus whose records seed the pool (e.g. the ns-3 annotated one).
