@@ -207,11 +207,22 @@ def run_workers(target: Callable[[], None], count: int, stop: threading.Event, *
 _PROCESS_STATE: Any = None
 
 
+def _exit_when_orphaned(parent: Any) -> None:
+    parent.join()  # returns once the parent process has ended, however it ended
+    os._exit(1)
+
+
 def _process_init(setup: Callable[[], Any]) -> None:
+    import multiprocessing
     import signal
 
     global _PROCESS_STATE
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # A parent killed outright (SIGKILL, SIGTERM, an out-of-memory kill) never stops its pool;
+    # its workers would wait for jobs forever, so each leaves as soon as its parent is gone.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), name="sixg-parent-watch", daemon=True).start()
     _PROCESS_STATE = setup()
 
 

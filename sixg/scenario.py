@@ -265,7 +265,7 @@ def generate(seed: int, *, split: Split | str, ue_count: int | None = None) -> S
     return _build(seed, check_split([seed], split), ue_count)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=256, typed=True)  # typed: 3.0 and True name other scenarios than 3 and 1
 def _build(seed: int, split: Split, ue_count: int | None) -> Scenario:
     """:func:`generate` once its split is checked; a scenario is immutable, so each is built once
     per process (6G-Forge renders thousands of programs on the same 50 topologies)."""

@@ -66,6 +66,22 @@ def test_benchmark_seeds_are_refused_everywhere(tmp_path):
     assert not (tmp_path / "d").exists()
 
 
+class _LockedTeacher(OfflineTeacher):
+    """An offline teacher holding something pickle cannot take (a lock)."""
+
+    def __init__(self, seeds):
+        super().__init__(seeds)
+        self.lock = threading.Lock()
+
+
+def test_a_local_teacher_that_cannot_be_pickled_is_refused_before_the_run(tmp_path):
+    """A teacher that says it is local but cannot reach worker processes is a typed error saying what to do, and no corpus is started."""
+    from sixg.errors import UserError
+
+    with pytest.raises(UserError, match="cannot be pickled.*local = False"):
+        run_forge(tmp_path / "c", seeds=[1, 2], target=2, batch=2, teacher=_LockedTeacher([1, 2]), workers=2)
+    assert not (tmp_path / "c").exists()
+
 def test_golden_program_reaches_its_outcome(env, teacher):
     """A program that applies the remedy is golden, its goal checks all hold on the final state."""
     program = render(Blueprint(scene="slice_rescue", seed=3, variant=1, detail=0))

@@ -131,3 +131,45 @@ def test_a_failing_job_in_a_worker_process_surfaces_here():
 
     with ProcessWorkers(_process_state, 1) as pool, pytest.raises(ValueError, match="job failed"):
         pool.run([1, "boom", 2], _square_in_process, lambda job, result, node: None)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")  # ended, waiting only to be reaped
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_worker_processes_leave_when_their_parent_is_killed(tmp_path):
+    """Worker processes whose parent is killed outright (no chance to stop them) leave instead of waiting forever."""
+    import signal
+    import time
+
+    code = (
+        "import os, signal\n"
+        "from sixg.parallel import ProcessWorkers\n"
+        "from tests.test_parallel import _process_state, _square_in_process\n"
+        "if __name__ == '__main__':\n"
+        "    pool = ProcessWorkers(_process_state, 2)\n"
+        "    pool.run(list(range(8)), _square_in_process, lambda job, result, node: None)\n"
+        "    stat = lambda pid: open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()\n"
+        "    kids = [p for p in os.listdir('/proc') if p.isdigit() and stat(p)[1] == str(os.getpid())]\n"
+        f"    open({str(tmp_path / 'pids')!r}, 'w').write(' '.join(kids))\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # the workers' output goes to a file: a pipe would stay open while any of them lives
+    with open(tmp_path / "log", "w") as log:
+        proc = subprocess.run([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, (tmp_path / "log").read_text()[-2000:]
+    children = [int(p) for p in (tmp_path / "pids").read_text().split()]
+    assert len(children) >= 2  # the two workers (and the resource tracker of multiprocessing)
+    deadline = time.monotonic() + 60
+    while not all(_gone(p) for p in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in children if not _gone(p)]
+    for p in left:  # do not leave them behind when the test fails
+        os.kill(p, signal.SIGKILL)
+    assert not left, f"worker processes {left} outlived their killed parent"

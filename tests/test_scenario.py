@@ -63,3 +63,16 @@ def test_ue_count_override():
     """The scaling benchmarks can ask for an exact number of UEs."""
     for n in (5, 10, 20):
         assert len(generate(4, split="train", ue_count=n).ues) == n
+
+
+def test_a_seed_given_as_another_type_does_not_change_what_later_callers_get():
+    """Scenarios are built once per process: asking first for seed 3.0 or True never hands seed 3 or 1's callers another topology."""
+    from sixg.scenario import _build
+
+    _build.cache_clear()
+    want = {seed: generate(seed, split=Split.TRAIN) for seed in (1, 3)}
+    _build.cache_clear()
+    generate(3.0, split=Split.TRAIN)
+    generate(True, split=Split.TRAIN)
+    assert generate(3, split=Split.TRAIN) == want[3]
+    assert generate(1, split=Split.TRAIN) == want[1]

@@ -10,6 +10,7 @@ written twice.
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import re
 import threading
@@ -250,6 +251,16 @@ def run_forge(
     if not seeds:
         raise UserError("no topology seeds: pass --seeds, e.g. 1-50")
     teacher = teacher or OfflineTeacher(seeds)
+    in_processes = workers > 1 and getattr(teacher, "local", False)
+    if in_processes:
+        try:
+            pickle.dumps(teacher, pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # whatever its pickling raises (TypeError, PicklingError, AttributeError, ...)
+            raise UserError(
+                f"teacher {teacher.name!r} says local = True, so with workers={workers} it is sent to worker processes, "
+                f"but it cannot be pickled ({type(exc).__name__}: {exc}); make it picklable, set its local = False "
+                "(verification then runs in threads), or use one worker"
+            ) from exc
     corpus = Corpus(out)
     config = {"seeds": seeds, "teacher": teacher.name, "seed": seed, "batch": batch, "demos": demos, "threshold": threshold, "backend": backend, "pool": str(pool) if pool else None}
     if corpus.exists():
@@ -312,7 +323,7 @@ def run_forge(
 
             jobs = [(j, program, episode_seed) for j, (program, episode_seed) in enumerate(proposals)]
             work = partial(_verify_job, teacher=teacher, backend=backend, checkpoint=checkpoint)
-            if workers > 1 and getattr(teacher, "local", False):
+            if in_processes:
                 # A teacher that computes here keeps verification CPU-bound: worker processes, kept for the run.
                 if processes is None:
                     processes = stack.enter_context(ProcessWorkers(partial(NetOpsEnv, backend=backend), workers))
