@@ -215,7 +215,7 @@ def test_an_unreachable_endpoint_is_a_clear_error(tmp_path, capsys):
     from sixg.forge.__main__ import main
 
     url = f"http://127.0.0.1:{free_port()}/v1"
-    argv = ["run", "--target", "40", "--teacher", "openai", "--model", "m", "--base-url", url, "--out", str(tmp_path / "c"), "--batch", "1"]
+    argv = ["run", "--target", "40", "--teacher", "openai", "--model", "m", "--base-url", url, "--out", str(tmp_path / "c"), "--batch", "1", "--no-pool"]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert re.search(r"error: the openai teacher cannot work: could not reach .*/v1/chat/completions.*--base-url URL and --model NAME", err)
