@@ -73,15 +73,7 @@ def prefilter(texts: list[str], pool: int, queries: int) -> dict:
     t0 = time.process_time()
     naive = [(rows @ filt._vec.transform([q]).T).toarray().ravel() for q in asked]
     t1 = time.process_time()
-    cols = []
-    for q in asked:
-        v = filt._vec.transform([q])
-        parts = [c[:, v.indices] @ v.data for _, c in filt._blocks]
-        if filt._recent is not None:
-            dense = np.zeros(v.shape[1])
-            dense[v.indices] = v.data
-            parts.append(filt._recent @ dense)
-        cols.append(np.concatenate(parts))
+    cols = [filt.similarities(q) for q in asked]
     t2 = time.process_time()
     return {
         "pool": len(base),

@@ -132,16 +132,20 @@ class _Hashing:
                 rows = sp.vstack([self._blocks.pop()[0], rows])
             self._blocks.append((rows, rows.tocsc()))
 
+    def similarities(self, query: str) -> np.ndarray:
+        """Cosine similarity of ``query`` to each text added, in the order added."""
+        q = self._vec.transform([query])
+        parts = [cols[:, q.indices] @ q.data for _, cols in self._blocks]
+        if self._recent is not None:
+            dense = np.zeros(q.shape[1])
+            dense[q.indices] = q.data
+            parts.append(self._recent @ dense)
+        return np.concatenate(parts)
+
     def candidates(self, texts: list[str], queries: list[str], k: int) -> list[np.ndarray]:
         out = []
         for query in queries:
-            q = self._vec.transform([query])
-            parts = [cols[:, q.indices] @ q.data for _, cols in self._blocks]
-            if self._recent is not None:
-                dense = np.zeros(q.shape[1])
-                dense[q.indices] = q.data
-                parts.append(self._recent @ dense)
-            sims = np.concatenate(parts)
+            sims = self.similarities(query)
             n = min(k, len(sims))
             out.append(np.argpartition(-sims, n - 1)[:n])
         return out
