@@ -65,6 +65,13 @@ class RunStats:
         self.handling_seconds += other.handling_seconds
         return self
 
+    def hand_over(self, on_result: Callable[[Any, Any, str], None], job: Any, result: Any, node: str) -> None:
+        """``on_result(job, result, node)``, counted for ``node`` and timed as handling."""
+        t0 = time.perf_counter()
+        self.per_node[node] += 1
+        on_result(job, result, node)
+        self.handling_seconds += time.perf_counter() - t0
+
     def summary(self) -> str:
         """One line, e.g. ``on Ray at 10.0.0.5:6379, episodes per node: 10.0.0.5 12, 10.0.0.6 11; 1 run again after its worker died``."""
         nodes = ", ".join(f"{n} {c}" for n, c in sorted(self.per_node.items()))
@@ -161,10 +168,7 @@ def _run_here(jobs, *, setup, work, on_result, workers, stop, teardown, name) ->
                     return
                 result = work(state, job)
                 with lock:
-                    t0 = time.perf_counter()
-                    stats.per_node[LOCAL_NODE] += 1
-                    on_result(job, result, LOCAL_NODE)
-                    stats.handling_seconds += time.perf_counter() - t0
+                    stats.hand_over(on_result, job, result, LOCAL_NODE)
         except BaseException as exc:
             failures.append(exc)
             stop.set()
@@ -260,11 +264,7 @@ class ProcessWorkers:
                 done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 for fut in done:
                     job = pending.pop(fut)
-                    result = fut.result()
-                    t0 = time.perf_counter()
-                    stats.per_node[LOCAL_NODE] += 1
-                    on_result(job, result, LOCAL_NODE)
-                    stats.handling_seconds += time.perf_counter() - t0
+                    stats.hand_over(on_result, job, fut.result(), LOCAL_NODE)
         except BaseException:
             for fut in pending:
                 fut.cancel()

@@ -204,10 +204,7 @@ def run_on_ray(
                     continue
                 if actor is not None:
                     idle.append(actor)
-                t0 = time.perf_counter()
-                stats.per_node[node] += 1
-                on_result(jobs[i], result, node)
-                stats.handling_seconds += time.perf_counter() - t0
+                stats.hand_over(on_result, jobs[i], result, node)
     finally:
         if not stateful:  # an error ended the run: tasks still running are abandoned, not written
             for ref in inflight:

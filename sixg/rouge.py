@@ -36,15 +36,15 @@ PREFILTERS = ("tfidf", "hashing")
 
 
 @cache
-def _scorer():
-    from rouge_score import rouge_scorer
+def _tokenizer():
+    from rouge_score import tokenizers
 
-    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
+    return tokenizers.DefaultTokenizer(use_stemmer=False)  # what RougeScorer(["rougeL"], use_stemmer=False) reads with
 
 
 def tokens(text: str) -> list[str]:
     """``text`` in ``rouge-score``'s tokens (lower-cased alphanumeric runs), as its ROUGE-L reads it."""
-    return _scorer()._tokenizer.tokenize(text)
+    return _tokenizer().tokenize(text)
 
 
 def _masks(toks: Sequence[str]) -> dict[str, int]:
@@ -67,19 +67,21 @@ def _lcs(masks: dict[str, int], n: int, other: Sequence[str]) -> int:
     return n - v.bit_count()
 
 
-def _f1(lcs: int, n_reference: int, n_text: int) -> float:
-    """ROUGE-L F1 from the LCS length, computed exactly as ``rouge-score`` computes it."""
-    if not n_reference or not n_text:
+def _f1(masks: dict[str, int], n_text: int, reference: Sequence[str]) -> float:
+    """ROUGE-L F1 of a text of ``n_text`` tokens (given as its :func:`_masks`) against the
+    ``reference`` tokens, computed exactly as ``rouge-score`` computes it from the LCS length."""
+    if not reference or not n_text:
         return 0.0
-    precision, recall = lcs / n_text, lcs / n_reference
+    lcs = _lcs(masks, n_text, reference)
+    precision, recall = lcs / n_text, lcs / len(reference)
     return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
 
 
 def rouge_l(reference: str, text: str) -> float:
     """Exact ROUGE-L F1 of ``text`` against ``reference`` (1.0 for identical texts); the same
     float ``rouge-score``'s ``RougeScorer(["rougeL"]).score(reference, text)`` gives."""
-    ref, txt = tokens(reference), tokens(text)
-    return _f1(_lcs(_masks(txt), len(txt), ref), len(ref), len(txt))
+    txt = tokens(text)
+    return _f1(_masks(txt), len(txt), tokens(reference))
 
 
 class Nearest(NamedTuple):
@@ -109,8 +111,8 @@ class _Hashing:
     The set's vectors are kept in blocks stored by column (n-gram), so a query's similarities are
     summed over the columns of its own n-grams only, not over every entry of the set; within a
     row the sums run in the same order, so to the same floats, as a row-by-row product. New rows
-    gather in a small block; full blocks merge with equal-sized ones, so each row is copied only
-    a logarithmic number of times as the set grows."""
+    gather in a small block of rows; full blocks merge with equal-sized ones, so each row is
+    copied only a logarithmic number of times as the set grows."""
 
     BLOCK = 512
 
@@ -118,8 +120,8 @@ class _Hashing:
         from sklearn.feature_extraction.text import HashingVectorizer
 
         self._vec = HashingVectorizer(ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm="l2")
-        self._blocks: list = []  # (rows, the same by column), oldest first; sizes BLOCK * 2**i, decreasing
-        self._recent = None  # rows added since the last full block, one sparse row each
+        self._blocks: list = []  # stored by column, oldest first; sizes BLOCK * 2**i, decreasing
+        self._recent = None  # rows added since the last full block, stored by row
 
     def add(self, text: str) -> None:
         import scipy.sparse as sp
@@ -127,16 +129,16 @@ class _Hashing:
         row = self._vec.transform([text])
         self._recent = row if self._recent is None else sp.vstack([self._recent, row])
         if self._recent.shape[0] >= self.BLOCK:
-            rows, self._recent = self._recent, None
-            while self._blocks and self._blocks[-1][0].shape[0] == rows.shape[0]:
-                rows = sp.vstack([self._blocks.pop()[0], rows])
-            self._blocks.append((rows, rows.tocsc()))
+            block, self._recent = self._recent.tocsc(), None
+            while self._blocks and self._blocks[-1].shape[0] == block.shape[0]:
+                block = sp.vstack([self._blocks.pop(), block], format="csc")
+            self._blocks.append(block)
 
     def similarities(self, query: str) -> np.ndarray:
         """Cosine similarity of ``query`` to each text added, in the order added."""
         q = self._vec.transform([query])
-        parts = [cols[:, q.indices] @ q.data for _, cols in self._blocks]
-        if self._recent is not None:
+        parts = [block[:, q.indices] @ q.data for block in self._blocks]
+        if self._recent is not None:  # a few rows: one product with the query as a dense vector is cheaper than selecting columns
             dense = np.zeros(q.shape[1])
             dense[q.indices] = q.data
             parts.append(self._recent @ dense)
@@ -203,8 +205,7 @@ class RougeIndex:
             masks = _masks(q)
             for i in idx:
                 self.exact_comparisons += 1
-                ref = self._tokens[i]
-                f = _f1(_lcs(masks, len(q), ref), len(ref), len(q))
+                f = _f1(masks, len(q), self._tokens[i])
                 if f > best:
                     best, best_i = f, int(i)
             found.append(Nearest(best, best_i))

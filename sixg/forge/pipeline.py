@@ -16,7 +16,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -287,9 +287,10 @@ def run_forge(
             demonstrations.append(Demo.of(rec))
         have += 1
     stop = stop or threading.Event()
-    processes = None  # worker processes, made at the first round that needs them and kept for the run
     rounds = empty = 0
-    with ExitStack() as stack:
+    # A teacher that computes here keeps verification CPU-bound: worker processes, kept for the run
+    # (they start at the first job, so a run with nothing left to do starts none).
+    with ProcessWorkers(partial(NetOpsEnv, backend=backend), workers) if in_processes else nullcontext() as processes:
         while have < target and not stop.is_set() and (max_rounds is None or rounds < max_rounds):
             rnd = len(corpus.manifest()["shards"])
             rng = random.Random(f"sixg-forge-round:{seed}:{rnd}")
@@ -323,10 +324,7 @@ def run_forge(
 
             jobs = [(j, program, episode_seed) for j, (program, episode_seed) in enumerate(proposals)]
             work = partial(_verify_job, teacher=teacher, backend=backend, checkpoint=checkpoint)
-            if in_processes:
-                # A teacher that computes here keeps verification CPU-bound: worker processes, kept for the run.
-                if processes is None:
-                    processes = stack.enter_context(ProcessWorkers(partial(NetOpsEnv, backend=backend), workers))
+            if processes is not None:
                 processes.run(jobs, work, on_result)
             else:
                 run_jobs(jobs, setup=lambda: NetOpsEnv(backend=backend), work=work, on_result=on_result, workers=workers, stop=threading.Event(), teardown=lambda env: env.close(), name="forge-verify")
