@@ -101,6 +101,11 @@ class WorkerCrashed(SimulationError):
         self.exitcode = exitcode
 
 
+class WorkerProcessDied(SixgError):
+    """A worker process of this machine (:class:`sixg.parallel.ProcessWorkers`) died before its job
+    finished: killed, out of memory, or a crash in native code."""
+
+
 # --- a cluster the jobs were sent to failed them ----------------------------------------------
 
 

@@ -254,8 +254,15 @@ class ProcessWorkers:
     def run(self, jobs: Sequence[Any], work: Callable[[Any, Any], Any], on_result: Callable[[Any, Any, str], None]) -> RunStats:
         """``work(state, job)`` for every job; ``on_result(job, result, node)`` here, one at a time, as
         results arrive. An exception raised by ``work`` is re-raised here after the pending jobs are
-        cancelled; so is Ctrl-C (the jobs in progress are abandoned: nothing of theirs is handed over)."""
+        cancelled; so is Ctrl-C (the jobs in progress are abandoned: nothing of theirs is handed over).
+
+        Raises:
+            WorkerProcessDied: A worker process died mid-job (what was handed over stays handed over).
+        """
         from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        from sixg.errors import WorkerProcessDied
 
         stats = RunStats()
         pending = {self._pool.submit(_process_call, work, job): job for job in jobs}
@@ -265,6 +272,11 @@ class ProcessWorkers:
                 for fut in done:
                     job = pending.pop(fut)
                     stats.hand_over(on_result, job, fut.result(), LOCAL_NODE)
+        except BrokenProcessPool as exc:
+            raise WorkerProcessDied(
+                f"a worker process died before its job finished ({exc}); {stats.per_node[LOCAL_NODE]} result(s) were handed over "
+                "before it (a killed process, memory running out, or a crash in native code); run the command again to go on"
+            ) from exc
         except BaseException:
             for fut in pending:
                 fut.cancel()

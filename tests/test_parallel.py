@@ -173,3 +173,18 @@ def test_worker_processes_leave_when_their_parent_is_killed(tmp_path):
     for p in left:  # do not leave them behind when the test fails
         os.kill(p, signal.SIGKILL)
     assert not left, f"worker processes {left} outlived their killed parent"
+
+
+def _die_on_two(state, job):
+    if job == 2:
+        os._exit(3)
+    return job
+
+
+def test_a_worker_process_that_dies_is_a_typed_error():
+    """A worker process killed mid-job ends the run with WorkerProcessDied saying how to go on, not a raw pool error."""
+    from sixg.errors import WorkerProcessDied
+    from sixg.parallel import ProcessWorkers
+
+    with ProcessWorkers(_process_state, 1) as pool, pytest.raises(WorkerProcessDied, match="run the command again"):
+        pool.run([1, 2, 3], _die_on_two, lambda job, result, node: None)
