@@ -307,3 +307,57 @@ def test_resume_continues_from_the_last_checkpoint(trained, tmp_path):
     assert record["steps"] == 3 and len(record["losses"]) == 3
     with pytest.raises(UserError, match="found no checkpoint"):
         run_sft(_run(tmp_path / "new", resume=True))
+
+
+def test_several_corpora_are_read_in_turn_each_record_once(tmp_path):
+    """Two corpora train together: records in the order given, a record both hold read once, --limit over both; other tools are refused."""
+    from sixg.errors import DataError
+    from sixg.forge.pipeline import shipped_pool
+    from sixg.forge.records import Corpus, load_records
+    from sixg.train.data import Selection, select_records
+
+    sample, pool = load_records(SAMPLE), load_records(shipped_pool())
+    both = select_records([SAMPLE, shipped_pool()])
+    expected = [r.id for r in sample] + [r.id for r in pool if r.id not in {s.id for s in sample}]
+    assert [r.id for r in both.records] == expected
+    assert len(set(expected)) == len(expected)
+    assert both.fingerprint() != select_records(SAMPLE).fingerprint()
+    twice = select_records([SAMPLE, SAMPLE])
+    assert [r.id for r in twice.records] == [r.id for r in sample]
+    capped = select_records([SAMPLE, shipped_pool()], Selection(limit=len(sample) + 2))
+    assert [r.id for r in capped.records] == expected[: len(sample) + 2]
+    other = Corpus(tmp_path / "other")
+    tools = [dict(t) for t in Corpus(SAMPLE).tools()][:-1]
+    other.create(tools, config={})
+    with pytest.raises(DataError, match="offers other tools"):
+        select_records([SAMPLE, tmp_path / "other"])
+
+
+def test_cli_trains_on_two_corpora_and_records_both(tmp_path):
+    """`sft --corpus A --corpus B` trains on both and saves both paths and their joint fingerprint with the model."""
+    import torch
+
+    from sixg.forge.pipeline import shipped_pool
+    from sixg.train.__main__ import main
+    from sixg.train.data import Selection, select_records
+
+    torch.set_num_threads(1)
+    n = len(select_records(SAMPLE).records)
+    out = tmp_path / "two"
+    argv = ["sft", "--corpus", str(SAMPLE), "--corpus", str(shipped_pool()), "--out", str(out), "--limit", str(n + 1),
+            "--max-steps", "1", "--grad-accum", "1", "--hidden", "64", "--layers", "1", "--vocab-size", "1024", "--max-length", "8192"]
+    assert main(argv) == 0
+    saved = json.loads((out / "sixg-train.json").read_text())
+    assert saved["data"]["corpus"] == [str(SAMPLE), str(shipped_pool())]
+    assert saved["data"]["records"] == n + 1
+    assert saved["data"]["fingerprint"] == select_records([SAMPLE, shipped_pool()], Selection(limit=n + 1)).fingerprint()
+
+
+def test_a_max_length_shorter_than_every_prompt_is_refused(tmp_path, capsys):
+    """A --max-length that cuts every example before the assistant speaks is a clear CLI error, not a sampler crash."""
+    from sixg.train.__main__ import main
+
+    argv = ["sft", "--corpus", str(SAMPLE), "--out", str(tmp_path / "o"), "--limit", "2", "--max-steps", "1",
+            "--hidden", "64", "--layers", "1", "--vocab-size", "1024", "--max-length", "64"]
+    assert main(argv) == 2
+    assert "raise --max-length" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
     python -m sixg.train sft --corpus runs/forge --out runs/sft-tiny --preset tiny
     python -m sixg.train sft --corpus runs/forge --out runs/sft-tiny --preset tiny --resume
+    python -m sixg.train sft --corpus runs/forge --corpus sixg/data/forge/ns3-seed-pool --out runs/sft-tiny-ns3
     python -m sixg.train sft --corpus runs/forge --out runs/sft-qwen --model /models/Qwen2.5-0.5B-Instruct --lora --device cuda --bf16
     python -m sixg.bench run --agent react-hf --agent-arg model=runs/sft-tiny
     python -m sixg.train frontier --corpus runs/forge --agent-arg model=runs/sft-tiny --k 4 --out runs/frontier.json
@@ -28,7 +29,7 @@ def _sft(args) -> int:
     from sixg.train.tiny import TinyConfig
 
     run = SFTRun(
-        corpus=args.corpus,
+        corpus=args.corpus[0] if len(args.corpus) == 1 else tuple(args.corpus),
         out=args.out,
         model=args.model,
         tiny=TinyConfig(vocab_size=args.vocab_size, hidden=args.hidden, intermediate=2 * args.hidden, layers=args.layers, context=args.max_length),
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sixg.train", description="Train an agent on a 6G-Forge corpus.")
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("sft", help="agentic SFT (trl SFTTrainer, loss on the assistant's turns only)")
-    s.add_argument("--corpus", required=True, help="a Forge corpus directory (python -m sixg.forge run --out DIR)")
+    s.add_argument("--corpus", required=True, action="append", help="a Forge corpus directory (python -m sixg.forge run --out DIR); repeatable, e.g. a synthetic corpus and the shipped ns-3 seed pool (sixg/data/forge/ns3-seed-pool), read in turn, a record held by both read once")
     s.add_argument("--out", required=True, help="model directory to write (checkpoints under OUT/checkpoints)")
     which = s.add_mutually_exclusive_group()
     which.add_argument("--preset", choices=["tiny"], default="tiny", help="build a small Qwen2 model from scratch (default)")

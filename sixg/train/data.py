@@ -12,7 +12,7 @@ from typing import Any
 from sixg.agents.llm.hf import _template_messages
 from sixg.agents.llm.prompt import ToolView, present_tools
 from sixg.errors import DataError, DependencyNotInstalled, UserError
-from sixg.forge.records import Corpus, ForgeRecord
+from sixg.forge.records import Corpus, ForgeRecord, tools_digest
 
 __all__ = ["Selection", "fingerprint", "select_records", "sft_dataset", "sft_rows", "template_messages"]
 
@@ -54,32 +54,52 @@ class Selection:
 
 @dataclass(frozen=True)
 class Selected:
-    """The records kept, the corpus' tool schemas and what identifies the data."""
+    """The records kept, the corpora's tool schemas and what identifies the data."""
 
     records: list[ForgeRecord]
     tools: tuple[dict[str, Any], ...]
-    corpus: Path
+    corpora: tuple[Path, ...]
     selection: Selection = field(default_factory=Selection)
 
     def fingerprint(self) -> str:
         return fingerprint(self.records, self.tools)
 
 
-def select_records(corpus: str | Path, selection: Selection = Selection()) -> Selected:
-    """The records of the Forge corpus at ``corpus`` that ``selection`` keeps, in corpus order."""
-    c = Corpus(corpus)
+def select_records(corpus: str | Path | Sequence[str | Path], selection: Selection = Selection()) -> Selected:
+    """The records of the Forge corpus (or corpora, read in the order given) that ``selection`` keeps.
+
+    Several corpora train one model only if they offer the model the same tools (equal schemas):
+    the shipped ns-3 seed pool beside a synthetic corpus, say. A record already read from an earlier
+    corpus (same id: a corpus opened by that pool holds its records) is read once. ``selection.limit``
+    counts over all of them.
+    """
+    paths = (corpus,) if isinstance(corpus, (str, Path)) else tuple(corpus)
+    if not paths:
+        raise UserError("no corpus given: pass --corpus DIR (repeatable)")
+    corpora = [Corpus(p) for p in paths]
+    tools = corpora[0].tools()
+    for path, c in zip(paths[1:], corpora[1:]):
+        if tools_digest(c.tools()) != tools_digest(tools):
+            raise DataError(
+                f"the corpus at {path} offers other tools than the one at {paths[0]} (tool schemas differ): "
+                "train on corpora written by the same sixg version, or on one at a time"
+            )
     kept: list[ForgeRecord] = []
-    for record in c.records():
-        if selection.keeps(record):
-            kept.append(record)
+    seen: set[str] = set()
+    for c in corpora:
+        for record in c.records():
             if selection.limit is not None and len(kept) >= selection.limit:
                 break
+            if record.id not in seen and selection.keeps(record):
+                kept.append(record)
+                seen.add(record.id)
     if not kept:
+        held = ", ".join(f"{p}: {c.count()}" for p, c in zip(paths, corpora))
         raise EmptySelectionError(
-            f"no record of the corpus at {corpus} matches {selection.as_dict()}: "
-            f"widen --source/--tier/--domain (the corpus holds {c.count()} record(s); `python -m sixg.forge stats {corpus}` lists them)"
+            f"no record of the corpus at {', '.join(map(str, paths))} matches {selection.as_dict()}: "
+            f"widen --source/--tier/--domain (record(s) held -- {held}; `python -m sixg.forge stats DIR` lists them)"
         )
-    return Selected(kept, c.tools(), Path(corpus), selection)
+    return Selected(kept, tools, tuple(Path(p) for p in paths), selection)
 
 
 def fingerprint(records: Sequence[ForgeRecord], tools: Sequence[dict[str, Any]]) -> str:

@@ -30,7 +30,7 @@ RUN_FILE = "sixg-train.json"
 class SFTRun:
     """Everything one SFT run depends on (saved with the model)."""
 
-    corpus: str
+    corpus: str | tuple[str, ...]  # one corpus directory, or several read in turn
     out: str
     model: str | None = None  # None: the tiny preset
     tiny: TinyConfig = field(default_factory=TinyConfig)
@@ -156,10 +156,17 @@ def make_trainer(run: SFTRun, *, model=None, tokenizer=None):
         report_to="none",
         disable_tqdm=not run.progress,
     )
+    dataset = sft_dataset(selected, run.tool_view, tokenizer)
+    first = [masks.index(1) for masks in dataset["assistant_masks"]]
+    if min(first) >= run.max_length:
+        raise UserError(
+            f"--max-length {run.max_length} cuts every example before the assistant's first token "
+            f"(the prompt, with the tool list, takes {min(first)} tokens or more): raise --max-length, or use a shorter --tool-view"
+        )
     trainer = SFTTrainer(
         model=model,
         args=args,
-        train_dataset=sft_dataset(selected, run.tool_view, tokenizer),
+        train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=peft_config,
     )
@@ -184,7 +191,7 @@ def run_sft(run: SFTRun) -> dict[str, Any]:
         "stage": "sft",
         "config": run.as_dict(),
         "data": {
-            "corpus": str(selected.corpus),
+            "corpus": [str(c) for c in selected.corpora] if len(selected.corpora) > 1 else str(selected.corpora[0]),
             "records": len(selected.records),
             "fingerprint": selected.fingerprint(),
         },
