@@ -12,10 +12,11 @@ from sixg.errors import UserError
 from sixg.train.rl import Band, NoLearningSignal, RewardWeights, episode_reward, estimate_success, fill_batch, select_frontier
 
 
-def _episode(*, success: bool, invalid: int, error: str | None = None) -> Episode:
+def _episode(*, success: bool, invalid: int, error: str | None = None, checks: tuple[bool, ...] = ()) -> Episode:
     return Episode(
         task_id="t", trial=0, tier="L2", domain="network_slicing", family="f", success=success, goal_met=success,
         verified=success, steps=3 + invalid, reference_length=3, invalid_calls=invalid, t_end=1.0, wall_s=0.1, error=error,
+        checks=[[f"check-{i}", ok, "..."] for i, ok in enumerate(checks)],
     )
 
 
@@ -29,6 +30,20 @@ def test_perfect_rollout_earns_more_than_a_malformed_one():
     assert episode_reward(_episode(success=True, invalid=0, error="EndpointError: down"), w) == 0.0
     with pytest.raises(UserError, match="malformed >= 0"):
         RewardWeights(malformed=-1)
+
+
+def test_partial_credit_separates_failed_episodes_only_when_asked():
+    """With a checks weight, a failure that meets one of two goal checks outranks one that meets none; by default they tie."""
+    half = _episode(success=False, invalid=0, checks=(True, False))
+    none = _episode(success=False, invalid=0, checks=(False, False))
+    solved = _episode(success=True, invalid=0, checks=(True, True))
+    assert episode_reward(half) == episode_reward(none) == 0.0
+    w = RewardWeights(task=1.0, malformed=0.1, checks=0.4)
+    assert episode_reward(half, w) == pytest.approx(0.2) and episode_reward(none, w) == 0.0
+    assert episode_reward(solved, w) == pytest.approx(1.4)
+    assert episode_reward(_episode(success=False, invalid=1, error="EndpointError: down", checks=(True, True)), w) == pytest.approx(-0.1)
+    with pytest.raises(UserError, match="checks >= 0"):
+        RewardWeights(checks=-0.5)
 
 
 def test_frontier_keeps_exactly_the_band():

@@ -93,6 +93,7 @@ def _rl(args) -> int:
         frontier_high=args.frontier_high,
         reward_task=args.reward_task,
         reward_malformed=args.reward_malformed,
+        reward_checks=args.reward_checks,
         num_generations=args.num_generations,
         groups_per_step=args.groups_per_step,
         max_draws=args.max_draws,
@@ -204,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_selection(r)
     r.add_argument("--reward-task", type=positive_float, default=1.0, help="reward weight of task success")
     r.add_argument("--reward-malformed", type=float, default=0.1, help="penalty per malformed tool call")
+    r.add_argument("--reward-checks", type=float, default=0.0, help="partial credit: weight of the share of the task's goal checks the final state meets (0: the paper's reward; above 0, failed episodes of a task can still differ, e.g. under --guided)")
     r.add_argument("--num-generations", type=positive_int, default=4, help="episodes per group (one task)")
     r.add_argument("--groups-per-step", type=positive_int, default=1)
     r.add_argument("--max-draws", type=positive_int, default=8, help="dapo: groups drawn per step at most while refilling")

@@ -70,6 +70,7 @@ class RLRun:
     frontier_high: float = 0.9
     reward_task: float = 1.0
     reward_malformed: float = 0.1
+    reward_checks: float = 0.0
     num_generations: int = 4
     groups_per_step: int = 1
     max_draws: int = 8  # dapo: groups drawn per step at most before NoLearningSignal
@@ -104,14 +105,14 @@ class RLRun:
             raise UserError(f"max-episode-steps must be >= 1, not {self.max_episode_steps}")
         if not self.temperature > 0:
             raise UserError(f"RL samples its rollouts: temperature must be > 0, not {self.temperature}")
-        RewardWeights(self.reward_task, self.reward_malformed)
+        RewardWeights(self.reward_task, self.reward_malformed, self.reward_checks)
         Band(self.frontier_low, self.frontier_high)
         if self.frontier_k is not None and (self.frontier_k < 1 or self.frontier is not None):
             raise UserError("--frontier-k needs k >= 1 and no --frontier file (the file already holds the selection)")
 
     @property
     def weights(self) -> RewardWeights:
-        return RewardWeights(self.reward_task, self.reward_malformed)
+        return RewardWeights(self.reward_task, self.reward_malformed, self.reward_checks)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -38,14 +38,20 @@ G = TypeVar("G")
 
 @dataclass(frozen=True)
 class RewardWeights:
-    """The composite reward's weights: ``task * success - malformed * malformed calls``."""
+    """The composite reward's weights: ``task * success + checks * share of goal checks met - malformed * malformed calls``.
+
+    ``checks`` is 0 by default (the paper's reward). Above 0 it grants partial credit for each goal
+    check the final state meets, so that two failed episodes of one task can still differ: with
+    guided decoding no call is malformed, and a group whose episodes all fail would otherwise tie.
+    """
 
     task: float = 1.0
     malformed: float = 0.1
+    checks: float = 0.0
 
     def __post_init__(self):
-        if not self.task > 0 or self.malformed < 0:
-            raise UserError(f"reward weights need task > 0 and malformed >= 0, not task={self.task}, malformed={self.malformed}")
+        if not self.task > 0 or self.malformed < 0 or self.checks < 0:
+            raise UserError(f"reward weights need task > 0, malformed >= 0 and checks >= 0, not task={self.task}, malformed={self.malformed}, checks={self.checks}")
 
 
 def episode_reward(episode: Any, weights: RewardWeights = RewardWeights()) -> float:
@@ -54,10 +60,14 @@ def episode_reward(episode: Any, weights: RewardWeights = RewardWeights()) -> fl
     Task correctness is the benchmark's verdict (goal checks on the final state, and the
     verification the task asks for); a malformed call is one the tool boundary rejected
     (``Episode.invalid_calls``: every failed call but a refused one). An episode that
-    ended in an error earns no correctness.
+    ended in an error earns no correctness and no partial credit.
     """
-    correct = 1.0 if episode.success and episode.error is None else 0.0
-    return weights.task * correct - weights.malformed * episode.invalid_calls
+    if episode.error is not None:
+        return -weights.malformed * episode.invalid_calls
+    correct = 1.0 if episode.success else 0.0
+    checks = list(episode.checks or ())
+    partial = sum(1 for c in checks if c[1]) / len(checks) if checks else 0.0
+    return weights.task * correct + weights.checks * partial - weights.malformed * episode.invalid_calls
 
 
 @dataclass(frozen=True)
