@@ -138,6 +138,10 @@ class SurrogateBackend(Backend):
         # Per UE: seconds its cell's control SINR has been below Qout (only with auto_handover).
         self._out_of_sync_s = dict.fromkeys(self._ue_ids, 0.0)
         self._auto_cell: str | None = None
+        # The service's history from before its cell went out of sync, and the history to go on from
+        # in the next window once a radio link failure has moved it (see _link_failure_history).
+        self._pre_failure: tuple[list, list[bool]] | None = None
+        self._restore: tuple[list, list[bool]] | None = None
         # Like ns-3's warm-up: let the model settle from a rough guess to its steady state.
         for _ in range(WARMUP_WINDOWS):
             self._predict_and_advance(None, [], [], sample=False, move=False)
@@ -152,6 +156,10 @@ class SurrogateBackend(Backend):
         model_action: Action | None = None
         onsets, recoveries = [], []
         self.control.validate(*actions)
+        if self._restore is not None:
+            self._history, self._own = self._restore
+            self._restore = None
+        before = (list(self._history), list(self._own))
         for a in actions:
             res = self.control.apply(a).result
             results.append(res)
@@ -178,6 +186,7 @@ class SurrogateBackend(Backend):
                     self.control.complete_handover(a.ue, a.target_gnb)
         if self.auto_handover:
             self._count_out_of_sync(moves)
+            self._link_failure_history(before, moves)
         self._t = round(self._t + self.window_s, 9)
         snap = self._snapshot(t=self._t)
         self._last = snap
@@ -202,6 +211,7 @@ class SurrogateBackend(Backend):
         self._history = [(s.slice.value, s.latency_ms, s.jitter_ms, s.loss_rate, s.throughput_mbps, s.edge_load), *self._history][: HISTORY + 1]
         self._own = [False, *self._own][: HISTORY + 1]
         self.control.slice = s.slice
+        self._restore = None  # a measured state outranks the history kept from before a link failure
 
     # --- ns-3's radio link failure -----------------------------------------------------------------
     def _link_failures(self, actions: Sequence[Action], results: Sequence[ActionResult]) -> dict[str, str]:
@@ -220,6 +230,24 @@ class SurrogateBackend(Backend):
         for u, i in self._row.items():
             below = bool(sinr[i] < RLF_QOUT_DB) and self.control.serving.get(u) is not None and u not in moved
             self._out_of_sync_s[u] = self._out_of_sync_s[u] + self.window_s if below else 0.0
+
+    def _link_failure_history(self, before: tuple[list, list[bool]], moved: dict[str, str]) -> None:
+        """After a radio link failure of the service's UE, go on from the history it had before.
+
+        ns-3 re-establishes the connection on the new cell from scratch (the failed link's queues
+        are dropped), and the service's latency is back at its level before the failure in the
+        window after the move; the model, fed its own outage windows, would take several windows
+        to come down. So: keep the history as it was when the service's cell went out of sync
+        (``before``: the history at the start of that window), let the move's own window be
+        predicted as it is, and go on from the kept history in the next window.
+        """
+        ue = self._scenario.service.ue
+        if ue in moved:
+            self._restore, self._pre_failure = self._pre_failure, None
+        elif self._out_of_sync_s[ue] == 0.0:
+            self._pre_failure = None
+        elif self._pre_failure is None:
+            self._pre_failure = before
 
     # --- the model ------------------------------------------------------------------------------------
     def _context(self, action: Action | None, onsets, recoveries, position_before) -> Context:
