@@ -209,6 +209,9 @@ def test_rl_refuses_a_frontier_outside_the_corpus(tmp_path):
         _frontier_tasks(RLRun(init="x", corpus=str(SAMPLE), out=str(tmp_path), frontier=str(f), selection=Selection(limit=2)))
     with pytest.raises(UserError, match="choose dapo or grpo"):
         RLRun(init="x", corpus=str(SAMPLE), out=str(tmp_path), algo="ppo")
+    with pytest.raises(UserError, match="checks >= 0"):
+        RLRun(init="x", corpus=str(SAMPLE), out=str(tmp_path), reward_checks=-0.5)
+    assert RLRun(init="x", corpus=str(SAMPLE), out=str(tmp_path), reward_checks=0.5).as_dict()["reward_checks"] == 0.5
 
 
 @pytest.mark.llm
