@@ -160,7 +160,7 @@ def test_rl_command_writes_log_and_a_loadable_model(sft, tmp_path, monkeypatch, 
     record = json.loads((out / "sixg-rl.json").read_text())
     assert json.loads((out / "sixg-train.json").read_text()) == json.loads((sft / "sixg-train.json").read_text())  # the SFT lineage
     assert record["stage"] == "rl" and record["steps"] == 2 and record["config"]["algo"] == algo
-    assert record["reward_weights"] == {"task": 1.0, "malformed": 0.25} and len(record["frontier_tasks"]) == 2
+    assert record["reward_weights"] == {"task": 1.0, "malformed": 0.25, "checks": 0.0} and len(record["frontier_tasks"]) == 2
     loss, high = ("dapo", 0.28) if algo == "dapo" else ("grpo", 0.2)
     assert record["trainer"]["loss_type"] == loss and record["trainer"]["epsilon_high"] == high
     assert record["dynamic_sampling"] == (algo == "dapo")
