@@ -159,7 +159,7 @@ class SurrogateBackend(Backend):
         if self._restore is not None:
             self._history, self._own = self._restore
             self._restore = None
-        before = (list(self._history), list(self._own))
+        before = (list(self._history), list(self._own)) if self.auto_handover else None
         for a in actions:
             res = self.control.apply(a).result
             results.append(res)
@@ -231,7 +231,7 @@ class SurrogateBackend(Backend):
             below = bool(sinr[i] < RLF_QOUT_DB) and self.control.serving.get(u) is not None and u not in moved
             self._out_of_sync_s[u] = self._out_of_sync_s[u] + self.window_s if below else 0.0
 
-    def _link_failure_history(self, before: tuple[list, list[bool]], moved: dict[str, str]) -> None:
+    def _link_failure_history(self, before: tuple[list, list[bool]] | None, moved: dict[str, str]) -> None:
         """After a radio link failure of the service's UE, go on from the history it had before.
 
         ns-3 re-establishes the connection on the new cell from scratch (the failed link's queues

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -78,21 +79,21 @@ def select_records(corpus: str | Path | Sequence[str | Path], selection: Selecti
         raise UserError("no corpus given: pass --corpus DIR (repeatable)")
     corpora = [Corpus(p) for p in paths]
     tools = corpora[0].tools()
+    digest = tools_digest(tools)
     for path, c in zip(paths[1:], corpora[1:]):
-        if tools_digest(c.tools()) != tools_digest(tools):
+        if tools_digest(c.tools()) != digest:
             raise DataError(
                 f"the corpus at {path} offers other tools than the one at {paths[0]} (tool schemas differ): "
                 "train on corpora written by the same sixg version, or on one at a time"
             )
     kept: list[ForgeRecord] = []
     seen: set[str] = set()
-    for c in corpora:
-        for record in c.records():
-            if selection.limit is not None and len(kept) >= selection.limit:
-                break
-            if record.id not in seen and selection.keeps(record):
-                kept.append(record)
-                seen.add(record.id)
+    for record in chain.from_iterable(c.records() for c in corpora):  # a corpus is opened only when reached
+        if selection.limit is not None and len(kept) >= selection.limit:
+            break
+        if record.id not in seen and selection.keeps(record):
+            kept.append(record)
+            seen.add(record.id)
     if not kept:
         held = ", ".join(f"{p}: {c.count()}" for p, c in zip(paths, corpora))
         raise EmptySelectionError(
@@ -122,7 +123,7 @@ def sft_rows(selected: Selected, view: ToolView) -> list[dict[str, Any]]:
     return [{"messages": template_messages(r.messages), "tools": tools} for r in selected.records]
 
 
-def sft_dataset(selected: Selected, view: ToolView, tokenizer):
+def sft_dataset(selected: Selected, view: ToolView, tokenizer, *, max_length: int | None = None):
     """The selected records tokenized for trl's SFTTrainer: ``input_ids`` and ``assistant_masks``.
 
     Tokenized here, from the records as Python objects, because a ``datasets`` column of
@@ -131,6 +132,10 @@ def sft_dataset(selected: Selected, view: ToolView, tokenizer):
     as 0.3210847345, so the model would be trained on numbers the environment never wrote.
     The rendering is the one SFTTrainer itself would use: the tokenizer's chat template, or
     trl's generation-tagged twin of it, which marks the assistant's tokens.
+
+    Raises:
+        UserError: ``max_length`` (the length examples are cut at) ends every example before the
+            assistant's first token, so nothing would be learned.
     """
     try:
         from datasets import Dataset
@@ -150,4 +155,11 @@ def sft_dataset(selected: Selected, view: ToolView, tokenizer):
         if 1 not in out["assistant_masks"]:
             raise UnmaskedTemplateError(f"{_UNMASKED}; record {r.id} would have nothing to learn")
         rows.append({"input_ids": list(out["input_ids"]), "assistant_masks": list(out["assistant_masks"])})
+    if max_length is not None:
+        first = min(row["assistant_masks"].index(1) for row in rows)
+        if first >= max_length:
+            raise UserError(
+                f"--max-length {max_length} cuts every example before the assistant's first token "
+                f"(the prompt, with the tool list, takes {first} tokens or more): raise --max-length, or use a shorter --tool-view"
+            )
     return Dataset.from_list(rows)

@@ -65,7 +65,7 @@ def episode_reward(episode: Any, weights: RewardWeights = RewardWeights()) -> fl
     if episode.error is not None:
         return -weights.malformed * episode.invalid_calls
     correct = 1.0 if episode.success else 0.0
-    checks = list(episode.checks or ())
+    checks = episode.checks or ()
     partial = sum(1 for c in checks if c[1]) / len(checks) if checks else 0.0
     return weights.task * correct + weights.checks * partial - weights.malformed * episode.invalid_calls
 

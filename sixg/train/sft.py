@@ -156,17 +156,10 @@ def make_trainer(run: SFTRun, *, model=None, tokenizer=None):
         report_to="none",
         disable_tqdm=not run.progress,
     )
-    dataset = sft_dataset(selected, run.tool_view, tokenizer)
-    first = [masks.index(1) for masks in dataset["assistant_masks"]]
-    if min(first) >= run.max_length:
-        raise UserError(
-            f"--max-length {run.max_length} cuts every example before the assistant's first token "
-            f"(the prompt, with the tool list, takes {min(first)} tokens or more): raise --max-length, or use a shorter --tool-view"
-        )
     trainer = SFTTrainer(
         model=model,
         args=args,
-        train_dataset=dataset,
+        train_dataset=sft_dataset(selected, run.tool_view, tokenizer, max_length=run.max_length),
         processing_class=tokenizer,
         peft_config=peft_config,
     )
