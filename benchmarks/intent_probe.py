@@ -4,8 +4,8 @@ the intent of another record whose calls share no tool with it (same scenario te
 
     python benchmarks/intent_probe.py --corpus runs/forge-53k --skip 40000 --model runs/sft-tiny2-v2 --model runs/sft-tiny3-v2
 
-A model that ignores the intent scores both prompts alike (gain 0, its own intent likelier in about half
-the pairs); the more the first turn depends on the intent, the larger the gain. Records are drawn in corpus order after --skip (use
+A model that ignores the intent scores both prompts alike (gain 0, a tie in every pair); one whose
+preference between the two intents is chance makes its own likelier in about half the pairs; the more the first turn depends on the intent, the larger the gain. Records are drawn in corpus order after --skip (use
 records the models were not trained on), pairs matched with a seeded draw.
 """
 
